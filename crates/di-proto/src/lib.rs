@@ -1,0 +1,46 @@
+//! Sans-IO core of `di`, the client for the Data Integration (DI) operations of the Alibaba
+//! Cloud DataWorks OpenAPI (product `dataworks-public`, API version `2020-05-18`).
+//!
+//! **In scope:** credentials, percent-encoding, the V1 (HMAC-SHA1) and V3
+//! (`ACS3-HMAC-SHA256`) request signatures, and building a complete signed
+//! [`http::Request`] with every intermediate of its signature kept for diagnostics.
+//!
+//! **Out of scope:** sockets, clocks, randomness, environment variables and files. The caller
+//! reads the clock and draws the nonce, then passes both in, so the same inputs always give
+//! the same bytes. The `di-ureq` and `di-reqwest` crates do that IO; any other HTTP stack can
+//! drive this crate the same way.
+//!
+//! ```
+//! use di_proto::{Credentials, Endpoint, RpcRequest, Signer, Timestamp};
+//!
+//! let credentials = Credentials::new("LTAI5tDemoKeyId", "demo-secret")?;
+//! let endpoint = Endpoint::parse("https://dataworks.cn-shanghai.aliyuncs.com")?;
+//! let request = RpcRequest::new("DeleteDISyncTask", "2020-05-18")
+//!     .query_param("ProjectId", "10000")
+//!     .query_param("TaskType", "DI_REALTIME")
+//!     .query_param("FileId", "100");
+//! // A transport reads its clock and draws a fresh nonce for every attempt.
+//! let timestamp = Timestamp::from_unix_seconds(1_700_000_000)?;
+//! let signed = Signer::new(&credentials, &endpoint).sign(&request, timestamp, "8c1e3f6a0b9d4e27")?;
+//! let http_request: di_proto::http::Request<Vec<u8>> = signed.into_request();
+//! assert_eq!(http_request.headers()["x-acs-action"], "DeleteDISyncTask");
+//! # Ok::<(), di_proto::Error>(())
+//! ```
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod credentials;
+mod endpoint;
+mod error;
+mod request;
+pub mod sign;
+mod time;
+
+pub use http;
+
+pub use credentials::Credentials;
+pub use endpoint::{Endpoint, Scheme};
+pub use error::Error;
+pub use request::{Format, ParamLocation, RESERVED_PARAMS, RpcRequest, SignedRequest, Signer};
+pub use sign::{Signature, SignatureVersion};
+pub use time::Timestamp;

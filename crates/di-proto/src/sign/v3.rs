@@ -1,0 +1,377 @@
+//! V3: `ACS3-HMAC-SHA256` in the `Authorization` header.
+//!
+//! The steps, as Tea `get_authorization` computes them and as
+//! `tests/data/vectors/README.md` states them:
+//! 1. canonical query string: parameters sorted by raw name, `pct(name)=pct(value)` joined
+//!    with `&` (the official code encodes only values; the ACS3 specification encodes names
+//!    too, and for unreserved names, which every official request has, the two agree);
+//! 2. canonical headers: each signed header as `lowercase-name:trimmed-value\n`, sorted by
+//!    name; signed headers: the names joined with `;`;
+//! 3. canonical request: method, path, canonical query, canonical headers, signed headers and
+//!    the hex SHA-256 of the body, joined with `\n`;
+//! 4. string to sign: `ACS3-HMAC-SHA256\n` + hex SHA-256 of the canonical request;
+//! 5. signature: hex HMAC-SHA256 keyed with the secret;
+//! 6. `Authorization: ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<names>,Signature=<hex>`.
+
+use std::borrow::Cow;
+
+use hmac::Mac as _;
+use sha2::{Digest as _, Sha256};
+
+use super::push_hex;
+use crate::{Credentials, Error};
+
+/// The algorithm name, first word of the `Authorization` header and of the string to sign.
+pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
+
+/// Hex SHA-256 of the empty body.
+pub const EMPTY_PAYLOAD_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// The intermediates and the result of a V3 signature.
+///
+/// The canonical headers and the canonical request hold every signed header in clear,
+/// `x-acs-security-token` included; `Debug` redacts it, the accessors do not.
+#[derive(Clone, PartialEq, Eq)]
+pub struct V3Signature {
+    canonical_query_string: String,
+    canonical_headers: String,
+    signed_headers: String,
+    canonical_request: String,
+    hashed_canonical_request: String,
+    string_to_sign: String,
+    signature: String,
+    authorization: String,
+}
+
+impl V3Signature {
+    /// Sorted, encoded query parameters (step 1).
+    pub fn canonical_query_string(&self) -> &str {
+        &self.canonical_query_string
+    }
+
+    /// `name:value\n` for each signed header, sorted (step 2).
+    pub fn canonical_headers(&self) -> &str {
+        &self.canonical_headers
+    }
+
+    /// The signed header names joined with `;` (step 2).
+    pub fn signed_headers(&self) -> &str {
+        &self.signed_headers
+    }
+
+    /// The canonical request (step 3).
+    pub fn canonical_request(&self) -> &str {
+        &self.canonical_request
+    }
+
+    /// Lower-case hex SHA-256 of the canonical request (step 4).
+    pub fn hashed_canonical_request(&self) -> &str {
+        &self.hashed_canonical_request
+    }
+
+    /// `ACS3-HMAC-SHA256\n` + the hashed canonical request (step 4).
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// Lower-case hex HMAC-SHA256 of the string to sign (step 5).
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// The value of the `Authorization` header (step 6).
+    pub fn authorization(&self) -> &str {
+        &self.authorization
+    }
+}
+
+impl std::fmt::Debug for V3Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redact = |text| super::redact_marked(text, "x-acs-security-token:", &["\n"], "\n");
+        f.debug_struct("V3Signature")
+            .field("canonical_query_string", &self.canonical_query_string)
+            .field("canonical_headers", &redact(&self.canonical_headers))
+            .field("signed_headers", &self.signed_headers)
+            .field("canonical_request", &redact(&self.canonical_request))
+            .field("hashed_canonical_request", &self.hashed_canonical_request)
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &self.signature)
+            .field("authorization", &self.authorization)
+            .finish()
+    }
+}
+
+/// What one V3 signature covers.
+#[derive(Debug, Clone, Copy)]
+pub struct V3Input<'a> {
+    /// The HTTP method.
+    pub method: &'a http::Method,
+    /// The canonical URI; `/` for every RPC API.
+    pub pathname: &'a str,
+    /// Decoded query parameters, in any order.
+    pub query: &'a [(&'a str, &'a str)],
+    /// Every header to sign, in any order and any case; values are trimmed of spaces and tabs.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// Lower-case hex SHA-256 of the body, as sent in `x-acs-content-sha256`.
+    pub payload_sha256: &'a str,
+}
+
+/// Signs one request.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] / [`Error::DuplicateParameter`] for an empty or repeated query
+/// name; [`Error::InvalidHeader`] for a header name that is not an HTTP token, a name given
+/// twice, a value with control characters, or a payload hash that is not 64 lower-case hex
+/// digits.
+pub fn sign(input: &V3Input<'_>, credentials: &Credentials) -> Result<V3Signature, Error> {
+    let canonical_query_string = canonical_query_string(input.query)?;
+    let (canonical_headers, signed_headers) = canonical_headers(input.headers)?;
+    if !(input.payload_sha256.len() == 64
+        && input
+            .payload_sha256
+            .bytes()
+            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f')))
+    {
+        return Err(Error::InvalidHeader {
+            name: "x-acs-content-sha256".into(),
+            reason: "the payload hash must be 64 lower-case hex digits",
+        });
+    }
+
+    let method = input.method.as_str();
+    let mut canonical_request = String::with_capacity(
+        method.len()
+            + input.pathname.len()
+            + canonical_query_string.len()
+            + canonical_headers.len()
+            + signed_headers.len()
+            + 64
+            + 5,
+    );
+    for part in [
+        method,
+        "\n",
+        input.pathname,
+        "\n",
+        &canonical_query_string,
+        "\n",
+        &canonical_headers,
+        "\n",
+        &signed_headers,
+        "\n",
+        input.payload_sha256,
+    ] {
+        canonical_request.push_str(part);
+    }
+
+    let mut hashed_canonical_request = String::with_capacity(64);
+    push_hex(
+        &mut hashed_canonical_request,
+        &Sha256::digest(canonical_request.as_bytes()),
+    );
+    let mut string_to_sign = String::with_capacity(ALGORITHM.len() + 1 + 64);
+    string_to_sign.push_str(ALGORITHM);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(&hashed_canonical_request);
+
+    let mut mac = credentials.v3_key().clone();
+    mac.update(string_to_sign.as_bytes());
+    let mut signature = String::with_capacity(64);
+    push_hex(&mut signature, &mac.finalize().into_bytes());
+
+    let access_key_id = credentials.access_key_id();
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len() + 40 + access_key_id.len() + signed_headers.len() + signature.len(),
+    );
+    for part in [
+        ALGORITHM,
+        " Credential=",
+        access_key_id,
+        ",SignedHeaders=",
+        &signed_headers,
+        ",Signature=",
+        &signature,
+    ] {
+        authorization.push_str(part);
+    }
+
+    Ok(V3Signature {
+        canonical_query_string,
+        canonical_headers,
+        signed_headers,
+        canonical_request,
+        hashed_canonical_request,
+        string_to_sign,
+        signature,
+        authorization,
+    })
+}
+
+/// Step 1: the sorted, encoded query; empty when there are no parameters.
+///
+/// # Errors
+/// As [`sign`].
+pub fn canonical_query_string(query: &[(&str, &str)]) -> Result<String, Error> {
+    // The V1 canonicalization is the same text: sorted by raw name, both sides encoded.
+    super::v1::canonicalized_query_string(query)
+}
+
+/// Step 2: `(canonical_headers, signed_headers)`.
+///
+/// # Errors
+/// As [`sign`].
+pub fn canonical_headers(headers: &[(&str, &str)]) -> Result<(String, String), Error> {
+    let mut normalized = Vec::with_capacity(headers.len());
+    for &(name, value) in headers {
+        if name.is_empty() || !name.bytes().all(is_token_byte) {
+            return Err(Error::InvalidHeader {
+                name: crate::error::truncate_for_message(name, 64),
+                reason: "a header name must be a non-empty HTTP token",
+            });
+        }
+        if value
+            .bytes()
+            .any(|byte| byte.is_ascii_control() && byte != b'\t')
+        {
+            return Err(Error::InvalidHeader {
+                name: name.to_owned(),
+                reason: "a header value must not hold control characters",
+            });
+        }
+        let name = if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        normalized.push((name, value.trim_matches([' ', '\t'])));
+    }
+    normalized.sort_unstable_by(|left, right| left.0.cmp(&right.0));
+    if let Some(pair) = normalized.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        return Err(Error::InvalidHeader {
+            name: pair[0].0.clone().into_owned(),
+            reason: "the header is given more than once",
+        });
+    }
+
+    let mut canonical = String::with_capacity(
+        normalized
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + 2)
+            .sum(),
+    );
+    let mut signed = String::with_capacity(normalized.iter().map(|(name, _)| name.len() + 1).sum());
+    for (index, (name, value)) in normalized.iter().enumerate() {
+        canonical.push_str(name);
+        canonical.push(':');
+        canonical.push_str(value);
+        canonical.push('\n');
+        if index > 0 {
+            signed.push(';');
+        }
+        signed.push_str(name);
+    }
+    Ok((canonical, signed))
+}
+
+/// The `tchar` of RFC 9110, the bytes a header name may hold.
+fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// Lower-case hex SHA-256 of `body`, for `x-acs-content-sha256`.
+pub fn payload_sha256(body: &[u8]) -> String {
+    if body.is_empty() {
+        return EMPTY_PAYLOAD_SHA256.to_owned();
+    }
+    let mut hex = String::with_capacity(64);
+    push_hex(&mut hex, &Sha256::digest(body));
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented example (vector `v3-doc-runinstances`): ECS RunInstances.
+    #[test]
+    fn v3_matches_documented_example() {
+        let credentials = Credentials::new("YourAccessKeyId", "YourAccessKeySecret").unwrap();
+        let signature = sign(
+            &V3Input {
+                method: &http::Method::POST,
+                pathname: "/",
+                query: &[
+                    ("RegionId", "cn-shanghai"),
+                    (
+                        "ImageId",
+                        "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd",
+                    ),
+                ],
+                headers: &[
+                    ("host", "ecs.cn-shanghai.aliyuncs.com"),
+                    ("x-acs-action", "RunInstances"),
+                    ("x-acs-version", "2014-05-26"),
+                    ("x-acs-date", "2023-10-26T09:01:01Z"),
+                    ("x-acs-signature-nonce", "d410180a5abf7fe235dd9b74aca91fc0"),
+                    ("x-acs-content-sha256", EMPTY_PAYLOAD_SHA256),
+                ],
+                payload_sha256: EMPTY_PAYLOAD_SHA256,
+            },
+            &credentials,
+        )
+        .unwrap();
+        assert_eq!(
+            signature.canonical_query_string(),
+            "ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai"
+        );
+        assert_eq!(
+            signature.signed_headers(),
+            "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version"
+        );
+        assert_eq!(
+            signature.hashed_canonical_request(),
+            "29622f5feb1e9fcaaa2e276a72889c975f7b16f00e02be1ca34965b18cd85015"
+        );
+        assert_eq!(
+            signature.signature(),
+            "e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804"
+        );
+        assert!(signature.authorization().starts_with(
+            "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;"
+        ));
+    }
+
+    #[test]
+    fn header_names_are_lowered_and_values_trimmed() {
+        let (canonical, signed) =
+            canonical_headers(&[("X-Acs-B", "  padded value \t"), ("host", "h")]).unwrap();
+        assert_eq!(canonical, "host:h\nx-acs-b:padded value\n");
+        assert_eq!(signed, "host;x-acs-b");
+    }
+
+    #[test]
+    fn rejects_unsignable_headers() {
+        for headers in [
+            &[("", "v")][..],
+            &[("bad name", "v")],
+            &[("a:b", "v")],
+            &[("x", "line\nbreak")],
+            &[("X-A", "1"), ("x-a", "2")],
+        ] {
+            assert!(
+                matches!(canonical_headers(headers), Err(Error::InvalidHeader { .. })),
+                "{headers:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn payload_hash_of_empty_body_is_the_constant() {
+        assert_eq!(payload_sha256(b""), EMPTY_PAYLOAD_SHA256);
+        assert_eq!(
+            payload_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
