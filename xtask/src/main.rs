@@ -1,1 +1,88 @@
-fn main() {}
+//! Development automation for the di workspace: `cargo xtask <command>`.
+//!
+//! - `vectors FILE...`: runs golden signing vectors through di-proto, with the output contract
+//!   of `crates/di-proto/tests/data/vectors/README.md`.
+//! - `ci`: runs `.ci/run`, exactly what CI runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+// The runner is di-proto's own test code, included here so that `cargo test` and
+// `cargo xtask vectors` run the very same checks.
+#[path = "../../crates/di-proto/tests/it/vector_runner.rs"]
+#[allow(dead_code)]
+mod vector_runner;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  vectors FILE...   check golden signing vectors (JSON Lines) against di-proto
+  ci                run .ci/run, what CI runs";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("vectors") => vectors(&args[1..]),
+        Some("ci") => ci(),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn vectors(files: &[String]) -> ExitCode {
+    if files.is_empty() {
+        eprintln!("usage: cargo xtask vectors FILE...");
+        return ExitCode::from(2);
+    }
+    let mut report = vector_runner::Report::default();
+    for file in files {
+        // `cargo run` keeps the caller's working directory, so relative paths work as typed.
+        let path = PathBuf::from(file);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => report.check_text(&text),
+            Err(error) => {
+                eprintln!("{}: {error}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    for failure in &report.failures {
+        println!("{failure}");
+    }
+    println!("{}", report.summary());
+    if report.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn ci() -> ExitCode {
+    let status = Command::new("bash")
+        .arg(workspace_root().join(".ci/run"))
+        .current_dir(workspace_root())
+        .status();
+    match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!(".ci/run failed: {status}");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("could not run .ci/run: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}

@@ -1,0 +1,5 @@
+//! di-proto's integration tests: one binary, one module per behaviour.
+
+mod canonicalization;
+mod vector_runner;
+mod vectors;
