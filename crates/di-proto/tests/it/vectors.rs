@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::vector_runner::{Report, check_line};
 
 /// A file of the copied golden vectors, found from this crate's manifest directory.
+#[expect(clippy::disallowed_methods, reason = "tests read their own data files")]
 fn vector_file(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/vectors")
