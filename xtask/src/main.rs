@@ -13,6 +13,9 @@ use std::process::{Command, ExitCode};
 #[allow(dead_code)]
 mod vector_runner;
 
+#[cfg(test)]
+mod tidy;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:

@@ -222,16 +222,16 @@ impl RpcRequest {
         let capacity = body_params()
             .map(|(name, value, _)| encoded_len(name) + encoded_len(value) + 2)
             .sum();
-        let mut body = String::with_capacity(capacity);
+        let mut body = Vec::with_capacity(capacity);
         for (name, value, _) in body_params() {
             if !body.is_empty() {
-                body.push('&');
+                body.push(b'&');
             }
             percent_encode_into(&mut body, name);
-            body.push('=');
+            body.push(b'=');
             percent_encode_into(&mut body, value);
         }
-        body.into_bytes()
+        body
     }
 }
 
@@ -348,28 +348,31 @@ impl<'a> Signer<'a> {
         let all_params = common;
         let signature = v1::sign(&request.method, &all_params, self.credentials)?;
 
-        // The wire query: the common parameters, the API query parameters, then `Signature`.
-        // Order on the wire is not signed; the gateway sorts before it checks.
-        let in_query = all_params[..query_len].iter().chain(
-            all_params[query_len..]
-                .iter()
-                .zip(&request.params)
-                .filter(|(_, (_, _, location))| *location == ParamLocation::Query)
-                .map(|(pair, _)| pair),
-        );
-        let mut uri = uri_prefix(
-            self.endpoint,
-            signature.canonicalized_query_string().len() + 40,
-        );
-        for (index, (name, value)) in in_query.enumerate() {
-            if index > 0 {
-                uri.push('&');
+        let canonical = signature.canonicalized_query_string();
+        let mut uri = uri_prefix(self.endpoint, canonical.len() + 12 + 3 * 28);
+        if request.has_body() {
+            // The query carries the common and the query parameters; the body the rest. Order
+            // on the wire is not signed: the gateway sorts before it checks.
+            let in_query = all_params[..query_len].iter().chain(
+                all_params[query_len..]
+                    .iter()
+                    .zip(&request.params)
+                    .filter(|(_, (_, _, location))| *location == ParamLocation::Query)
+                    .map(|(pair, _)| pair),
+            );
+            for (index, (name, value)) in in_query.enumerate() {
+                if index > 0 {
+                    uri.push(b'&');
+                }
+                percent_encode_into(&mut uri, name);
+                uri.push(b'=');
+                percent_encode_into(&mut uri, value);
             }
-            percent_encode_into(&mut uri, name);
-            uri.push('=');
-            percent_encode_into(&mut uri, value);
+        } else {
+            // Everything travels in the query, so the canonical string is the query.
+            uri.extend_from_slice(canonical.as_bytes());
         }
-        uri.push_str("&Signature=");
+        uri.extend_from_slice(b"&Signature=");
         percent_encode_into(&mut uri, signature.signature());
 
         let body = request.form_body();
@@ -453,7 +456,7 @@ impl<'a> Signer<'a> {
         )?;
 
         let mut uri = uri_prefix(self.endpoint, signature.canonical_query_string().len());
-        uri.push_str(signature.canonical_query_string());
+        uri.extend_from_slice(signature.canonical_query_string().as_bytes());
         let mut http_request = new_request(&request.method, uri, body)?;
         let headers = http_request.headers_mut();
         headers.reserve(signed_headers.len() + 1);
@@ -512,20 +515,19 @@ fn validate_nonce(nonce: &str) -> Result<(), Error> {
 }
 
 /// `scheme://authority/?`, with room for `query_capacity` more bytes.
-fn uri_prefix(endpoint: &Endpoint, query_capacity: usize) -> String {
+fn uri_prefix(endpoint: &Endpoint, query_capacity: usize) -> Vec<u8> {
     let scheme = endpoint.scheme().as_str();
     let authority = endpoint.authority();
-    let mut uri = String::with_capacity(scheme.len() + 3 + authority.len() + 2 + query_capacity);
-    uri.push_str(scheme);
-    uri.push_str("://");
-    uri.push_str(authority);
-    uri.push_str("/?");
+    let mut uri = Vec::with_capacity(scheme.len() + 3 + authority.len() + 2 + query_capacity);
+    for part in [scheme, "://", authority, "/?"] {
+        uri.extend_from_slice(part.as_bytes());
+    }
     uri
 }
 
 fn new_request(
     method: &Method,
-    uri: String,
+    uri: Vec<u8>,
     body: Vec<u8>,
 ) -> Result<http::Request<Vec<u8>>, Error> {
     // Every byte of `uri` comes from a validated endpoint or from percent-encoding, so this

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::Mac as _;
 
-use super::encode::{encoded_len, is_unreserved, percent_encode_into};
+use super::encode::{into_string, is_unreserved, percent_encode_into};
 use crate::{Credentials, Error};
 
 /// The intermediates and the result of a V1 signature.
@@ -118,20 +118,21 @@ pub fn canonicalized_query_string(params: &[(&str, &str)]) -> Result<String, Err
             reason: "the name is empty",
         });
     }
-    let capacity = sorted
+    // Room for typical escaping, so that the buffer rarely grows; it is one allocation.
+    let raw_len: usize = sorted
         .iter()
-        .map(|(name, value)| encoded_len(name) + encoded_len(value) + 2)
+        .map(|(name, value)| name.len() + value.len() + 2)
         .sum();
-    let mut canonical = String::with_capacity(capacity);
+    let mut canonical = Vec::with_capacity(raw_len + raw_len / 2);
     for (index, (name, value)) in sorted.iter().enumerate() {
         if index > 0 {
-            canonical.push('&');
+            canonical.push(b'&');
         }
         percent_encode_into(&mut canonical, name);
-        canonical.push('=');
+        canonical.push(b'=');
         percent_encode_into(&mut canonical, value);
     }
-    Ok(canonical)
+    Ok(into_string(canonical))
 }
 
 /// Step 4: `METHOD&%2F&pct(canonicalized_query_string)`.
@@ -142,13 +143,13 @@ pub fn string_to_sign(method: &http::Method, canonicalized_query_string: &str) -
         .bytes()
         .filter(|&byte| !is_unreserved(byte))
         .count();
-    let mut out = String::with_capacity(
-        method.as_str().len() + 5 + canonicalized_query_string.len() + 2 * escaped,
-    );
-    out.push_str(method.as_str());
-    out.push_str("&%2F&");
+    let method = method.as_str().as_bytes();
+    let mut out =
+        Vec::with_capacity(method.len() + 5 + canonicalized_query_string.len() + 2 * escaped);
+    out.extend_from_slice(method);
+    out.extend_from_slice(b"&%2F&");
     percent_encode_into(&mut out, canonicalized_query_string);
-    out
+    into_string(out)
 }
 
 #[cfg(test)]

@@ -31,6 +31,13 @@ fn as_pairs(params: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// The same escape set, for checking our encoder against the `percent-encoding` crate.
+const ESCAPED_BY_THE_CRATE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// A deliberately naive encoder: one byte at a time, `format!` per escape.
 fn naive_encode(input: &str) -> String {
     input
@@ -95,6 +102,10 @@ proptest! {
     fn encoding_keeps_exactly_the_unreserved_bytes_and_round_trips(input in text()) {
         let encoded = percent_encode(&input);
         prop_assert_eq!(&encoded, &naive_encode(&input));
+        prop_assert_eq!(
+            &encoded,
+            &percent_encoding::utf8_percent_encode(&input, ESCAPED_BY_THE_CRATE).to_string()
+        );
         let bytes = encoded.as_bytes();
         let mut index = 0;
         while index < bytes.len() {

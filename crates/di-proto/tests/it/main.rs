@@ -1,5 +1,6 @@
 //! di-proto's integration tests: one binary, one module per behaviour.
 
 mod canonicalization;
+mod request;
 mod vector_runner;
 mod vectors;
