@@ -38,7 +38,10 @@ fn run() -> Result<(), di_proto::Error> {
         .query_param("FileId", "100");
 
     // di-proto never reads the clock or draws random numbers: the caller does, per attempt.
-    #[expect(clippy::disallowed_methods, reason = "the caller of di-proto reads the clock")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the caller of di-proto reads the clock"
+    )]
     let now = SystemTime::now();
     let timestamp = Timestamp::try_from(now)?;
     let nonce = demo_nonce(now);
