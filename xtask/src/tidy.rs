@@ -96,13 +96,19 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn every_module_opens_with_a_doc_line() {
+/// Every Rust source file of the workspace.
+fn workspace_rust_files() -> Vec<PathBuf> {
     let root = workspace_root();
     let mut files = Vec::new();
     rust_files(&root.join("crates"), &mut files);
     rust_files(&root.join("xtask"), &mut files);
-    assert!(!files.is_empty());
+    assert!(!files.is_empty(), "no Rust files found under {}", root.display());
+    files
+}
+
+#[test]
+fn every_module_opens_with_a_doc_line() {
+    let files = workspace_rust_files();
     let undocumented: Vec<String> = files
         .iter()
         .filter(|path| {
@@ -119,11 +125,8 @@ fn every_module_opens_with_a_doc_line() {
 
 #[test]
 fn nothing_reads_the_steering_repository() {
-    let root = workspace_root();
-    let mut files = Vec::new();
-    rust_files(&root.join("crates"), &mut files);
-    rust_files(&root.join("xtask"), &mut files);
-    files.push(root.join(".ci/run"));
+    let mut files = workspace_rust_files();
+    files.push(workspace_root().join(".ci/run"));
     let needle = ["..", "shared/"].join("/");
     let offenders: Vec<String> = files
         .iter()
