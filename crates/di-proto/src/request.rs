@@ -203,6 +203,18 @@ impl RpcRequest {
                 });
             }
         }
+        if self.has_body() {
+            // Canonicalization catches a name repeated within the query; a name in both the
+            // query and the body is caught here, so that V3, which signs only the query, and
+            // V1 reject it alike.
+            let mut names: Vec<(&str, ())> = self
+                .params
+                .iter()
+                .map(|(name, ..)| (name.as_str(), ()))
+                .collect();
+            names.sort_unstable_by(|left, right| left.0.cmp(right.0));
+            crate::sign::reject_repeated_names(&names)?;
+        }
         Ok(())
     }
 
@@ -406,20 +418,6 @@ impl<'a> Signer<'a> {
             .map(|(name, value, _)| (name.as_str(), value.as_str()))
             .collect();
         let has_body = request.has_body();
-        if has_body {
-            // Names must be unique across query and body, as under V1.
-            let mut names: Vec<&str> = request
-                .params
-                .iter()
-                .map(|(name, ..)| name.as_str())
-                .collect();
-            names.sort_unstable();
-            if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-                return Err(Error::DuplicateParameter {
-                    name: pair[0].to_owned(),
-                });
-            }
-        }
         let body = request.form_body();
         let payload_sha256 = v3::payload_sha256(&body);
         let authority = self.endpoint.authority();

@@ -49,7 +49,7 @@ impl Signature {
 }
 
 /// Checks that no name repeats in `pairs`, which must be sorted by name.
-fn reject_repeated_names<V>(sorted: &[(&str, V)]) -> Result<(), Error> {
+pub(crate) fn reject_repeated_names<V>(sorted: &[(&str, V)]) -> Result<(), Error> {
     match sorted.windows(2).find(|pair| pair[0].0 == pair[1].0) {
         Some(pair) => Err(Error::DuplicateParameter {
             name: pair[0].0.to_owned(),
