@@ -102,7 +102,11 @@ fn workspace_rust_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     rust_files(&root.join("crates"), &mut files);
     rust_files(&root.join("xtask"), &mut files);
-    assert!(!files.is_empty(), "no Rust files found under {}", root.display());
+    assert!(
+        !files.is_empty(),
+        "no Rust files found under {}",
+        root.display()
+    );
     files
 }
 
