@@ -26,6 +26,29 @@ impl Scheme {
     }
 }
 
+/// Which network an endpoint is reached over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Network {
+    /// The internet: `dataworks.<region>.aliyuncs.com`, the default.
+    #[default]
+    Public,
+    /// An Alibaba Cloud VPC: `dataworks-vpc.<region>.aliyuncs.com`.
+    Vpc,
+}
+
+/// The regions that the service answers on the central host `dataworks.aliyuncs.com`, over
+/// either network (no VPC endpoint is documented for them).
+pub const CENTRAL_REGIONS: [&str; 7] = [
+    "cn-huhehaote",
+    "cn-qingdao",
+    "cn-zhangjiakou",
+    "cn-hangzhou-finance",
+    "cn-shenzhen-finance-1",
+    "cn-shanghai-finance-1",
+    "cn-north-2-gov-1",
+];
+
 /// An endpoint: `https://host[:port]`, with no path, query or user info.
 ///
 /// ```
@@ -93,6 +116,56 @@ impl Endpoint {
             return Err(invalid(input, "an endpoint has no path or query"));
         }
         Ok(Endpoint { scheme, authority })
+    }
+
+    /// The DataWorks endpoint of `region` over `network`, always HTTPS: the central host
+    /// `dataworks.aliyuncs.com` for the [`CENTRAL_REGIONS`], otherwise
+    /// `dataworks.<region>.aliyuncs.com` ([`Network::Public`]) or
+    /// `dataworks-vpc.<region>.aliyuncs.com` ([`Network::Vpc`]). An explicit endpoint, read
+    /// with [`Endpoint::parse`], takes precedence over a region.
+    ///
+    /// ```
+    /// use di_proto::{Endpoint, Network};
+    /// let public = Endpoint::for_region("cn-shanghai", Network::Public)?;
+    /// assert_eq!(public.to_string(), "https://dataworks.cn-shanghai.aliyuncs.com");
+    /// let vpc = Endpoint::for_region("cn-shanghai", Network::Vpc)?;
+    /// assert_eq!(vpc.to_string(), "https://dataworks-vpc.cn-shanghai.aliyuncs.com");
+    /// let central = Endpoint::for_region("cn-qingdao", Network::Public)?;
+    /// assert_eq!(central.to_string(), "https://dataworks.aliyuncs.com");
+    /// # Ok::<(), di_proto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidEndpoint`] when `region` is not 1 to 63 characters matching
+    /// `^[a-z0-9]+(-[a-z0-9]+)*$`; it is neither trimmed nor lowercased.
+    pub fn for_region(region: &str, network: Network) -> Result<Self, Error> {
+        // A region id becomes one DNS label, which holds at most 63 bytes.
+        if region.is_empty() || region.len() > 63 {
+            return Err(invalid(region, "a region id is 1 to 63 characters long"));
+        }
+        let well_formed = region.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+        });
+        if !well_formed {
+            return Err(invalid(
+                region,
+                "a region id is lowercase letters and digits, in parts joined by single hyphens",
+            ));
+        }
+        let host = match network {
+            _ if CENTRAL_REGIONS.contains(&region) => "dataworks.aliyuncs.com".to_owned(),
+            Network::Public => format!("dataworks.{region}.aliyuncs.com"),
+            Network::Vpc => format!("dataworks-vpc.{region}.aliyuncs.com"),
+        };
+        let authority = Authority::try_from(host.as_str())
+            .map_err(|_| invalid(region, "the region does not give a valid host name"))?;
+        Ok(Endpoint {
+            scheme: Scheme::Https,
+            authority,
+        })
     }
 
     /// `https` or `http`.
@@ -194,5 +267,87 @@ mod tests {
             );
         }
         assert!(Endpoint::parse_allowing_http("http://dataworks.aliyuncs.com").is_ok());
+    }
+
+    /// Resolves `region` over `network` and expects the HTTPS endpoint of `host`, or a rejection.
+    fn check_region(region: &str, network: Network, host: Option<&str>) {
+        match (host, Endpoint::for_region(region, network)) {
+            (Some(host), Ok(endpoint)) => {
+                assert_eq!(endpoint.to_string(), format!("https://{host}"), "{region}");
+                assert_eq!(endpoint.scheme(), Scheme::Https);
+                assert_eq!(endpoint.host(), host);
+                assert_eq!(endpoint.port(), None);
+            }
+            (None, Err(Error::InvalidEndpoint { input, reason })) => {
+                assert_eq!(input, crate::error::truncate_for_message(region, 256));
+                assert!(reason.starts_with("a region id is"), "{reason}");
+            }
+            (host, got) => panic!("{region:?} {network:?}: got {got:?}, expected {host:?}"),
+        }
+    }
+
+    #[test]
+    fn resolves_regions_to_endpoints() {
+        // Each case: region, network, expected host.
+        for case in [
+            "cn-hangzhou            public dataworks.cn-hangzhou.aliyuncs.com",
+            "cn-hangzhou            vpc    dataworks-vpc.cn-hangzhou.aliyuncs.com",
+            "cn-shanghai            public dataworks.cn-shanghai.aliyuncs.com",
+            "cn-shanghai            vpc    dataworks-vpc.cn-shanghai.aliyuncs.com",
+            "ap-southeast-1         public dataworks.ap-southeast-1.aliyuncs.com",
+            "ap-southeast-1         vpc    dataworks-vpc.ap-southeast-1.aliyuncs.com",
+            "eu-central-1           public dataworks.eu-central-1.aliyuncs.com",
+            "eu-central-1           vpc    dataworks-vpc.eu-central-1.aliyuncs.com",
+            "us-west-1              public dataworks.us-west-1.aliyuncs.com",
+            "us-west-1              vpc    dataworks-vpc.us-west-1.aliyuncs.com",
+            "cn-huhehaote           public dataworks.aliyuncs.com",
+            "cn-huhehaote           vpc    dataworks.aliyuncs.com",
+            "cn-qingdao             public dataworks.aliyuncs.com",
+            "cn-qingdao             vpc    dataworks.aliyuncs.com",
+            "cn-zhangjiakou         public dataworks.aliyuncs.com",
+            "cn-zhangjiakou         vpc    dataworks.aliyuncs.com",
+            "cn-hangzhou-finance    public dataworks.aliyuncs.com",
+            "cn-hangzhou-finance    vpc    dataworks.aliyuncs.com",
+            "cn-shenzhen-finance-1  public dataworks.aliyuncs.com",
+            "cn-shenzhen-finance-1  vpc    dataworks.aliyuncs.com",
+            "cn-shanghai-finance-1  public dataworks.aliyuncs.com",
+            "cn-shanghai-finance-1  vpc    dataworks.aliyuncs.com",
+            "cn-north-2-gov-1       public dataworks.aliyuncs.com",
+            "cn-north-2-gov-1       vpc    dataworks.aliyuncs.com",
+        ] {
+            let words: Vec<&str> = case.split_whitespace().collect();
+            let network = if words[1] == "vpc" {
+                Network::Vpc
+            } else {
+                Network::Public
+            };
+            check_region(words[0], network, Some(words[2]));
+        }
+        assert_eq!(Network::default(), Network::Public);
+        let longest = "a".repeat(63);
+        let host = format!("dataworks.{longest}.aliyuncs.com");
+        check_region(&longest, Network::Public, Some(&host));
+    }
+
+    #[test]
+    fn rejects_malformed_region_ids() {
+        let too_long = "a".repeat(64);
+        for region in [
+            "",
+            "CN-HANGZHOU",
+            "cn_hangzhou",
+            "cn-hangzhou.",
+            "-cn",
+            "cn-",
+            "cn--x",
+            "cn hangzhou",
+            " cn-hangzhou",
+            too_long.as_str(),
+            "cn-hangzhou/evil",
+            "ünicode",
+        ] {
+            check_region(region, Network::Public, None);
+            check_region(region, Network::Vpc, None);
+        }
     }
 }

@@ -39,7 +39,7 @@ mod time;
 pub use http;
 
 pub use credentials::Credentials;
-pub use endpoint::{Endpoint, Scheme};
+pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
 pub use error::Error;
 pub use request::{Format, ParamLocation, RESERVED_PARAMS, RpcRequest, SignedRequest, Signer};
 pub use sign::{Signature, SignatureVersion};
