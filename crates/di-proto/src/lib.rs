@@ -32,7 +32,10 @@
 mod credentials;
 mod endpoint;
 mod error;
+pub mod ops;
 mod request;
+mod response;
+pub mod retry;
 pub mod sign;
 mod time;
 
@@ -40,7 +43,10 @@ pub use http;
 
 pub use credentials::Credentials;
 pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
-pub use error::Error;
+pub use error::{
+    BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse,
+};
 pub use request::{Format, ParamLocation, RESERVED_PARAMS, RpcRequest, SignedRequest, Signer};
+pub use response::{MismatchCause, ResponseContext, SignatureDiagnosis};
 pub use sign::{Signature, SignatureVersion};
 pub use time::Timestamp;

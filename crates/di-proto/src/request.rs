@@ -5,6 +5,7 @@ use std::fmt;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use http::{Method, Uri};
 
+use crate::retry::Idempotency;
 use crate::sign::encode::{encoded_len, percent_encode_into};
 use crate::sign::{Signature, SignatureVersion, v1, v3};
 use crate::{Credentials, Endpoint, Error, Timestamp};
@@ -96,6 +97,7 @@ pub struct RpcRequest {
     version: String,
     method: Method,
     params: Vec<(String, String, ParamLocation)>,
+    idempotency: Idempotency,
 }
 
 impl RpcRequest {
@@ -106,6 +108,7 @@ impl RpcRequest {
             version: version.into(),
             method: Method::POST,
             params: Vec::new(),
+            idempotency: Idempotency::NotIdempotent,
         }
     }
 
@@ -113,6 +116,14 @@ impl RpcRequest {
     #[must_use]
     pub fn with_method(mut self, method: Method) -> Self {
         self.method = method;
+        self
+    }
+
+    /// Declares whether sending this call twice can act twice (by default it may, so an
+    /// attempt that might have taken effect is not retried).
+    #[must_use]
+    pub fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
         self
     }
 
@@ -153,6 +164,11 @@ impl RpcRequest {
     /// The HTTP method.
     pub fn method(&self) -> &Method {
         &self.method
+    }
+
+    /// Whether sending this call twice can act twice.
+    pub fn idempotency(&self) -> Idempotency {
+        self.idempotency
     }
 
     /// The API parameters in the order they were added.
@@ -326,14 +342,15 @@ impl<'a> Signer<'a> {
         let mut date = String::with_capacity(20);
         timestamp.write_to(&mut date);
         match self.signature_version {
-            SignatureVersion::V1 => self.sign_v1(request, &date, nonce),
-            SignatureVersion::V3 => self.sign_v3(request, &date, nonce),
+            SignatureVersion::V1 => self.sign_v1(request, timestamp, &date, nonce),
+            SignatureVersion::V3 => self.sign_v3(request, timestamp, &date, nonce),
         }
     }
 
     fn sign_v1(
         &self,
         request: &RpcRequest,
+        timestamp: Timestamp,
         date: &str,
         nonce: &str,
     ) -> Result<SignedRequest, Error> {
@@ -402,12 +419,14 @@ impl<'a> Signer<'a> {
         Ok(SignedRequest {
             request: http_request,
             signature: Signature::V1(signature),
+            timestamp,
         })
     }
 
     fn sign_v3(
         &self,
         request: &RpcRequest,
+        timestamp: Timestamp,
         date: &str,
         nonce: &str,
     ) -> Result<SignedRequest, Error> {
@@ -495,6 +514,7 @@ impl<'a> Signer<'a> {
         Ok(SignedRequest {
             request: http_request,
             signature: Signature::V3(signature),
+            timestamp,
         })
     }
 }
@@ -556,6 +576,7 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
 pub struct SignedRequest {
     request: http::Request<Vec<u8>>,
     signature: Signature,
+    timestamp: Timestamp,
 }
 
 impl SignedRequest {
@@ -577,6 +598,11 @@ impl SignedRequest {
     /// Every intermediate of the signature, for diagnostics.
     pub fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    /// The time the request was signed with.
+    pub fn timestamp(&self) -> Timestamp {
+        self.timestamp
     }
 
     /// The V1 `Signature` parameter as sent (percent-encoded), or `None` under V3.
@@ -605,6 +631,7 @@ impl fmt::Debug for SignedRequest {
             .field("headers", self.request.headers())
             .field("body_len", &self.request.body().len())
             .field("signature", &self.signature)
+            .field("timestamp", &self.timestamp)
             .finish()
     }
 }

@@ -1,0 +1,159 @@
+//! What `DeleteDISyncTask` and `TerminateDISyncInstance` share: the same three parameters and
+//! the same `{Success, RequestId, Data: {Status, Message}}` answer.
+
+use std::borrow::Cow;
+
+use super::{API_VERSION, TaskType, positive_id};
+use crate::error::{BodyProblem, FailureReason, TaskFailure, UnexpectedResponse};
+use crate::response::{self, ResponseContext};
+use crate::{Error, RpcRequest};
+
+/// The answer to a teardown call that left the task in the state asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TeardownResponse {
+    /// The request id.
+    pub request_id: String,
+    /// How the task got there.
+    pub outcome: TeardownOutcome,
+    /// `Data.Message`, when the service sent one.
+    pub message: Option<String>,
+}
+
+/// How a teardown reached its end state. Both outcomes mean the task is in the state asked
+/// for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TeardownOutcome {
+    /// The service did it now (`Data.Status = success`).
+    Done,
+    /// An earlier attempt was sent but got no answer, and this attempt found the task already
+    /// gone (or already undeployed): most likely the earlier attempt did it. The service
+    /// answered `Data.Status = fail` for this reason.
+    AlreadyDone {
+        /// What the service's message said.
+        reason: FailureReason,
+    },
+}
+
+/// The request of a teardown action.
+pub(super) fn request(
+    action: &'static str,
+    project_id: i64,
+    file_id: i64,
+    task_type: TaskType,
+) -> Result<RpcRequest, Error> {
+    Ok(RpcRequest::new(action, API_VERSION)
+        .query_param("ProjectId", positive_id("ProjectId", project_id)?)
+        .query_param("TaskType", task_type.as_str())
+        .query_param("FileId", positive_id("FileId", file_id)?))
+}
+
+/// Reads the answer of a teardown action. `gone` says which failure reasons mean that the
+/// task is already in the end state.
+pub(super) fn parse<B: AsRef<[u8]>>(
+    action: &'static str,
+    gone: &[FailureReason],
+    response: &http::Response<B>,
+    context: &ResponseContext<'_>,
+) -> Result<TeardownResponse, Error> {
+    let answer = response::read(
+        response.status(),
+        response.headers(),
+        response.body().as_ref(),
+        context,
+    )?;
+    let request_id = answer.request_id.into_owned();
+    let message = answer.fields.data_message.map(Cow::into_owned);
+    let status = answer.fields.data_status.as_deref().unwrap_or_default();
+    if status.eq_ignore_ascii_case("success") {
+        return Ok(TeardownResponse {
+            request_id,
+            outcome: TeardownOutcome::Done,
+            message,
+        });
+    }
+    if !status.eq_ignore_ascii_case("fail") {
+        let problem = if answer.fields.data_status.is_none() {
+            BodyProblem::MissingField {
+                field: "Data.Status",
+            }
+        } else {
+            BodyProblem::Malformed {
+                detail: format!(
+                    "Data.Status is {:?}, not success or fail",
+                    crate::error::truncate_for_message(status, 32)
+                ),
+            }
+        };
+        return Err(Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+            status: response.status(),
+            content_type: None,
+            problem,
+            snippet: String::new(),
+            request_id: Some(request_id),
+            retry_after: None,
+        })));
+    }
+    let message = message.unwrap_or_default();
+    let reason = failure_reason(&message);
+    if context.prior_outcome_unknown() && gone.contains(&reason) {
+        return Ok(TeardownResponse {
+            request_id,
+            outcome: TeardownOutcome::AlreadyDone { reason },
+            message: Some(message),
+        });
+    }
+    Err(Error::TaskFailed(Box::new(TaskFailure {
+        action,
+        request_id,
+        message,
+        reason,
+        after_unknown_outcome: context.prior_outcome_unknown(),
+    })))
+}
+
+/// Reads what a `Data.Message` says about the task (see [`FailureReason`]).
+pub(crate) fn failure_reason(message: &str) -> FailureReason {
+    let message = message.to_ascii_lowercase();
+    let has = |phrase: &str| message.contains(phrase);
+    if (has("fileid") && has("invalid"))
+        || has("not exist")
+        || has("not found")
+        || has("no such")
+        || has("deleted")
+    {
+        FailureReason::TaskNotFound
+    } else if has("not deployed")
+        || has("undeployed")
+        || has("not online")
+        || has("offline")
+        || has("terminated")
+    {
+        FailureReason::NotDeployed
+    } else {
+        FailureReason::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_failure_reasons() {
+        for (message, reason) in [
+            ("fileId:[100] is invalid.", FailureReason::TaskNotFound),
+            ("The file does not exist", FailureReason::TaskNotFound),
+            ("task 100 has been deleted", FailureReason::TaskNotFound),
+            ("Task Not Found", FailureReason::TaskNotFound),
+            ("the task is not deployed", FailureReason::NotDeployed),
+            ("instance already undeployed", FailureReason::NotDeployed),
+            ("task is offline", FailureReason::NotDeployed),
+            ("the task is running", FailureReason::Other),
+            ("", FailureReason::Other),
+        ] {
+            assert_eq!(failure_reason(message), reason, "{message}");
+        }
+    }
+}

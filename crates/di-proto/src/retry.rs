@@ -1,0 +1,376 @@
+//! The retry policy every transport shares: pure decisions, with the clock reading, the elapsed
+//! time and the randomness passed in.
+//!
+//! A transport runs one [`Attempts`] per call:
+//!
+//! ```
+//! use std::time::Duration;
+//! use di_proto::retry::{Attempts, RetryDecision, RetryPolicy, TransportFailure};
+//! use di_proto::ops::{DeleteDiSyncTask, Operation};
+//! use di_proto::Timestamp;
+//!
+//! let operation = DeleteDiSyncTask::new(10000, 100);
+//! let mut attempts = Attempts::new(RetryPolicy::default(), operation.idempotency());
+//! // First attempt: sign with the (skew-corrected) time, send, and suppose it timed out.
+//! let local_now = Timestamp::from_unix_seconds(1_700_000_000)?;
+//! let signing_time = attempts.start_attempt(local_now)?;
+//! assert_eq!(signing_time, local_now);
+//! let jitter = 0x8000_0000_0000_0000; // a random u64 from the transport's RNG
+//! match attempts.after_transport_failure(TransportFailure::OutcomeUnknown, Duration::from_secs(10), jitter) {
+//!     RetryDecision::Retry { delay } => assert!(delay <= Duration::from_millis(200)),
+//!     RetryDecision::Stop(reason) => panic!("{reason:?}"),
+//! }
+//! // The next parse learns that the first attempt may have taken effect.
+//! assert!(attempts.prior_outcome_unknown());
+//! # Ok::<(), di_proto::Error>(())
+//! ```
+//!
+//! Every retry is a new attempt: the transport signs it again, with a fresh nonce and the time
+//! [`Attempts::start_attempt`] returns.
+
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+
+use crate::error::BodyProblem;
+use crate::{Error, ResponseContext, SignedRequest, Timestamp};
+
+/// Skews smaller than this are taken for latency and rounding, and not corrected.
+pub const CLOCK_SKEW_THRESHOLD_SECONDS: i64 = 60;
+
+/// Whether an operation can be sent twice without acting twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Idempotency {
+    /// A repeat has no further effect, or says that it found the work done: safe to retry
+    /// after an attempt whose outcome is unknown.
+    Idempotent,
+    /// A repeat may act twice: retried only when the earlier attempt surely had no effect.
+    #[default]
+    NotIdempotent,
+}
+
+/// How an attempt failed before any response arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportFailure {
+    /// The request never left: name resolution, connect or TLS handshake failed.
+    NotSent,
+    /// The request may have arrived: a timeout, or a connection reset or closed after sending
+    /// began.
+    OutcomeUnknown,
+}
+
+/// When a failed attempt may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Retryability {
+    /// The attempt had no effect (throttled, nonce reused, clock skew now corrected, not
+    /// sent): any operation may retry.
+    Safe,
+    /// The attempt may have taken effect (server error, no answer): only idempotent
+    /// operations retry.
+    IfIdempotent,
+    /// Retrying the same request fails the same way.
+    Never,
+}
+
+impl Retryability {
+    /// How a failed call may be retried.
+    pub fn of_error(error: &Error) -> Retryability {
+        match error {
+            Error::Throttled(_) | Error::NonceReused(_) => Retryability::Safe,
+            Error::ClockSkewed {
+                skew_seconds: Some(skew),
+                ..
+            } if skew.abs() >= CLOCK_SKEW_THRESHOLD_SECONDS => Retryability::Safe,
+            Error::ServerError(_) => Retryability::IfIdempotent,
+            Error::UnexpectedResponse(response) => match response.status {
+                StatusCode::TOO_MANY_REQUESTS => Retryability::Safe,
+                StatusCode::INTERNAL_SERVER_ERROR
+                | StatusCode::BAD_GATEWAY
+                | StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::GATEWAY_TIMEOUT => Retryability::IfIdempotent,
+                // A success whose body was cut: the call happened, its answer got lost.
+                status if status.is_success() && response.problem == BodyProblem::Truncated => {
+                    Retryability::IfIdempotent
+                }
+                _ => Retryability::Never,
+            },
+            _ => Retryability::Never,
+        }
+    }
+
+    /// How an attempt that got no response may be retried.
+    pub fn of_transport_failure(failure: TransportFailure) -> Retryability {
+        match failure {
+            TransportFailure::NotSent => Retryability::Safe,
+            TransportFailure::OutcomeUnknown => Retryability::IfIdempotent,
+        }
+    }
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RetryDecision {
+    /// Wait `delay`, then sign and send a new attempt.
+    Retry {
+        /// How long to wait first.
+        delay: Duration,
+    },
+    /// Give up and return the last failure.
+    Stop(StopReason),
+}
+
+/// Why the policy gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The failure is final ([`Retryability::Never`]).
+    NotRetryable,
+    /// The attempt may have taken effect and the operation is not idempotent.
+    NotIdempotent,
+    /// The policy's maximum number of attempts is spent.
+    AttemptsExhausted,
+    /// The wait would end past the policy's deadline.
+    DeadlineExceeded,
+    /// The service asked for a longer wait than the policy allows.
+    RetryAfterTooLong,
+}
+
+/// Limits and backoff of the retries of one call.
+///
+/// The default: 3 attempts, full-jitter exponential backoff from 200 ms up to 20 s, service
+/// waits (`x-acs-retry-after`) honoured up to 60 s, and a 120 s deadline for the whole call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    deadline: Option<Duration>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(20),
+            max_retry_after: Duration::from_secs(60),
+            deadline: Some(Duration::from_secs(120)),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        RetryPolicy::default().with_max_attempts(1)
+    }
+
+    /// At most `max_attempts` attempts in all (at least 1).
+    #[must_use]
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// The backoff ceiling of the first retry; it doubles for each one after.
+    #[must_use]
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// The largest backoff ceiling.
+    #[must_use]
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// The longest service-requested wait honoured; a longer request stops the retries.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// No retry waits past `deadline` after the call began (`None`: no deadline).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The maximum number of attempts.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The deadline of the whole call, if any.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The full-jitter backoff before retry number `retry` (1 for the first retry):
+    /// uniform in `[0, min(max_backoff, initial_backoff * 2^(retry-1))]`, drawn from `jitter`,
+    /// a uniformly random `u64`.
+    pub fn backoff(&self, retry: u32, jitter: u64) -> Duration {
+        let doubling = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
+        let ceiling = self
+            .initial_backoff
+            .checked_mul(doubling)
+            .unwrap_or(Duration::MAX)
+            .min(self.max_backoff);
+        let nanos = ceiling.as_nanos();
+        // `nanos * jitter / 2^64` without floating point. A ceiling may reach Duration::MAX
+        // (< 2^94 ns), so the product is split at bit 32 to stay within u128.
+        let jitter = u128::from(jitter);
+        let delay = ((nanos >> 32) * jitter + (((nanos & 0xffff_ffff) * jitter) >> 32)) >> 32;
+        Duration::from_nanos(u64::try_from(delay).unwrap_or(u64::MAX)).min(ceiling)
+    }
+}
+
+/// The retry state of one call: attempts made, clock offset, and whether an earlier attempt
+/// may have taken effect unseen.
+#[derive(Debug, Clone)]
+pub struct Attempts {
+    policy: RetryPolicy,
+    idempotency: Idempotency,
+    made: u32,
+    prior_outcome_unknown: bool,
+    clock_offset_seconds: i64,
+    last_local_time: Option<Timestamp>,
+}
+
+impl Attempts {
+    /// The state before the first attempt of an operation with `idempotency`.
+    pub fn new(policy: RetryPolicy, idempotency: Idempotency) -> Self {
+        Attempts {
+            policy,
+            idempotency,
+            made: 0,
+            prior_outcome_unknown: false,
+            clock_offset_seconds: 0,
+            last_local_time: None,
+        }
+    }
+
+    /// Starts from a clock offset measured by earlier calls (see [`Attempts::clock_offset`]).
+    #[must_use]
+    pub fn with_clock_offset(mut self, seconds: i64) -> Self {
+        self.clock_offset_seconds = seconds;
+        self
+    }
+
+    /// Counts a new attempt and returns the time to sign it with: `local_now` moved by the
+    /// measured clock offset.
+    ///
+    /// # Errors
+    /// [`Error::TimestampOutOfRange`] when the corrected time leaves the supported range.
+    pub fn start_attempt(&mut self, local_now: Timestamp) -> Result<Timestamp, Error> {
+        self.made = self.made.saturating_add(1);
+        self.last_local_time = Some(local_now);
+        local_now.checked_add_seconds(self.clock_offset_seconds)
+    }
+
+    /// Reads the `Date` header of any response to the current attempt, and keeps the server's
+    /// clock offset when it is [`CLOCK_SKEW_THRESHOLD_SECONDS`] or more (else none).
+    pub fn observe_response(&mut self, headers: &HeaderMap) {
+        let Some(local) = self.last_local_time else {
+            return;
+        };
+        if let Some(skew) = crate::response::clock_skew(headers, local) {
+            self.clock_offset_seconds = if skew.abs() >= CLOCK_SKEW_THRESHOLD_SECONDS {
+                skew
+            } else {
+                0
+            };
+        }
+    }
+
+    /// The context to parse the current attempt's response with.
+    pub fn context<'a>(&self, request: &'a SignedRequest) -> ResponseContext<'a> {
+        ResponseContext::new()
+            .with_request(request)
+            .with_prior_outcome_unknown(self.prior_outcome_unknown)
+    }
+
+    /// Decides after the current attempt failed with `error`, `elapsed` after the call began.
+    pub fn after_error(&mut self, error: &Error, elapsed: Duration, jitter: u64) -> RetryDecision {
+        let retry_after = match error {
+            Error::UnexpectedResponse(response) => response.retry_after,
+            _ => error.service_error().and_then(|service| service.retry_after),
+        };
+        let immediate = matches!(error, Error::NonceReused(_) | Error::ClockSkewed { .. });
+        self.decide(Retryability::of_error(error), retry_after, immediate, elapsed, jitter)
+    }
+
+    /// Decides after the current attempt got no response.
+    pub fn after_transport_failure(
+        &mut self,
+        failure: TransportFailure,
+        elapsed: Duration,
+        jitter: u64,
+    ) -> RetryDecision {
+        self.decide(Retryability::of_transport_failure(failure), None, false, elapsed, jitter)
+    }
+
+    fn decide(
+        &mut self,
+        retryability: Retryability,
+        retry_after: Option<Duration>,
+        immediate: bool,
+        elapsed: Duration,
+        jitter: u64,
+    ) -> RetryDecision {
+        if retryability == Retryability::IfIdempotent {
+            // The attempt may have acted: later answers are read in that light.
+            self.prior_outcome_unknown = true;
+        }
+        let stop = match retryability {
+            Retryability::Never => Some(StopReason::NotRetryable),
+            Retryability::IfIdempotent if self.idempotency != Idempotency::Idempotent => {
+                Some(StopReason::NotIdempotent)
+            }
+            _ if self.made >= self.policy.max_attempts => Some(StopReason::AttemptsExhausted),
+            _ => None,
+        };
+        if let Some(reason) = stop {
+            return RetryDecision::Stop(reason);
+        }
+        let delay = match retry_after {
+            Some(wait) if wait > self.policy.max_retry_after => {
+                return RetryDecision::Stop(StopReason::RetryAfterTooLong);
+            }
+            Some(wait) => wait,
+            None if immediate => Duration::ZERO,
+            None => self.policy.backoff(self.made, jitter),
+        };
+        if let Some(deadline) = self.policy.deadline {
+            if elapsed.saturating_add(delay) >= deadline {
+                return RetryDecision::Stop(StopReason::DeadlineExceeded);
+            }
+        }
+        RetryDecision::Retry { delay }
+    }
+
+    /// Attempts started so far.
+    pub fn attempts_made(&self) -> u32 {
+        self.made
+    }
+
+    /// Whether an earlier attempt may have taken effect without an answer.
+    pub fn prior_outcome_unknown(&self) -> bool {
+        self.prior_outcome_unknown
+    }
+
+    /// The server clock minus the local clock, in seconds, as last measured (0 when within
+    /// [`CLOCK_SKEW_THRESHOLD_SECONDS`]). Carry it to the next call's [`Attempts`].
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset_seconds
+    }
+}
