@@ -168,6 +168,34 @@ impl Endpoint {
         })
     }
 
+    /// Picks the endpoint the way every di front end does: an explicit endpoint always wins
+    /// (read with [`Endpoint::parse`], so plain HTTP only for loopback), else the region's
+    /// host over `network` ([`Endpoint::for_region`]).
+    ///
+    /// ```
+    /// use di_proto::{Endpoint, Network};
+    /// let explicit = Endpoint::resolve(Some("http://127.0.0.1:8080"), Some("cn-shanghai"), Network::Vpc)?;
+    /// assert_eq!(explicit.to_string(), "http://127.0.0.1:8080");
+    /// let regional = Endpoint::resolve(None, Some("cn-beijing"), Network::Public)?;
+    /// assert_eq!(regional.host(), "dataworks.cn-beijing.aliyuncs.com");
+    /// assert!(Endpoint::resolve(None, None, Network::Public).is_err());
+    /// # Ok::<(), di_proto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidEndpoint`] when the chosen input is invalid, or when neither is given.
+    pub fn resolve(
+        explicit: Option<&str>,
+        region: Option<&str>,
+        network: Network,
+    ) -> Result<Self, Error> {
+        match (explicit, region) {
+            (Some(endpoint), _) => Endpoint::parse(endpoint),
+            (None, Some(region)) => Endpoint::for_region(region, network),
+            (None, None) => Err(invalid("", "give an endpoint URL or a region id")),
+        }
+    }
+
     /// `https` or `http`.
     pub fn scheme(&self) -> Scheme {
         self.scheme

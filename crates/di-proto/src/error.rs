@@ -360,11 +360,7 @@ pub struct UnexpectedResponse {
 
 impl fmt::Display for UnexpectedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unexpected response (HTTP {}",
-            self.status.as_u16()
-        )?;
+        write!(f, "unexpected response (HTTP {}", self.status.as_u16())?;
         if let Some(content_type) = &self.content_type {
             write!(f, ", {content_type}")?;
         }

@@ -1,9 +1,14 @@
 //! Sans-IO core of `di`, the client for the Data Integration (DI) operations of the Alibaba
 //! Cloud DataWorks OpenAPI (product `dataworks-public`, API version `2020-05-18`).
 //!
-//! **In scope:** credentials, percent-encoding, the V1 (HMAC-SHA1) and V3
-//! (`ACS3-HMAC-SHA256`) request signatures, and building a complete signed
-//! [`http::Request`] with every intermediate of its signature kept for diagnostics.
+//! **In scope:**
+//! - credentials, percent-encoding, the V1 (HMAC-SHA1) and V3 (`ACS3-HMAC-SHA256`) request
+//!   signatures, and building a complete signed [`http::Request`] with every intermediate of
+//!   its signature kept for diagnostics;
+//! - typed operations ([`ops`]) and the generic call ([`RpcRequest`]), and reading their
+//!   responses, JSON or XML, into typed outputs or an [`Error`] that says what to do;
+//! - endpoint resolution ([`Endpoint::resolve`]) and the retry policy every transport shares
+//!   ([`retry`]).
 //!
 //! **Out of scope:** sockets, clocks, randomness, environment variables and files. The caller
 //! reads the clock and draws the nonce, then passes both in, so the same inputs always give
@@ -43,9 +48,7 @@ pub use http;
 
 pub use credentials::Credentials;
 pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
-pub use error::{
-    BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse,
-};
+pub use error::{BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse};
 pub use request::{Format, ParamLocation, RESERVED_PARAMS, RpcRequest, SignedRequest, Signer};
 pub use response::{MismatchCause, ResponseContext, SignatureDiagnosis};
 pub use sign::{Signature, SignatureVersion};

@@ -219,7 +219,9 @@ impl RetryPolicy {
     /// uniform in `[0, min(max_backoff, initial_backoff * 2^(retry-1))]`, drawn from `jitter`,
     /// a uniformly random `u64`.
     pub fn backoff(&self, retry: u32, jitter: u64) -> Duration {
-        let doubling = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
+        let doubling = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
         let ceiling = self
             .initial_backoff
             .checked_mul(doubling)
@@ -303,10 +305,18 @@ impl Attempts {
     pub fn after_error(&mut self, error: &Error, elapsed: Duration, jitter: u64) -> RetryDecision {
         let retry_after = match error {
             Error::UnexpectedResponse(response) => response.retry_after,
-            _ => error.service_error().and_then(|service| service.retry_after),
+            _ => error
+                .service_error()
+                .and_then(|service| service.retry_after),
         };
         let immediate = matches!(error, Error::NonceReused(_) | Error::ClockSkewed { .. });
-        self.decide(Retryability::of_error(error), retry_after, immediate, elapsed, jitter)
+        self.decide(
+            Retryability::of_error(error),
+            retry_after,
+            immediate,
+            elapsed,
+            jitter,
+        )
     }
 
     /// Decides after the current attempt got no response.
@@ -316,7 +326,13 @@ impl Attempts {
         elapsed: Duration,
         jitter: u64,
     ) -> RetryDecision {
-        self.decide(Retryability::of_transport_failure(failure), None, false, elapsed, jitter)
+        self.decide(
+            Retryability::of_transport_failure(failure),
+            None,
+            false,
+            elapsed,
+            jitter,
+        )
     }
 
     fn decide(
@@ -350,10 +366,10 @@ impl Attempts {
             None if immediate => Duration::ZERO,
             None => self.policy.backoff(self.made, jitter),
         };
-        if let Some(deadline) = self.policy.deadline {
-            if elapsed.saturating_add(delay) >= deadline {
-                return RetryDecision::Stop(StopReason::DeadlineExceeded);
-            }
+        if let Some(deadline) = self.policy.deadline
+            && elapsed.saturating_add(delay) >= deadline
+        {
+            return RetryDecision::Stop(StopReason::DeadlineExceeded);
         }
         RetryDecision::Retry { delay }
     }
@@ -372,5 +388,244 @@ impl Attempts {
     /// [`CLOCK_SKEW_THRESHOLD_SECONDS`]). Carry it to the next call's [`Attempts`].
     pub fn clock_offset(&self) -> i64 {
         self.clock_offset_seconds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ServiceError, UnexpectedResponse};
+
+    fn service(status: u16, code: &str, retry_after: Option<Duration>) -> Box<ServiceError> {
+        Box::new(ServiceError {
+            status: StatusCode::from_u16(status).unwrap(),
+            code: code.to_owned(),
+            message: String::new(),
+            request_id: None,
+            host_id: None,
+            recommend: None,
+            access_denied_detail: None,
+            retry_after,
+        })
+    }
+
+    fn foreign(status: u16, problem: BodyProblem) -> Error {
+        Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+            status: StatusCode::from_u16(status).unwrap(),
+            content_type: None,
+            problem,
+            snippet: String::new(),
+            request_id: None,
+            retry_after: None,
+        }))
+    }
+
+    const HALF: u64 = 1 << 63;
+
+    fn started(idempotency: Idempotency) -> Attempts {
+        let mut attempts = Attempts::new(RetryPolicy::default(), idempotency);
+        attempts
+            .start_attempt(Timestamp::from_unix_seconds(1_700_000_000).unwrap())
+            .unwrap();
+        attempts
+    }
+
+    #[test]
+    fn classifies_failures() {
+        use Retryability::*;
+        let cases = [
+            (Error::Throttled(service(429, "Throttling.Api", None)), Safe),
+            (
+                Error::NonceReused(service(400, "SignatureNonceUsed", None)),
+                Safe,
+            ),
+            (
+                Error::ServerError(service(500, "InternalError.System", None)),
+                IfIdempotent,
+            ),
+            (
+                Error::BadRequest(service(400, "Param.Invalid", None)),
+                Never,
+            ),
+            (
+                Error::AccessDenied(service(403, "Forbidden.Access", None)),
+                Never,
+            ),
+            (
+                Error::CredentialsRejected(service(404, "InvalidAccessKeyId.NotFound", None)),
+                Never,
+            ),
+            (
+                Error::ClockSkewed {
+                    error: service(400, "InvalidTimeStamp.Expired", None),
+                    skew_seconds: Some(-1200),
+                },
+                Safe,
+            ),
+            (
+                Error::ClockSkewed {
+                    error: service(400, "InvalidTimeStamp.Expired", None),
+                    skew_seconds: None,
+                },
+                Never,
+            ),
+            (
+                foreign(502, BodyProblem::UnsupportedContentType),
+                IfIdempotent,
+            ),
+            (foreign(429, BodyProblem::UnsupportedContentType), Safe),
+            (foreign(200, BodyProblem::Truncated), IfIdempotent),
+            (foreign(200, BodyProblem::Empty), Never),
+            (foreign(404, BodyProblem::UnsupportedContentType), Never),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(Retryability::of_error(&error), expected, "{error}");
+        }
+    }
+
+    #[test]
+    fn full_jitter_spans_zero_to_the_doubling_ceiling() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff(1, 0), Duration::ZERO);
+        assert_eq!(policy.backoff(1, HALF), Duration::from_millis(100));
+        assert!(policy.backoff(1, u64::MAX) <= Duration::from_millis(200));
+        assert!(policy.backoff(1, u64::MAX) > Duration::from_millis(199));
+        assert_eq!(policy.backoff(3, HALF), Duration::from_millis(400));
+        // Capped at max_backoff, and no overflow however many retries.
+        assert_eq!(policy.backoff(40, HALF), Duration::from_secs(10));
+        assert_eq!(policy.backoff(u32::MAX, HALF), Duration::from_secs(10));
+        let huge = RetryPolicy::default()
+            .with_initial_backoff(Duration::MAX)
+            .with_max_backoff(Duration::MAX);
+        assert!(huge.backoff(1, u64::MAX) <= Duration::MAX);
+    }
+
+    #[test]
+    fn honours_the_service_wait_up_to_the_cap() {
+        let mut attempts = started(Idempotency::NotIdempotent);
+        let throttled = Error::Throttled(service(
+            429,
+            "Throttling.Api",
+            Some(Duration::from_millis(1500)),
+        ));
+        assert_eq!(
+            attempts.after_error(&throttled, Duration::ZERO, HALF),
+            RetryDecision::Retry {
+                delay: Duration::from_millis(1500)
+            }
+        );
+        let too_long = Error::Throttled(service(
+            429,
+            "Throttling.Api",
+            Some(Duration::from_secs(61)),
+        ));
+        assert_eq!(
+            attempts.after_error(&too_long, Duration::ZERO, HALF),
+            RetryDecision::Stop(StopReason::RetryAfterTooLong)
+        );
+    }
+
+    #[test]
+    fn keeps_to_attempts_and_deadline() {
+        let policy = RetryPolicy::default().with_max_attempts(2);
+        let mut attempts = Attempts::new(policy, Idempotency::Idempotent);
+        let now = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
+        attempts.start_attempt(now).unwrap();
+        let failure = TransportFailure::NotSent;
+        assert!(matches!(
+            attempts.after_transport_failure(failure, Duration::ZERO, HALF),
+            RetryDecision::Retry { .. }
+        ));
+        attempts.start_attempt(now).unwrap();
+        assert_eq!(
+            attempts.after_transport_failure(failure, Duration::ZERO, HALF),
+            RetryDecision::Stop(StopReason::AttemptsExhausted)
+        );
+
+        let mut attempts = started(Idempotency::Idempotent);
+        assert_eq!(
+            attempts.after_transport_failure(failure, Duration::from_secs(120), 0),
+            RetryDecision::Stop(StopReason::DeadlineExceeded)
+        );
+        assert_eq!(RetryPolicy::disabled().max_attempts(), 1);
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
+    }
+
+    #[test]
+    fn unknown_outcomes_retry_only_idempotent_calls_and_are_remembered() {
+        let mut attempts = started(Idempotency::NotIdempotent);
+        assert_eq!(
+            attempts.after_transport_failure(
+                TransportFailure::OutcomeUnknown,
+                Duration::ZERO,
+                HALF
+            ),
+            RetryDecision::Stop(StopReason::NotIdempotent)
+        );
+        let mut attempts = started(Idempotency::Idempotent);
+        assert!(!attempts.prior_outcome_unknown());
+        let server = Error::ServerError(service(500, "InternalError.System", None));
+        assert!(matches!(
+            attempts.after_error(&server, Duration::ZERO, HALF),
+            RetryDecision::Retry { .. }
+        ));
+        assert!(attempts.prior_outcome_unknown());
+        // A later safe failure does not clear it.
+        attempts
+            .start_attempt(Timestamp::from_unix_seconds(1_700_000_001).unwrap())
+            .unwrap();
+        let nonce = Error::NonceReused(service(400, "SignatureNonceUsed", None));
+        assert_eq!(
+            attempts.after_error(&nonce, Duration::ZERO, HALF),
+            RetryDecision::Retry {
+                delay: Duration::ZERO
+            }
+        );
+        assert!(attempts.prior_outcome_unknown());
+        assert_eq!(
+            attempts.after_error(
+                &Error::BadRequest(service(400, "Param.Invalid", None)),
+                Duration::ZERO,
+                HALF
+            ),
+            RetryDecision::Stop(StopReason::NotRetryable)
+        );
+    }
+
+    #[test]
+    fn measures_and_applies_clock_skew() {
+        let local = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        let mut attempts = Attempts::new(RetryPolicy::default(), Idempotency::Idempotent);
+        assert_eq!(attempts.start_attempt(local).unwrap(), local);
+        let mut headers = HeaderMap::new();
+        // The server is 20 minutes ahead.
+        headers.insert(
+            http::header::DATE,
+            "Mon, 23 Nov 2026 10:20:00 GMT".parse().unwrap(),
+        );
+        attempts.observe_response(&headers);
+        assert_eq!(attempts.clock_offset(), 1200);
+        assert_eq!(
+            attempts.start_attempt(local).unwrap(),
+            Timestamp::parse("2026-11-23T10:20:00Z").unwrap()
+        );
+        // Within the threshold: taken for latency, and the offset is dropped.
+        headers.insert(
+            http::header::DATE,
+            "Mon, 23 Nov 2026 10:00:30 GMT".parse().unwrap(),
+        );
+        attempts.observe_response(&headers);
+        assert_eq!(attempts.clock_offset(), 0);
+        // Unreadable dates change nothing.
+        let carried =
+            Attempts::new(RetryPolicy::default(), Idempotency::Idempotent).with_clock_offset(-900);
+        let mut carried = carried;
+        carried.start_attempt(local).unwrap();
+        headers.insert(http::header::DATE, "yesterday".parse().unwrap());
+        carried.observe_response(&headers);
+        assert_eq!(carried.clock_offset(), -900);
     }
 }

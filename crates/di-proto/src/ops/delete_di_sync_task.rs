@@ -68,6 +68,11 @@ impl Operation for DeleteDiSyncTask {
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
     ) -> Result<TeardownResponse, Error> {
-        teardown::parse(Self::ACTION, &[FailureReason::TaskNotFound], response, context)
+        teardown::parse(
+            Self::ACTION,
+            &[FailureReason::TaskNotFound],
+            response,
+            context,
+        )
     }
 }

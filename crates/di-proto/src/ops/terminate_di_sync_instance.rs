@@ -68,6 +68,11 @@ impl Operation for TerminateDiSyncInstance {
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
     ) -> Result<TeardownResponse, Error> {
-        teardown::parse(Self::ACTION, &[FailureReason::TaskNotFound, FailureReason::NotDeployed], response, context)
+        teardown::parse(
+            Self::ACTION,
+            &[FailureReason::TaskNotFound, FailureReason::NotDeployed],
+            response,
+            context,
+        )
     }
 }

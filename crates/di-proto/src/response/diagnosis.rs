@@ -155,7 +155,9 @@ mod tests {
 
     #[test]
     fn equal_strings_blame_the_secret() {
-        let message = format!("Specified signature is not matched with our calculation. server string to sign is:{OURS}");
+        let message = format!(
+            "Specified signature is not matched with our calculation. server string to sign is:{OURS}"
+        );
         let diagnosis = SignatureDiagnosis::new(&message, Some(OURS));
         assert_eq!(diagnosis.cause, MismatchCause::WrongSecret);
         assert!(!format!("{diagnosis:?}").contains("secret-token"));
@@ -179,7 +181,8 @@ mod tests {
     #[test]
     fn token_only_differences_stay_hidden() {
         let theirs = OURS.replace("secret-token", "secret-tokem");
-        let diagnosis = SignatureDiagnosis::new(&format!("server string to sign is:{theirs}"), Some(OURS));
+        let diagnosis =
+            SignatureDiagnosis::new(&format!("server string to sign is:{theirs}"), Some(OURS));
         assert_eq!(diagnosis.cause, MismatchCause::TokenDiffers);
         assert!(!format!("{diagnosis:?} {diagnosis}").contains("secret-tok"));
     }
@@ -196,6 +199,9 @@ mod tests {
         );
         assert_eq!(first_difference("ab", "abc"), Some(2));
         assert_eq!(first_difference("é", "è"), Some(0));
-        assert_eq!(excerpt(&"α".repeat(33), 32), format!("…{}…", "α".repeat(24)));
+        assert_eq!(
+            excerpt(&"α".repeat(33), 32),
+            format!("…{}…", "α".repeat(24))
+        );
     }
 }

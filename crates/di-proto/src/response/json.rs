@@ -126,7 +126,9 @@ impl<'de: 'a, 'a> Visitor<'de> for DataVisitor<'a> {
                 }
             };
             if slot.is_some() {
-                return Err(de::Error::custom(format_args!("duplicate field `Data.{name}`")));
+                return Err(de::Error::custom(format_args!(
+                    "duplicate field `Data.{name}`"
+                )));
             }
             *slot = map.next_value()?;
         }
@@ -196,7 +198,10 @@ mod tests {
         assert_eq!(fields.success, Some(true));
         assert_eq!(fields.request_id.as_deref(), Some("r-1"));
         assert_eq!(fields.data_status.as_deref(), Some("fail"));
-        assert_eq!(fields.data_message.as_deref(), Some("fileId:[100] is invalid."));
+        assert_eq!(
+            fields.data_message.as_deref(),
+            Some("fileId:[100] is invalid.")
+        );
 
         let fields = parse(
             br#"{"requestId":"r-2","code":"Throttling.Api","message":"slow","AccessDeniedDetail":{"PolicyType":"AccountLevelIdentityBasedPolicy"}}"#,
@@ -209,8 +214,12 @@ mod tests {
             Some(r#"{"PolicyType":"AccountLevelIdentityBasedPolicy"}"#)
         );
 
-        let fields = parse(br#"{"ErrorCode":"E","ErrorMessage":"m","Success":false,"Data":null}"#).unwrap();
-        assert_eq!((fields.code.as_deref(), fields.message.as_deref()), (Some("E"), Some("m")));
+        let fields =
+            parse(br#"{"ErrorCode":"E","ErrorMessage":"m","Success":false,"Data":null}"#).unwrap();
+        assert_eq!(
+            (fields.code.as_deref(), fields.message.as_deref()),
+            (Some("E"), Some("m"))
+        );
     }
 
     #[test]
@@ -219,7 +228,10 @@ mod tests {
         assert_eq!(fields.request_id.as_deref(), Some("7"));
         assert_eq!(fields.data_status.as_deref(), Some("1"));
         assert_eq!(fields.data_message, None);
-        assert!(matches!(parse(br#"{"Code":["x"]}"#), Err(ParseError::Malformed(_))));
+        assert!(matches!(
+            parse(br#"{"Code":["x"]}"#),
+            Err(ParseError::Malformed(_))
+        ));
         let fields = parse(br#"{"RequestId":"r\u0041","Code":"c"}"#).unwrap();
         assert_eq!(fields.request_id.as_deref(), Some("rA"));
         assert!(matches!(fields.code, Some(Cow::Borrowed("c"))));
@@ -229,8 +241,14 @@ mod tests {
 
     #[test]
     fn tells_truncation_from_malformation() {
-        assert_eq!(parse(br#"{"RequestId":"r","Da"#), Err(ParseError::Truncated));
-        assert!(matches!(parse(br#"{"Success":"yes"}"#), Err(ParseError::Malformed(_))));
+        assert_eq!(
+            parse(br#"{"RequestId":"r","Da"#),
+            Err(ParseError::Truncated)
+        );
+        assert!(matches!(
+            parse(br#"{"Success":"yes"}"#),
+            Err(ParseError::Malformed(_))
+        ));
         assert!(matches!(
             parse(br#"{"RequestId":"a","RequestId":"b"}"#),
             Err(ParseError::Malformed(_))
@@ -239,6 +257,9 @@ mod tests {
             parse(br#"{"Data":{"Status":"a","Status":"b"}}"#),
             Err(ParseError::Malformed(_))
         ));
-        assert!(matches!(parse(b"{} trailing"), Err(ParseError::Malformed(_))));
+        assert!(matches!(
+            parse(b"{} trailing"),
+            Err(ParseError::Malformed(_))
+        ));
     }
 }

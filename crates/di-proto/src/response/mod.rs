@@ -193,9 +193,9 @@ fn body_format(headers: &HeaderMap, body: &[u8]) -> Result<Format, BodyProblem> 
 
 fn looks_like_html(start: &[u8]) -> bool {
     let head = &start[..start.len().min(14)];
-    [&b"<!doctype html"[..], b"<html"]
-        .iter()
-        .any(|prefix| head.len() >= prefix.len() && head[..prefix.len()].eq_ignore_ascii_case(prefix))
+    [&b"<!doctype html"[..], b"<html"].iter().any(|prefix| {
+        head.len() >= prefix.len() && head[..prefix.len()].eq_ignore_ascii_case(prefix)
+    })
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
@@ -436,9 +436,21 @@ mod tests {
             ("InvalidTimeStamp.Expired", 400, ErrorClass::ClockSkewed),
             ("InvalidTimeStamp.Format", 400, ErrorClass::BadRequest),
             ("SignatureNonceUsed", 400, ErrorClass::NonceReused),
-            ("InvalidAccessKeyId.NotFound", 404, ErrorClass::CredentialsRejected),
-            ("InvalidAccessKeyId.Inactive", 400, ErrorClass::CredentialsRejected),
-            ("InvalidSecurityToken.Expired", 400, ErrorClass::CredentialsRejected),
+            (
+                "InvalidAccessKeyId.NotFound",
+                404,
+                ErrorClass::CredentialsRejected,
+            ),
+            (
+                "InvalidAccessKeyId.Inactive",
+                400,
+                ErrorClass::CredentialsRejected,
+            ),
+            (
+                "InvalidSecurityToken.Expired",
+                400,
+                ErrorClass::CredentialsRejected,
+            ),
             ("InvalidAccessKeyIdX", 404, ErrorClass::BadRequest),
             ("Forbidden.Not.Server", 500, ErrorClass::Other),
             ("InvalidApi.NotFound", 404, ErrorClass::BadRequest),
@@ -454,17 +466,18 @@ mod tests {
     #[test]
     fn sanitizes_foreign_bodies() {
         let html = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\n<body>\x07<center><h1>502 Bad Gateway</h1></center></body></html>";
-        assert_eq!(
-            sanitize(html, 160, true),
-            "502 Bad Gateway 502 Bad Gateway"
-        );
+        assert_eq!(sanitize(html, 160, true), "502 Bad Gateway 502 Bad Gateway");
         assert_eq!(sanitize(b"a\x00\x01  b\xffc", 160, false), "a b\u{fffd}c");
         let long = "x".repeat(500);
         let cut = sanitize(long.as_bytes(), 160, false);
         assert_eq!(cut.chars().count(), 161);
         assert!(cut.ends_with('…'));
         assert_eq!(
-            sanitize(b"GET&%2F&AccessKeyId%3Did%26SecurityToken%3Dtok%26X%3D1", 160, false),
+            sanitize(
+                b"GET&%2F&AccessKeyId%3Did%26SecurityToken%3Dtok%26X%3D1",
+                160,
+                false
+            ),
             "GET&%2F&AccessKeyId%3Did%26SecurityToken%3D<redacted>%26X%3D1"
         );
     }
@@ -477,9 +490,18 @@ mod tests {
             headers
         };
         let none = HeaderMap::new();
-        assert_eq!(body_format(&with("application/json;charset=utf-8"), b"{}"), Ok(Format::Json));
-        assert_eq!(body_format(&with("text/xml;charset=utf-8"), b"<a/>"), Ok(Format::Xml));
-        assert_eq!(body_format(&with("Application/XML"), b"<a/>"), Ok(Format::Xml));
+        assert_eq!(
+            body_format(&with("application/json;charset=utf-8"), b"{}"),
+            Ok(Format::Json)
+        );
+        assert_eq!(
+            body_format(&with("text/xml;charset=utf-8"), b"<a/>"),
+            Ok(Format::Xml)
+        );
+        assert_eq!(
+            body_format(&with("Application/XML"), b"<a/>"),
+            Ok(Format::Xml)
+        );
         assert_eq!(
             body_format(&with("text/html"), b"<html>"),
             Err(BodyProblem::UnsupportedContentType)
@@ -489,13 +511,19 @@ mod tests {
             Err(BodyProblem::UnsupportedContentType)
         );
         assert_eq!(body_format(&none, b" \n{}"), Ok(Format::Json));
-        assert_eq!(body_format(&none, b"<?xml version=\"1.0\"?><a/>"), Ok(Format::Xml));
+        assert_eq!(
+            body_format(&none, b"<?xml version=\"1.0\"?><a/>"),
+            Ok(Format::Xml)
+        );
         assert_eq!(
             body_format(&none, b"<!DOCTYPE html><html>"),
             Err(BodyProblem::UnsupportedContentType)
         );
         assert_eq!(body_format(&none, b" \r\n"), Err(BodyProblem::Empty));
-        assert_eq!(body_format(&with("application/json"), b""), Err(BodyProblem::Empty));
+        assert_eq!(
+            body_format(&with("application/json"), b""),
+            Err(BodyProblem::Empty)
+        );
     }
 
     #[test]
@@ -508,7 +536,10 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::from_millis(1500)));
         headers.insert(X_ACS_RETRY_AFTER, "-1".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
-        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&headers), None);
     }
 }

@@ -143,10 +143,10 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
                     seen_root = true;
                     continue;
                 }
-                if current.is_none() {
-                    if let Some(slot) = Slot::of(in_data, depth + 1, start.name().as_ref()) {
-                        store(&mut fields, slot, Cow::Borrowed(""))?;
-                    }
+                if current.is_none()
+                    && let Some(slot) = Slot::of(in_data, depth + 1, start.name().as_ref())
+                {
+                    store(&mut fields, slot, Cow::Borrowed(""))?;
                 }
             }
             Event::End(_) => {
@@ -172,7 +172,9 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
                 } else if let Some((_, _, gathered)) = &mut current {
                     gathered.push(piece.into_inner());
                 } else if depth == 0 && !piece.trim_matches(is_xml_space).is_empty() {
-                    return Err(ParseError::Malformed("XML: text outside the root element".into()));
+                    return Err(ParseError::Malformed(
+                        "XML: text outside the root element".into(),
+                    ));
                 }
             }
             Event::CData(piece) => {
@@ -238,7 +240,11 @@ fn store<'a>(fields: &mut Fields<'a>, slot: Slot, value: Cow<'a, str>) -> Result
             return Ok(());
         }
         Slot::AccessDeniedDetail => {
-            if fields.access_denied_detail.replace(value.into_owned()).is_some() {
+            if fields
+                .access_denied_detail
+                .replace(value.into_owned())
+                .is_some()
+            {
                 return Err(duplicate("AccessDeniedDetail"));
             }
             return Ok(());
@@ -274,7 +280,10 @@ mod tests {
         assert_eq!(fields.success, Some(true));
         assert!(matches!(fields.request_id, Some(Cow::Borrowed("r-1"))));
         assert_eq!(fields.data_status.as_deref(), Some("fail"));
-        assert_eq!(fields.data_message.as_deref(), Some("fileId:[100] is invalid."));
+        assert_eq!(
+            fields.data_message.as_deref(),
+            Some("fileId:[100] is invalid.")
+        );
         assert_eq!(fields.message, None);
 
         let fields = parse(
@@ -304,7 +313,10 @@ mod tests {
     #[test]
     fn rejects_broken_documents() {
         assert_eq!(parse(b"<R><RequestId>r</Req"), Err(ParseError::Truncated));
-        assert_eq!(parse(b"<R><RequestId>r</RequestId>"), Err(ParseError::Truncated));
+        assert_eq!(
+            parse(b"<R><RequestId>r</RequestId>"),
+            Err(ParseError::Truncated)
+        );
         assert_eq!(parse(b""), Err(ParseError::Truncated));
         for broken in [
             &b"<R><A></B></R>"[..],
