@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod call;
 mod credentials;
 mod endpoint;
 mod error;
@@ -46,6 +47,7 @@ mod time;
 
 pub use http;
 
+pub use call::{Call, Step};
 pub use credentials::Credentials;
 pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
 pub use error::{BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse};

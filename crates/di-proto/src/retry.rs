@@ -1,7 +1,8 @@
 //! The retry policy every transport shares: pure decisions, with the clock reading, the elapsed
 //! time and the randomness passed in.
 //!
-//! A transport runs one [`Attempts`] per call:
+//! [`crate::Call`] runs the whole loop on top of this module; a transport that keeps its own
+//! loop runs one [`Attempts`] per call:
 //!
 //! ```
 //! use std::time::Duration;
@@ -16,10 +17,15 @@
 //! let signing_time = attempts.start_attempt(local_now)?;
 //! assert_eq!(signing_time, local_now);
 //! let jitter = 0x8000_0000_0000_0000; // a random u64 from the transport's RNG
-//! match attempts.after_transport_failure(TransportFailure::OutcomeUnknown, Duration::from_secs(10), jitter) {
-//!     RetryDecision::Retry { delay } => assert!(delay <= Duration::from_millis(200)),
-//!     RetryDecision::Stop(reason) => panic!("{reason:?}"),
-//! }
+//! let decision = attempts.after_transport_failure(
+//!     TransportFailure::OutcomeUnknown,
+//!     Duration::from_secs(10),
+//!     jitter,
+//! );
+//! let RetryDecision::Retry { delay } = decision else {
+//!     panic!("a teardown is retried after a timeout: {decision:?}");
+//! };
+//! assert!(delay <= Duration::from_millis(200));
 //! // The next parse learns that the first attempt may have taken effect.
 //! assert!(attempts.prior_outcome_unknown());
 //! # Ok::<(), di_proto::Error>(())

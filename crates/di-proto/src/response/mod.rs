@@ -19,7 +19,7 @@ use http::header::{CONTENT_TYPE, DATE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, StatusCode};
 
 use crate::error::{BodyProblem, ServiceError, UnexpectedResponse};
-use crate::{Error, Format, SignedRequest};
+use crate::{Error, Format, Signature, SignedRequest, Timestamp};
 
 const X_ACS_REQUEST_ID: HeaderName = HeaderName::from_static("x-acs-request-id");
 const X_ACS_RETRY_AFTER: HeaderName = HeaderName::from_static("x-acs-retry-after");
@@ -29,17 +29,18 @@ const SNIPPET_CHARS: usize = 160;
 
 /// What the parser knows about the attempt that got a response.
 ///
-/// Both parts are optional, and a parse without them is still correct; they add diagnosis:
+/// Every part is optional, and a parse without them is still correct; they add diagnosis:
 ///
-/// - the signed request lets a `SignatureDoesNotMatch` answer be compared with our string to
-///   sign, and an `InvalidTimeStamp.Expired` answer measure the clock skew;
+/// - the signature lets a `SignatureDoesNotMatch` answer be compared with our string to sign,
+///   and the request time lets an `InvalidTimeStamp.Expired` answer measure the clock skew;
 /// - `prior_outcome_unknown` says that an earlier attempt of the same call was sent but got
 ///   no answer, so that a teardown which finds its task gone can report it done.
 ///
-/// [`crate::retry::Attempts::context`] builds it for a retry loop.
+/// [`crate::retry::Attempts::context`] and [`crate::Call`] build it for a retry loop.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResponseContext<'a> {
-    request: Option<&'a SignedRequest>,
+    signature: Option<&'a Signature>,
+    request_time: Option<Timestamp>,
     prior_outcome_unknown: bool,
 }
 
@@ -49,10 +50,18 @@ impl<'a> ResponseContext<'a> {
         ResponseContext::default()
     }
 
-    /// Adds the request this response answers.
+    /// Adds the signed request this response answers.
     #[must_use]
-    pub fn with_request(mut self, request: &'a SignedRequest) -> Self {
-        self.request = Some(request);
+    pub fn with_request(self, request: &'a SignedRequest) -> Self {
+        self.with_signature(request.signature(), request.timestamp())
+    }
+
+    /// Adds the signature and the signing time of the request this response answers, for
+    /// callers that took the [`SignedRequest`] apart to send it.
+    #[must_use]
+    pub fn with_signature(mut self, signature: &'a Signature, request_time: Timestamp) -> Self {
+        self.signature = Some(signature);
+        self.request_time = Some(request_time);
         self
     }
 
@@ -63,9 +72,14 @@ impl<'a> ResponseContext<'a> {
         self
     }
 
-    /// The request this response answers, when known.
-    pub fn request(&self) -> Option<&'a SignedRequest> {
-        self.request
+    /// The signature of the request this response answers, when known.
+    pub fn signature(&self) -> Option<&'a Signature> {
+        self.signature
+    }
+
+    /// The time the request was signed with, when known.
+    pub fn request_time(&self) -> Option<Timestamp> {
+        self.request_time
     }
 
     /// Whether an earlier attempt of this call may have taken effect unseen.
@@ -307,9 +321,7 @@ fn service_error(
     });
     match ErrorClass::of(&error.code, status) {
         ErrorClass::SignatureMismatch => {
-            let ours = context
-                .request
-                .map(|request| request.signature().string_to_sign());
+            let ours = context.signature.map(Signature::string_to_sign);
             Error::SignatureMismatch {
                 diagnosis: Box::new(SignatureDiagnosis::new(&raw_message, ours)),
                 error,
@@ -317,8 +329,8 @@ fn service_error(
         }
         ErrorClass::ClockSkewed => Error::ClockSkewed {
             skew_seconds: context
-                .request
-                .and_then(|request| clock_skew(headers, request.timestamp())),
+                .request_time
+                .and_then(|request_time| clock_skew(headers, request_time)),
             error,
         },
         ErrorClass::NonceReused => Error::NonceReused(error),
@@ -408,9 +420,9 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The server's clock minus `reference`, in seconds, from the response's `Date` header.
-pub(crate) fn clock_skew(headers: &HeaderMap, reference: crate::Timestamp) -> Option<i64> {
+pub(crate) fn clock_skew(headers: &HeaderMap, reference: Timestamp) -> Option<i64> {
     let date = httpdate::parse_http_date(header_str(headers, &DATE)?).ok()?;
-    let server = crate::Timestamp::try_from(date).ok()?;
+    let server = Timestamp::try_from(date).ok()?;
     Some(server.unix_seconds() - reference.unix_seconds())
 }
 

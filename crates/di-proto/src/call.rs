@@ -1,0 +1,261 @@
+//! One call of an operation, attempt by attempt: a client's whole loop, without the IO.
+//!
+//! A transport owns the socket, the clock, the RNG and the sleeping; [`Call`] owns everything
+//! else (signing each attempt, reading each response, the retry decision, clock skew, and the
+//! knowledge that an earlier attempt may have taken effect). Every transport built on it
+//! behaves the same.
+
+use std::time::Duration;
+
+use crate::ops::Operation;
+use crate::retry::{Attempts, RetryDecision, RetryPolicy, TransportFailure};
+use crate::{Error, ResponseContext, RpcRequest, Signature, Signer, Timestamp};
+
+/// What to do after an attempt's response.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Step<T> {
+    /// The call is over: its output, or the error to return.
+    Done(Result<T, Error>),
+    /// The attempt failed in a way worth retrying: wait `delay`, then start the next attempt.
+    Retry {
+        /// How long to wait.
+        delay: Duration,
+        /// The failure being retried, for logs.
+        error: Error,
+    },
+}
+
+/// One call of `O`, from its first attempt to its result.
+///
+/// ```
+/// use std::time::Duration;
+/// use di_proto::ops::{DeleteDiSyncTask, TeardownOutcome};
+/// use di_proto::retry::RetryPolicy;
+/// use di_proto::{Call, Credentials, Endpoint, Signer, Step, Timestamp};
+///
+/// let credentials = Credentials::new("LTAI5tDemoKeyId", "demo-secret")?;
+/// let endpoint = Endpoint::parse("http://127.0.0.1:8080")?;
+/// let operation = DeleteDiSyncTask::new(10000, 100);
+/// let mut call = Call::new(&operation, Signer::new(&credentials, &endpoint), RetryPolicy::default())?;
+///
+/// // Attempt 1: the transport reads its clock, draws a nonce, sends...
+/// let now = Timestamp::from_unix_seconds(1_700_000_000)?;
+/// let request = call.start_attempt(now, "nonce-1")?;
+/// assert_eq!(request.uri().host(), Some("127.0.0.1"));
+/// // ...and gets a throttling answer.
+/// let throttled = di_proto::http::Response::builder()
+///     .status(429)
+///     .header("content-type", "application/json")
+///     .header("x-acs-retry-after", "250")
+///     .body(r#"{"RequestId":"r1","Code":"Throttling.Api","Message":"Slow down"}"#)
+///     .unwrap();
+/// let Step::Retry { delay, .. } = call.finish_attempt(&throttled, Duration::from_millis(40), 7) else {
+///     panic!("a throttled teardown is retried");
+/// };
+/// assert_eq!(delay, Duration::from_millis(250));
+///
+/// // Attempt 2, re-signed with a fresh nonce: done.
+/// let request = call.start_attempt(now, "nonce-2")?;
+/// let done = di_proto::http::Response::builder()
+///     .header("content-type", "application/json")
+///     .body(r#"{"Success":true,"RequestId":"r2","Data":{"Status":"success"}}"#)
+///     .unwrap();
+/// let Step::Done(Ok(output)) = call.finish_attempt(&done, Duration::from_millis(400), 7) else {
+///     panic!("the second attempt succeeds");
+/// };
+/// assert_eq!(output.outcome, TeardownOutcome::Done);
+/// # Ok::<(), di_proto::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Call<'a, O: Operation> {
+    operation: &'a O,
+    request: RpcRequest,
+    signer: Signer<'a>,
+    attempts: Attempts,
+    nonces: Vec<String>,
+    sent: Option<(Signature, Timestamp)>,
+}
+
+impl<'a, O: Operation> Call<'a, O> {
+    /// Starts a call of `operation`, signed by `signer`, retried under `policy`.
+    ///
+    /// # Errors
+    /// The operation's argument errors: nothing is sent then.
+    pub fn new(operation: &'a O, signer: Signer<'a>, policy: RetryPolicy) -> Result<Self, Error> {
+        Ok(Call {
+            request: operation.to_rpc_request()?,
+            attempts: Attempts::new(policy, operation.idempotency()),
+            operation,
+            signer,
+            nonces: Vec::new(),
+            sent: None,
+        })
+    }
+
+    /// Starts from a clock offset measured by earlier calls (see [`Call::clock_offset`]).
+    #[must_use]
+    pub fn with_clock_offset(mut self, seconds: i64) -> Self {
+        self.attempts = self.attempts.with_clock_offset(seconds);
+        self
+    }
+
+    /// Signs the next attempt with `local_now` (moved by the measured clock offset) and
+    /// `nonce`, and returns the request to send.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNonce`] when `nonce` is invalid or an earlier attempt of this call used
+    /// it; the signer's errors otherwise.
+    pub fn start_attempt(
+        &mut self,
+        local_now: Timestamp,
+        nonce: &str,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        if self.nonces.iter().any(|used| used == nonce) {
+            return Err(Error::InvalidNonce {
+                reason: "an earlier attempt of this call used it; draw a fresh one per attempt",
+            });
+        }
+        let signing_time = self.attempts.start_attempt(local_now)?;
+        let (request, signature) = self
+            .signer
+            .sign(&self.request, signing_time, nonce)?
+            .into_parts();
+        self.nonces.push(nonce.to_owned());
+        self.sent = Some((signature, signing_time));
+        Ok(request)
+    }
+
+    /// Reads the response to the current attempt, `elapsed` after the call began; `jitter` is
+    /// a uniformly random `u64` for the backoff.
+    pub fn finish_attempt<B: AsRef<[u8]>>(
+        &mut self,
+        response: &http::Response<B>,
+        elapsed: Duration,
+        jitter: u64,
+    ) -> Step<O::Output> {
+        self.attempts.observe_response(response.headers());
+        let mut context = ResponseContext::new()
+            .with_prior_outcome_unknown(self.attempts.prior_outcome_unknown());
+        if let Some((signature, signing_time)) = &self.sent {
+            context = context.with_signature(signature, *signing_time);
+        }
+        let error = match self.operation.parse_response(response, &context) {
+            Ok(output) => return Step::Done(Ok(output)),
+            Err(error) => error,
+        };
+        match self.attempts.after_error(&error, elapsed, jitter) {
+            RetryDecision::Retry { delay } => Step::Retry { delay, error },
+            _ => Step::Done(Err(error)),
+        }
+    }
+
+    /// Decides after the current attempt got no response, `elapsed` after the call began. On
+    /// [`RetryDecision::Stop`], the transport returns its own error.
+    pub fn transport_failed(
+        &mut self,
+        failure: TransportFailure,
+        elapsed: Duration,
+        jitter: u64,
+    ) -> RetryDecision {
+        self.attempts
+            .after_transport_failure(failure, elapsed, jitter)
+    }
+
+    /// Attempts started so far.
+    pub fn attempts_made(&self) -> u32 {
+        self.attempts.attempts_made()
+    }
+
+    /// The server clock minus the local clock, in seconds, as last measured; carry it to the
+    /// next call.
+    pub fn clock_offset(&self) -> i64 {
+        self.attempts.clock_offset()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{DeleteDiSyncTask, TeardownOutcome};
+    use crate::{Credentials, Endpoint, FailureReason};
+
+    fn json(status: u16, body: &'static str) -> http::Response<&'static str> {
+        http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body)
+            .unwrap()
+    }
+
+    const GONE: &str = r#"{"Success":true,"RequestId":"r","Data":{"Status":"fail","Message":"fileId:[100] is invalid."}}"#;
+
+    #[test]
+    fn a_lost_answer_then_gone_task_is_done() {
+        let credentials = Credentials::new("id", "secret").unwrap();
+        let endpoint = Endpoint::parse("http://127.0.0.1:1").unwrap();
+        let operation = DeleteDiSyncTask::new(10000, 100);
+        let signer = Signer::new(&credentials, &endpoint);
+        let now = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
+
+        // Without a lost answer, the same body is a failure.
+        let mut call = Call::new(&operation, signer, RetryPolicy::default()).unwrap();
+        call.start_attempt(now, "n1").unwrap();
+        let Step::Done(Err(Error::TaskFailed(failure))) =
+            call.finish_attempt(&json(200, GONE), Duration::ZERO, 0)
+        else {
+            panic!("a fail status is a failure");
+        };
+        assert_eq!(failure.reason, FailureReason::TaskNotFound);
+        assert!(!failure.after_unknown_outcome);
+
+        let mut call = Call::new(&operation, signer, RetryPolicy::default()).unwrap();
+        call.start_attempt(now, "n1").unwrap();
+        assert!(matches!(
+            call.transport_failed(TransportFailure::OutcomeUnknown, Duration::from_secs(5), 0),
+            RetryDecision::Retry { .. }
+        ));
+        assert!(matches!(
+            call.start_attempt(now, "n1"),
+            Err(Error::InvalidNonce { .. })
+        ));
+        call.start_attempt(now, "n2").unwrap();
+        let Step::Done(Ok(output)) = call.finish_attempt(&json(200, GONE), Duration::ZERO, 0)
+        else {
+            panic!("the task is gone after a lost answer: done");
+        };
+        assert_eq!(
+            output.outcome,
+            TeardownOutcome::AlreadyDone {
+                reason: FailureReason::TaskNotFound
+            }
+        );
+        assert_eq!(call.attempts_made(), 2);
+    }
+
+    #[test]
+    fn stops_on_final_errors_and_bad_arguments() {
+        let credentials = Credentials::new("id", "secret").unwrap();
+        let endpoint = Endpoint::parse("http://127.0.0.1:1").unwrap();
+        let signer = Signer::new(&credentials, &endpoint);
+        assert!(matches!(
+            Call::new(
+                &DeleteDiSyncTask::new(-1, 100),
+                signer,
+                RetryPolicy::default()
+            ),
+            Err(Error::InvalidParameter { .. })
+        ));
+        let operation = DeleteDiSyncTask::new(1, 1);
+        let mut call = Call::new(&operation, signer, RetryPolicy::default()).unwrap();
+        call.start_attempt(Timestamp::MIN, "n").unwrap();
+        let denied = json(
+            403,
+            r#"{"RequestId":"r","Code":"Forbidden.Access","Message":"no"}"#,
+        );
+        assert!(matches!(
+            call.finish_attempt(&denied, Duration::ZERO, 0),
+            Step::Done(Err(Error::AccessDenied(_)))
+        ));
+    }
+}
