@@ -1,4 +1,5 @@
-//! Builds and prints a signed `DeleteDISyncTask` request, without sending it.
+//! Builds and prints a signed `DeleteDISyncTask` request, without sending it, then reads the
+//! service's documented sample answer to it.
 //!
 //! `cargo run -p di-proto --example sign_delete [-- --v1]`
 //!
@@ -9,7 +10,10 @@
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use di_proto::{Credentials, Endpoint, Format, RpcRequest, SignatureVersion, Signer, Timestamp};
+use di_proto::ops::{DeleteDiSyncTask, Operation};
+use di_proto::{
+    Credentials, Endpoint, Format, ResponseContext, SignatureVersion, Signer, Timestamp,
+};
 
 const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
 const DEMO_ACCESS_KEY_SECRET: &str = "DemoAccessKeySecretForLocalUse1";
@@ -32,10 +36,8 @@ fn run() -> Result<(), di_proto::Error> {
     };
     let credentials = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)?;
     let endpoint = Endpoint::parse("https://dataworks.cn-shanghai.aliyuncs.com")?;
-    let request = RpcRequest::new("DeleteDISyncTask", "2020-05-18")
-        .query_param("ProjectId", "10000")
-        .query_param("TaskType", "DI_REALTIME")
-        .query_param("FileId", "100");
+    let operation = DeleteDiSyncTask::new(10000, 100);
+    let request = operation.to_rpc_request()?;
 
     // di-proto never reads the clock or draws random numbers: the caller does, per attempt.
     #[expect(
@@ -53,15 +55,40 @@ fn run() -> Result<(), di_proto::Error> {
 
     println!("# signed with {version:?}; nothing is sent");
     println!("string to sign:\n{}\n", signed.signature().string_to_sign());
-    let (http_request, _) = signed.into_parts();
+    let http_request = signed.request();
     println!("{} {} HTTP/1.1", http_request.method(), http_request.uri());
     for (name, value) in http_request.headers() {
         println!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
     }
     println!();
     println!("{}", String::from_utf8_lossy(http_request.body()));
+
+    // The sample answer of the API reference: HTTP 200 and `Success: true`, yet the task was
+    // not deleted. di-proto reads it as the failure it is.
+    let sample = di_proto::http::Response::builder()
+        .header("content-type", "application/json")
+        .body(SAMPLE_ANSWER)
+        .map_err(|_| di_proto::Error::InvalidHeader {
+            name: "content-type".to_owned(),
+            reason: "the sample answer could not be built",
+        })?;
+    let context = ResponseContext::new().with_request(&signed);
+    println!("# the documented sample answer:\n{SAMPLE_ANSWER}\n");
+    match operation.parse_response(&sample, &context) {
+        Ok(output) => println!("# reads as: {output:?}"),
+        Err(error) => println!("# reads as an error: {error}"),
+    }
     Ok(())
 }
+
+const SAMPLE_ANSWER: &str = r#"{
+  "Success" : true,
+  "RequestId" : "0bc1411515937635973****",
+  "Data" : {
+    "Status" : "fail",
+    "Message" : "fileId:[100] is invalid."
+  }
+}"#;
 
 /// A nonce for this demo only: the time and the process id, in hex. The di clients draw
 /// nonces from the operating system's random source instead.
