@@ -12,8 +12,9 @@ use crate::retry::{Attempts, RetryDecision, RetryPolicy, TransportFailure};
 use crate::{Error, ResponseContext, RpcRequest, Signature, Signer, Timestamp};
 
 /// What to do after an attempt's response.
+///
+/// The two ways are closed (no variant will be added), so a transport matches both.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Step<T> {
     /// The call is over: its output, or the error to return.
     Done(Result<T, Error>),
@@ -146,7 +147,7 @@ impl<'a, O: Operation> Call<'a, O> {
         };
         match self.attempts.after_error(&error, elapsed, jitter) {
             RetryDecision::Retry { delay } => Step::Retry { delay, error },
-            _ => Step::Done(Err(error)),
+            RetryDecision::Stop(_) => Step::Done(Err(error)),
         }
     }
 

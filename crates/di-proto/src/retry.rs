@@ -116,9 +116,8 @@ impl Retryability {
     }
 }
 
-/// What to do after a failed attempt.
+/// What to do after a failed attempt: closed, so a transport matches both ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum RetryDecision {
     /// Wait `delay`, then sign and send a new attempt.
     Retry {
