@@ -232,7 +232,8 @@ pub struct ServiceError {
     pub host_id: Option<String>,
     /// A troubleshooting link (`Recommend`).
     pub recommend: Option<String>,
-    /// Which policy denied access (`AccessDeniedDetail`, as the compact JSON or text sent).
+    /// Which policy denied access (`AccessDeniedDetail`: the JSON text as sent, or the XML
+    /// children as `Name=value` pairs).
     pub access_denied_detail: Option<String>,
     /// How long the service asked the caller to wait (`x-acs-retry-after` in milliseconds,
     /// or a standard `Retry-After` in seconds).

@@ -4,7 +4,7 @@
 use http::StatusCode;
 
 use super::Operation;
-use crate::error::{BodyProblem, UnexpectedResponse};
+use crate::error::BodyProblem;
 use crate::response::{self, ResponseContext};
 use crate::retry::Idempotency;
 use crate::{Error, Format, RpcRequest};
@@ -48,16 +48,15 @@ impl Operation for RpcRequest {
         // Both parsers only accept UTF-8, so this conversion cannot fail after a parse; it is
         // still checked rather than assumed.
         let body = std::str::from_utf8(bytes).map_err(|_| {
-            Error::UnexpectedResponse(Box::new(UnexpectedResponse {
-                status: response.status(),
-                content_type: None,
-                problem: BodyProblem::Malformed {
-                    detail: "the body is not UTF-8".to_owned(),
-                },
-                snippet: String::new(),
-                request_id: Some(answer.request_id.to_string()),
-                retry_after: None,
-            }))
+            let problem = BodyProblem::Malformed {
+                detail: "the body is not UTF-8".to_owned(),
+            };
+            Error::UnexpectedResponse(response::unexpected_response(
+                response.status(),
+                response.headers(),
+                bytes,
+                problem,
+            ))
         })?;
         Ok(RpcResponse {
             status: response.status(),

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::{API_VERSION, TaskType, positive_id};
-use crate::error::{BodyProblem, FailureReason, TaskFailure, UnexpectedResponse};
+use crate::error::{BodyProblem, FailureReason, TaskFailure};
 use crate::response::{self, ResponseContext};
 use crate::{Error, RpcRequest};
 
@@ -86,14 +86,14 @@ pub(super) fn parse<B: AsRef<[u8]>>(
                 ),
             }
         };
-        return Err(Error::UnexpectedResponse(Box::new(UnexpectedResponse {
-            status: response.status(),
-            content_type: None,
+        let mut details = response::unexpected_response(
+            response.status(),
+            response.headers(),
+            response.body().as_ref(),
             problem,
-            snippet: String::new(),
-            request_id: Some(request_id),
-            retry_after: None,
-        })));
+        );
+        details.request_id.get_or_insert(request_id);
+        return Err(Error::UnexpectedResponse(details));
     }
     let message = message.unwrap_or_default();
     let reason = failure_reason(&message);

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use super::{Fields, ParseError};
 
@@ -31,8 +32,8 @@ struct Body<'a> {
     error_message: Option<Text<'a>>,
     #[serde(borrow, rename = "Recommend", alias = "recommend", default)]
     recommend: Option<Text<'a>>,
-    #[serde(rename = "AccessDeniedDetail", default)]
-    access_denied_detail: Option<serde_json::Value>,
+    #[serde(borrow, rename = "AccessDeniedDetail", default)]
+    access_denied_detail: Option<&'a RawValue>,
     #[serde(borrow, rename = "Data", default)]
     data: Data<'a>,
 }
@@ -175,11 +176,15 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
         code: text(body.code.or(body.error_code)),
         message: text(body.message.or(body.error_message)),
         recommend: text(body.recommend),
-        access_denied_detail: body.access_denied_detail.and_then(|detail| match detail {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(text) => Some(text),
-            other => Some(other.to_string()),
-        }),
+        access_denied_detail: match body.access_denied_detail.map(RawValue::get) {
+            None | Some("null") => None,
+            // A string is kept as its text; anything else as the JSON the service sent.
+            Some(raw) if raw.starts_with('"') => Some(
+                serde_json::from_str::<String>(raw)
+                    .map_err(|error| ParseError::Malformed(format!("JSON: {error}")))?,
+            ),
+            Some(raw) => Some(raw.to_owned()),
+        },
         data_status: text(body.data.status),
         data_message: text(body.data.message),
     })
@@ -204,14 +209,14 @@ mod tests {
         );
 
         let fields = parse(
-            br#"{"requestId":"r-2","code":"Throttling.Api","message":"slow","AccessDeniedDetail":{"PolicyType":"AccountLevelIdentityBasedPolicy"}}"#,
+            br#"{"requestId":"r-2","code":"Throttling.Api","message":"slow","AccessDeniedDetail":{"Z":1,"PolicyType":"AccountLevelIdentityBasedPolicy"}}"#,
         )
         .unwrap();
         assert_eq!(fields.code.as_deref(), Some("Throttling.Api"));
         assert_eq!(fields.message.as_deref(), Some("slow"));
         assert_eq!(
             fields.access_denied_detail.as_deref(),
-            Some(r#"{"PolicyType":"AccountLevelIdentityBasedPolicy"}"#)
+            Some(r#"{"Z":1,"PolicyType":"AccountLevelIdentityBasedPolicy"}"#)
         );
 
         let fields =

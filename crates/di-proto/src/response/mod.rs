@@ -141,7 +141,9 @@ pub(crate) fn read<'a>(
     body: &'a [u8],
     context: &ResponseContext<'_>,
 ) -> Result<Answer<'a>, Error> {
-    let unexpected = |problem: BodyProblem| unexpected_response(status, headers, body, problem);
+    let unexpected = |problem: BodyProblem| {
+        Error::UnexpectedResponse(unexpected_response(status, headers, body, problem))
+    };
     let format = body_format(headers, body).map_err(unexpected)?;
     let fields = match format {
         Format::Xml => xml::parse(body),
@@ -216,12 +218,13 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> 
     headers.get(name)?.to_str().ok().map(str::trim)
 }
 
-fn unexpected_response(
+/// The details of a response that is not the service's answer, or not the one expected.
+pub(crate) fn unexpected_response(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
     problem: BodyProblem,
-) -> Error {
+) -> Box<UnexpectedResponse> {
     let content_type = header_str(headers, &CONTENT_TYPE)
         .filter(|value| !value.is_empty())
         .map(|value| sanitize(value.as_bytes(), 64, false));
@@ -229,14 +232,14 @@ fn unexpected_response(
         .as_deref()
         .is_some_and(|value| value.to_ascii_lowercase().starts_with("text/html"))
         || looks_like_html(body.trim_ascii_start());
-    Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+    Box::new(UnexpectedResponse {
         status,
         content_type,
         problem,
         snippet: sanitize(body, SNIPPET_CHARS, is_html),
         request_id: request_id_header(headers),
         retry_after: retry_after(headers),
-    }))
+    })
 }
 
 fn request_id_header(headers: &HeaderMap) -> Option<String> {
@@ -252,8 +255,7 @@ fn sanitize(bytes: &[u8], max_chars: usize, is_html: bool) -> String {
     // Read a bounded prefix only: a huge body costs no more than a small one.
     let prefix = &bytes[..bytes.len().min(max_chars * 8)];
     let text = String::from_utf8_lossy(prefix);
-    let mut out = String::with_capacity(max_chars.min(text.len()) + 3);
-    let mut chars = 0;
+    let mut collapsed = String::with_capacity(text.len());
     let mut in_tag = false;
     let mut pending_space = false;
     for c in text.chars() {
@@ -270,33 +272,41 @@ fn sanitize(bytes: &[u8], max_chars: usize, is_html: bool) -> String {
             pending_space = true;
             continue;
         }
-        if chars == max_chars {
-            out.push('…');
-            break;
-        }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
-            chars += 1;
+        if pending_space && !collapsed.is_empty() {
+            collapsed.push(' ');
         }
         pending_space = false;
-        out.push(c);
-        chars += 1;
+        collapsed.push(c);
     }
-    redact_secrets(&out).into_owned()
+    // Redact before cutting, so that the bound holds for what is kept.
+    let redacted = redact_secrets(&collapsed);
+    match redacted.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", redacted.get(..cut).unwrap_or_default()),
+        None if prefix.len() < bytes.len() => format!("{redacted}…"),
+        None => redacted.into_owned(),
+    }
 }
 
 /// Removes security tokens from a text the service sent back: the V1 string to sign
-/// (`SecurityToken%3D...`), a query (`SecurityToken=...`) and V3 canonical headers
-/// (`x-acs-security-token:...`).
+/// (`SecurityToken%3D...`), a query (`SecurityToken=...`), V3 canonical headers
+/// (`x-acs-security-token:...`) and a JSON member (`"SecurityToken":"..."`).
 pub(crate) fn redact_secrets(text: &str) -> Cow<'_, str> {
     use crate::sign::redact_marked;
     if !text.contains("ecurity") {
         return Cow::Borrowed(text);
     }
-    let text = redact_marked(text, "SecurityToken%3D", &["%26", "&"], "%26");
-    let text = Cow::Owned(redact_marked(&text, "SecurityToken=", &["&", "?"], "&").into_owned());
-    let redacted = redact_marked(&text, "x-acs-security-token:", &["\n"], "\n").into_owned();
-    Cow::Owned(redacted)
+    let mut text = Cow::Borrowed(text);
+    for (marker, preceded_by, terminator) in [
+        ("SecurityToken%3D", &["%26", "&"][..], "%26"),
+        ("SecurityToken=", &["&", "?"][..], "&"),
+        ("x-acs-security-token:", &["\n"][..], "\n"),
+        ("\"SecurityToken\":\"", &["{", ",", " "][..], "\""),
+    ] {
+        if let Cow::Owned(redacted) = redact_marked(&text, marker, preceded_by, terminator) {
+            text = Cow::Owned(redacted);
+        }
+    }
+    text
 }
 
 /// Turns an error answer into the variant that says what to do about it.
