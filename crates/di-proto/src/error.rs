@@ -242,12 +242,17 @@ pub struct ServiceError {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (HTTP {})", self.code, self.status.as_u16())?;
+        write!(
+            f,
+            "{} (HTTP {})",
+            Printable(&self.code),
+            self.status.as_u16()
+        )?;
         if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+            write!(f, ": {}", Printable(&self.message))?;
         }
         if let Some(request_id) = &self.request_id {
-            write!(f, " [request id {request_id}]")?;
+            write!(f, " [request id {}]", Printable(request_id))?;
         }
         Ok(())
     }
@@ -292,7 +297,9 @@ impl fmt::Display for TaskFailure {
         write!(
             f,
             "{} failed with Data.Status = fail: {:?} [request id {}]",
-            self.action, self.message, self.request_id
+            self.action,
+            self.message,
+            Printable(&self.request_id)
         )?;
         if self.after_unknown_outcome {
             f.write_str("; an earlier attempt ended without an answer and may have taken effect")?;
@@ -333,7 +340,9 @@ impl fmt::Display for BodyProblem {
             BodyProblem::UnsupportedContentType => {
                 f.write_str("the content type is neither JSON nor XML")
             }
-            BodyProblem::Malformed { detail } => write!(f, "the body is malformed: {detail}"),
+            BodyProblem::Malformed { detail } => {
+                write!(f, "the body is malformed: {}", Printable(detail))
+            }
             BodyProblem::MissingField { field } => write!(f, "the body lacks {field}"),
             BodyProblem::NoErrorCode => f.write_str("an error status without an error code"),
         }
@@ -370,7 +379,24 @@ impl fmt::Display for UnexpectedResponse {
             write!(f, "; body starts {:?}", self.snippet)?;
         }
         if let Some(request_id) = &self.request_id {
-            write!(f, " [request id {request_id}]")?;
+            write!(f, " [request id {}]", Printable(request_id))?;
+        }
+        Ok(())
+    }
+}
+
+/// Displays a text from a response with its control characters escaped (`\n`, `\u{1b}`), so
+/// that what a server sent cannot move a terminal's cursor or forge log lines.
+struct Printable<'a>(&'a str);
+
+impl fmt::Display for Printable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_debug())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
         }
         Ok(())
     }

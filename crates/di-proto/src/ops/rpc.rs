@@ -45,8 +45,8 @@ impl Operation for RpcRequest {
     ) -> Result<RpcResponse, Error> {
         let bytes = response.body().as_ref();
         let answer = response::read(response.status(), response.headers(), bytes, context)?;
-        // Both parsers only accept UTF-8, so this conversion cannot fail after a parse; it is
-        // still checked rather than assumed.
+        // Both parsers reject bodies that are not UTF-8, so this conversion cannot fail after
+        // a parse; it is still checked rather than assumed.
         let body = std::str::from_utf8(bytes).map_err(|_| {
             let problem = BodyProblem::Malformed {
                 detail: "the body is not UTF-8".to_owned(),

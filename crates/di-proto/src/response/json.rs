@@ -162,7 +162,11 @@ impl<'de: 'a, 'a> Visitor<'de> for DataVisitor<'a> {
 
 /// Parses a JSON answer.
 pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
-    let body: Body<'_> = serde_json::from_slice(body).map_err(|error| {
+    // serde_json checks UTF-8 only in the strings it reads, not in those it skips: check the
+    // whole body first, so that no answer passes with bytes nobody looked at.
+    let body = std::str::from_utf8(body)
+        .map_err(|error| ParseError::Malformed(format!("JSON is not UTF-8: {error}")))?;
+    let body: Body<'_> = serde_json::from_str(body).map_err(|error| {
         if error.is_eof() {
             ParseError::Truncated
         } else {

@@ -1,6 +1,8 @@
 //! di-proto's integration tests: one binary, one module per behaviour.
 
 mod canonicalization;
+mod parser_props;
 mod request;
+mod responses;
 mod vector_runner;
 mod vectors;
