@@ -184,23 +184,21 @@ fn body_format(headers: &HeaderMap, body: &[u8]) -> Result<Format, BodyProblem> 
             _ => Err(BodyProblem::UnsupportedContentType),
         };
     };
-    let media_type = content_type
-        .to_str()
-        .unwrap_or_default()
-        .split(';')
+    // Bytes, not `to_str`: the media type is ASCII, and parameters after `;` do not matter.
+    let value = content_type.as_bytes();
+    let media_type = value
+        .split(|byte| *byte == b';')
         .next()
         .unwrap_or_default()
-        .trim();
-    let is = |name: &str| media_type.eq_ignore_ascii_case(name);
-    let has_suffix = |suffix: &str| {
+        .trim_ascii();
+    let is = |name: &[u8]| media_type.eq_ignore_ascii_case(name);
+    let has_suffix = |suffix: &[u8]| {
         media_type.len() > suffix.len()
-            && media_type
-                .get(media_type.len() - suffix.len()..)
-                .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+            && media_type[media_type.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
-    if is("application/json") || is("text/json") || has_suffix("+json") {
+    if is(b"application/json") || is(b"text/json") || has_suffix(b"+json") {
         Ok(Format::Json)
-    } else if is("application/xml") || is("text/xml") || has_suffix("+xml") {
+    } else if is(b"application/xml") || is(b"text/xml") || has_suffix(b"+xml") {
         Ok(Format::Xml)
     } else {
         Err(BodyProblem::UnsupportedContentType)
