@@ -1,0 +1,280 @@
+//! What the emulator serves: where it listens, which keys and STS tokens it accepts, which
+//! tasks exist. Built in code or from the binary's arguments.
+
+use std::net::SocketAddr;
+
+/// The demo AccessKey id every `di` example uses against the emulator. Not a real key.
+pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
+/// The secret of [`DEMO_ACCESS_KEY_ID`]. Not a real secret.
+pub const DEMO_ACCESS_KEY_SECRET: &str = "DemoAccessKeySecretForLocalUse1";
+/// The workspace of the demo tasks.
+pub const DEMO_PROJECT_ID: i64 = 10000;
+
+/// The emulator's settings.
+///
+/// The default listens on `127.0.0.1:0`, accepts the demo key pair for every workspace, and
+/// holds deployed demo tasks 100 to 104 in workspace [`DEMO_PROJECT_ID`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) listen: SocketAddr,
+    pub(crate) allow_non_loopback: bool,
+    /// `(id, secret, projects)`; an empty project list allows every workspace.
+    pub(crate) access_keys: Vec<(String, String, Vec<i64>)>,
+    pub(crate) sts_tokens: Vec<String>,
+    pub(crate) tasks: Vec<(i64, i64)>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allow_non_loopback: false,
+            access_keys: vec![(
+                DEMO_ACCESS_KEY_ID.to_owned(),
+                DEMO_ACCESS_KEY_SECRET.to_owned(),
+                Vec::new(),
+            )],
+            sts_tokens: Vec::new(),
+            tasks: (100..=104).map(|file| (DEMO_PROJECT_ID, file)).collect(),
+        }
+    }
+}
+
+/// A setting the emulator cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// An argument the binary does not know, or one missing its value.
+    #[error("{0}")]
+    Usage(String),
+    /// A value that does not parse.
+    #[error("invalid {option} {value:?}: {reason}")]
+    InvalidValue {
+        /// The option, as `--task`.
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A listen address that is not loopback, without the opt-in.
+    #[error("refusing to listen on {0}, which is not a loopback address (pass --allow-non-loopback)")]
+    NotLoopback(SocketAddr),
+}
+
+impl Config {
+    /// Listens on `listen` instead of `127.0.0.1:0`.
+    #[must_use]
+    pub fn with_listen(mut self, listen: SocketAddr) -> Self {
+        self.listen = listen;
+        self
+    }
+
+    /// Allows a listen address that is not loopback.
+    #[must_use]
+    pub fn allow_non_loopback(mut self, allow: bool) -> Self {
+        self.allow_non_loopback = allow;
+        self
+    }
+
+    /// Replaces the accepted keys with none (then add some with [`Config::with_access_key`]).
+    #[must_use]
+    pub fn without_access_keys(mut self) -> Self {
+        self.access_keys.clear();
+        self
+    }
+
+    /// Accepts AccessKey `id` with `secret`, for the workspaces in `projects` (every workspace
+    /// when empty).
+    #[must_use]
+    pub fn with_access_key(
+        mut self,
+        id: impl Into<String>,
+        secret: impl Into<String>,
+        projects: &[i64],
+    ) -> Self {
+        self.access_keys
+            .push((id.into(), secret.into(), projects.to_vec()));
+        self
+    }
+
+    /// Accepts STS token `token` with any accepted AccessKey.
+    #[must_use]
+    pub fn with_sts_token(mut self, token: impl Into<String>) -> Self {
+        self.sts_tokens.push(token.into());
+        self
+    }
+
+    /// Replaces the tasks with none.
+    #[must_use]
+    pub fn without_tasks(mut self) -> Self {
+        self.tasks.clear();
+        self
+    }
+
+    /// Adds deployed task `file_id` in workspace `project_id`.
+    #[must_use]
+    pub fn with_task(mut self, project_id: i64, file_id: i64) -> Self {
+        self.tasks.push((project_id, file_id));
+        self
+    }
+
+    /// The listen address.
+    pub fn listen(&self) -> SocketAddr {
+        self.listen
+    }
+
+    /// Reads the binary's arguments (without the program name):
+    /// `[--listen ADDR] [--allow-non-loopback] [--access-key ID:SECRET[:PROJECT,...]]...
+    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]...`. Giving any
+    /// `--access-key` or `--task` replaces the demo ones.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for an unknown option, a missing or invalid value, or a non-loopback
+    /// address without `--allow-non-loopback`.
+    pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Self, ConfigError> {
+        let mut config = Config::default();
+        let mut keys = Vec::new();
+        let mut tasks = Vec::new();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |option: &'static str| {
+                args.next()
+                    .ok_or_else(|| ConfigError::Usage(format!("{option} needs a value")))
+            };
+            match arg.as_str() {
+                "--listen" => {
+                    let text = value("--listen")?;
+                    config.listen = text.parse().map_err(|_| ConfigError::InvalidValue {
+                        option: "--listen",
+                        value: text.clone(),
+                        reason: "expected IP:PORT",
+                    })?;
+                }
+                "--allow-non-loopback" => config.allow_non_loopback = true,
+                "--access-key" => keys.push(parse_key(&value("--access-key")?)?),
+                "--sts-token" => {
+                    let token = value("--sts-token")?;
+                    if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+                        return Err(ConfigError::InvalidValue {
+                            option: "--sts-token",
+                            value: "<redacted>".to_owned(),
+                            reason: "a token is visible ASCII, not empty",
+                        });
+                    }
+                    config.sts_tokens.push(token);
+                }
+                "--task" => tasks.extend(parse_tasks(&value("--task")?)?),
+                other => return Err(ConfigError::Usage(format!("unknown argument {other:?}"))),
+            }
+        }
+        if !keys.is_empty() {
+            config.access_keys = keys;
+        }
+        if !tasks.is_empty() {
+            config.tasks = tasks;
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks the settings as a whole.
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        if !self.allow_non_loopback && !self.listen.ip().is_loopback() {
+            return Err(ConfigError::NotLoopback(self.listen));
+        }
+        Ok(())
+    }
+}
+
+fn parse_key(text: &str) -> Result<(String, String, Vec<i64>), ConfigError> {
+    let invalid = |reason| ConfigError::InvalidValue {
+        option: "--access-key",
+        // The secret stays out of the message.
+        value: text.split(':').next().unwrap_or_default().to_owned(),
+        reason,
+    };
+    let mut parts = text.splitn(3, ':');
+    let id = parts.next().unwrap_or_default();
+    let secret = parts.next().ok_or_else(|| invalid("expected ID:SECRET[:PROJECT,...]"))?;
+    if id.is_empty() || secret.is_empty() {
+        return Err(invalid("the id and the secret must not be empty"));
+    }
+    let projects = match parts.next() {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(|project| positive(project).ok_or_else(|| invalid("projects are positive integers")))
+            .collect::<Result<_, _>>()?,
+    };
+    Ok((id.to_owned(), secret.to_owned(), projects))
+}
+
+fn parse_tasks(text: &str) -> Result<Vec<(i64, i64)>, ConfigError> {
+    let invalid = |reason| ConfigError::InvalidValue {
+        option: "--task",
+        value: text.to_owned(),
+        reason,
+    };
+    let (project, files) = text
+        .split_once(':')
+        .ok_or_else(|| invalid("expected PROJECT_ID:FILE_ID[-FILE_ID]"))?;
+    let project = positive(project).ok_or_else(|| invalid("ids are positive integers"))?;
+    let (first, last) = match files.split_once('-') {
+        Some((first, last)) => (first, last),
+        None => (files, files),
+    };
+    let (Some(first), Some(last)) = (positive(first), positive(last)) else {
+        return Err(invalid("ids are positive integers"));
+    };
+    if last < first || last - first >= 100_000 {
+        return Err(invalid("a range runs upwards and spans at most 100000 ids"));
+    }
+    Ok((first..=last).map(|file| (project, file)).collect())
+}
+
+fn positive(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|value| *value > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn reads_the_binary_arguments() {
+        let config = Config::from_args(args(
+            "--listen 127.0.0.1:8080 --access-key AK:SK:1,2 --access-key B:S --sts-token T --task 7:1-3 --task 8:9",
+        ))
+        .unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.access_keys.len(), 2);
+        assert_eq!(config.access_keys[0].2, vec![1, 2]);
+        assert_eq!(config.sts_tokens, vec!["T".to_owned()]);
+        assert_eq!(config.tasks, vec![(7, 1), (7, 2), (7, 3), (8, 9)]);
+    }
+
+    #[test]
+    fn rejects_bad_arguments_without_echoing_secrets() {
+        for bad in [
+            "--listen nowhere",
+            "--listen 0.0.0.0:1",
+            "--access-key AK",
+            "--access-key AK:SK:x",
+            "--task 1",
+            "--task 1:5-2",
+            "--task 0:1",
+            "--bogus",
+            "--task",
+        ] {
+            assert!(Config::from_args(args(bad)).is_err(), "{bad}");
+        }
+        let error = Config::from_args(args("--access-key AK:TOPSECRET:x")).unwrap_err();
+        assert!(!error.to_string().contains("TOPSECRET"), "{error}");
+        assert!(Config::from_args(args("--listen 0.0.0.0:1 --allow-non-loopback")).is_ok());
+    }
+}

@@ -1,0 +1,1 @@
+//! The gateway checks: common parameters, action and version, time, keys, tokens, signatures, nonces.

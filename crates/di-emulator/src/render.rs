@@ -1,0 +1,1 @@
+//! Answers in JSON or XML, as the gateway and the service write them.
