@@ -58,7 +58,9 @@ pub enum ConfigError {
         reason: &'static str,
     },
     /// A listen address that is not loopback, without the opt-in.
-    #[error("refusing to listen on {0}, which is not a loopback address (pass --allow-non-loopback)")]
+    #[error(
+        "refusing to listen on {0}, which is not a loopback address (pass --allow-non-loopback)"
+    )]
     NotLoopback(SocketAddr),
 }
 
@@ -196,7 +198,9 @@ fn parse_key(text: &str) -> Result<(String, String, Vec<i64>), ConfigError> {
     };
     let mut parts = text.splitn(3, ':');
     let id = parts.next().unwrap_or_default();
-    let secret = parts.next().ok_or_else(|| invalid("expected ID:SECRET[:PROJECT,...]"))?;
+    let secret = parts
+        .next()
+        .ok_or_else(|| invalid("expected ID:SECRET[:PROJECT,...]"))?;
     if id.is_empty() || secret.is_empty() {
         return Err(invalid("the id and the secret must not be empty"));
     }
@@ -204,7 +208,9 @@ fn parse_key(text: &str) -> Result<(String, String, Vec<i64>), ConfigError> {
         None => Vec::new(),
         Some(list) => list
             .split(',')
-            .map(|project| positive(project).ok_or_else(|| invalid("projects are positive integers")))
+            .map(|project| {
+                positive(project).ok_or_else(|| invalid("projects are positive integers"))
+            })
             .collect::<Result<_, _>>()?,
     };
     Ok((id.to_owned(), secret.to_owned(), projects))

@@ -1,1 +1,583 @@
-//! The gateway checks: common parameters, action and version, time, keys, tokens, signatures, nonces.
+//! The gateway checks, in the gateway's order: the request's shape, common parameters, action
+//! and version, timestamp window, AccessKey, STS token, signature, nonce replay.
+//!
+//! Signatures are recomputed with di-proto's own signer ([`di_proto::sign`]) from what the
+//! request carries, and compared in constant time.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use di_proto::Credentials;
+use di_proto::Timestamp;
+use di_proto::http::{HeaderMap, Method, StatusCode};
+use di_proto::sign::{v1, v3};
+use percent_encoding::percent_decode;
+use subtle::ConstantTimeEq;
+
+use crate::render::Format;
+use crate::state::Shared;
+
+/// The only API version served.
+pub(crate) const VERSION: &str = "2020-05-18";
+/// The actions served.
+pub(crate) const ACTIONS: [&str; 3] = [
+    "DeleteDISyncTask",
+    "TerminateDISyncInstance",
+    "GetDISyncInstanceInfo",
+];
+/// How far a request time may be from the emulator's clock, in seconds.
+pub(crate) const TIME_WINDOW_SECONDS: i64 = 15 * 60;
+/// The longest query string accepted, in bytes.
+const MAX_QUERY_BYTES: usize = 32 * 1024;
+/// The longest STS token accepted, in bytes.
+const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// A gateway refusal: HTTP status, error code, message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) code: String,
+    pub(crate) message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    fn invalid_parameter(message: impl Into<String>) -> Self {
+        Refusal::new(StatusCode::BAD_REQUEST, "InvalidParameter", message)
+    }
+
+    fn missing(name: &str) -> Self {
+        let code = if name.starts_with("x-acs-") || name == "Authorization" {
+            "MissingParameter".to_owned()
+        } else {
+            format!("Missing{name}")
+        };
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            format!(
+                "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
+            ),
+        )
+    }
+
+    fn incomplete_signature(message: &str) -> Self {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "IncompleteSignature",
+            format!("The request signature does not conform to Aliyun standards. {message}"),
+        )
+    }
+
+    fn signature_mismatch(server_string_to_sign: &str) -> Self {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "SignatureDoesNotMatch",
+            format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{server_string_to_sign}"
+            ),
+        )
+    }
+}
+
+/// A request that passed the gateway.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub(crate) action: String,
+    /// The API parameters (common ones removed), decoded.
+    pub(crate) params: HashMap<String, String>,
+    /// The AccessKey id that signed it.
+    pub(crate) access_key_id: String,
+}
+
+/// The answer format a request asks for, read before any check so that refusals use it too:
+/// V1 `Format` (XML when absent, as the gateway does), V3 `Accept` (JSON unless it names XML).
+pub(crate) fn requested_format(request: &http::Request<Bytes>) -> Format {
+    if is_v3(request.headers()) {
+        let accept = request
+            .headers()
+            .get(http::header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        return if accept.contains("xml") && !accept.contains("json") {
+            Format::Xml
+        } else {
+            Format::Json
+        };
+    }
+    let format = request
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("Format="))
+        .unwrap_or_default();
+    if format.eq_ignore_ascii_case("json") {
+        Format::Json
+    } else {
+        Format::Xml
+    }
+}
+
+fn is_v3(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .is_some_and(|value| value.as_bytes().starts_with(b"ACS3-"))
+}
+
+/// Runs every gateway check on `request` at time `now`.
+pub(crate) fn verify(
+    shared: &Shared,
+    request: &http::Request<Bytes>,
+    now: Timestamp,
+) -> Result<Verified, Refusal> {
+    if !matches!(*request.method(), Method::GET | Method::POST | Method::PUT) {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "UnsupportedHTTPMethod",
+            format!(
+                "Specified http method {} is not supported.",
+                request.method()
+            ),
+        ));
+    }
+    let query = request.uri().query().unwrap_or_default();
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(Refusal::invalid_parameter(format!(
+            "The query string is longer than {MAX_QUERY_BYTES} bytes."
+        )));
+    }
+    let mut params = decode_pairs(query.as_bytes())?;
+    if is_form(request.headers()) {
+        params.extend(decode_pairs(request.body())?);
+    }
+    let mut seen: Vec<&str> = params.iter().map(|(name, _)| name.as_str()).collect();
+    seen.sort_unstable();
+    if let Some(pair) = seen.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(Refusal::invalid_parameter(format!(
+            "The parameter \"{}\" is given more than once.",
+            pair[0]
+        )));
+    }
+    if is_v3(request.headers()) {
+        verify_v3(shared, request, params, now)
+    } else {
+        verify_v1(shared, request, params, now)
+    }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+/// Decodes `a=b&c=d` strictly: `+` is a space, escapes must give UTF-8.
+fn decode_pairs(raw: &[u8]) -> Result<Vec<(String, String)>, Refusal> {
+    let decode = |part: &[u8]| {
+        let spaced: Vec<u8> = part
+            .iter()
+            .map(|&byte| if byte == b'+' { b' ' } else { byte })
+            .collect();
+        let bytes: Vec<u8> = percent_decode(&spaced).collect();
+        String::from_utf8(bytes).map_err(|_| {
+            Refusal::invalid_parameter("A parameter name or value is not UTF-8 once decoded.")
+        })
+    };
+    raw.split(|&byte| byte == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|&byte| byte == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &b""[..]),
+            };
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+fn take(params: &mut Vec<(String, String)>, name: &str) -> Option<String> {
+    let index = params.iter().position(|(key, _)| key == name)?;
+    Some(params.swap_remove(index).1)
+}
+
+fn check_action_and_version(action: &str, version: &str) -> Result<(), Refusal> {
+    if !ACTIONS.contains(&action) {
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            "InvalidAction.NotFound",
+            "Specified api is not found, please check your url and method.",
+        ));
+    }
+    if version != VERSION {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidVersion",
+            "Specified parameter Version is not valid.",
+        ));
+    }
+    Ok(())
+}
+
+fn check_time(text: &str, now: Timestamp) -> Result<(), Refusal> {
+    let time = Timestamp::parse(text).map_err(|_| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidTimeStamp.Format",
+            "Specified time stamp or date value is not well formatted.",
+        )
+    })?;
+    if (time.unix_seconds() - now.unix_seconds()).abs() > TIME_WINDOW_SECONDS {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidTimeStamp.Expired",
+            "Specified time stamp or date value is expired.",
+        ));
+    }
+    Ok(())
+}
+
+/// The credentials of `access_key_id`, with `token` checked.
+fn credentials(
+    shared: &Shared,
+    access_key_id: &str,
+    token: Option<&str>,
+) -> Result<Credentials, Refusal> {
+    let Some((_, secret, _)) = shared
+        .config
+        .access_keys
+        .iter()
+        .find(|(id, _, _)| id == access_key_id)
+    else {
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        ));
+    };
+    let malformed = || {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidSecurityToken.Malformed",
+            "The security token you provided is malformed.",
+        )
+    };
+    let mut credentials = Credentials::new(access_key_id, secret).map_err(|_| malformed())?;
+    if let Some(token) = token {
+        if token.is_empty()
+            || token.len() > MAX_TOKEN_BYTES
+            || !token.bytes().all(|byte| byte.is_ascii_graphic())
+        {
+            return Err(malformed());
+        }
+        if !shared.config.sts_tokens.iter().any(|known| known == token) {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidSecurityToken.Expired",
+                "The security token you provided has expired.",
+            ));
+        }
+        credentials = credentials
+            .with_security_token(token)
+            .map_err(|_| malformed())?;
+    }
+    Ok(credentials)
+}
+
+/// Records `nonce`, refusing one seen within the time window.
+fn check_nonce(shared: &Shared, nonce: &str, now: Timestamp) -> Result<(), Refusal> {
+    let mut nonces = shared
+        .nonces
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now = now.unix_seconds();
+    if nonces.len() > 100_000 {
+        nonces.retain(|_, seen| now - *seen <= TIME_WINDOW_SECONDS);
+    }
+    match nonces.get(nonce) {
+        Some(seen) if now - *seen <= TIME_WINDOW_SECONDS => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        )),
+        _ => {
+            nonces.insert(nonce.to_owned(), now);
+            Ok(())
+        }
+    }
+}
+
+fn equal_in_constant_time(left: &str, right: &str) -> bool {
+    left.as_bytes().ct_eq(right.as_bytes()).into()
+}
+
+fn verify_v1(
+    shared: &Shared,
+    request: &http::Request<Bytes>,
+    mut params: Vec<(String, String)>,
+    now: Timestamp,
+) -> Result<Verified, Refusal> {
+    for name in [
+        "Action",
+        "Version",
+        "AccessKeyId",
+        "Signature",
+        "SignatureMethod",
+        "SignatureNonce",
+        "Timestamp",
+    ] {
+        if !params.iter().any(|(key, _)| key == name) {
+            return Err(Refusal::missing(name));
+        }
+    }
+    let signature = take(&mut params, "Signature").unwrap_or_default();
+    let lookup = |name: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    };
+    let (action, version) = (lookup("Action"), lookup("Version"));
+    check_action_and_version(&action, &version)?;
+    if lookup("SignatureMethod") != "HMAC-SHA1" {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidSignatureMethod",
+            "Specified signature method is not supported.",
+        ));
+    }
+    if let Some((_, version)) = params.iter().find(|(key, _)| key == "SignatureVersion")
+        && version != "1.0"
+    {
+        return Err(Refusal::invalid_parameter(
+            "Specified parameter SignatureVersion is not valid.",
+        ));
+    }
+    check_time(&lookup("Timestamp"), now)?;
+    let access_key_id = lookup("AccessKeyId");
+    let token = params
+        .iter()
+        .find(|(key, _)| key == "SecurityToken")
+        .map(|(_, value)| value.clone());
+    let credentials = credentials(shared, &access_key_id, token.as_deref())?;
+
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let expected = v1::sign(request.method(), &pairs, &credentials)
+        .map_err(|error| Refusal::invalid_parameter(error.to_string()))?;
+    if !equal_in_constant_time(expected.signature(), &signature) {
+        return Err(Refusal::signature_mismatch(expected.string_to_sign()));
+    }
+    check_nonce(shared, &lookup("SignatureNonce"), now)?;
+
+    let mut api = HashMap::new();
+    for (name, value) in params {
+        if !COMMON_V1.contains(&name.as_str()) {
+            api.insert(name, value);
+        }
+    }
+    Ok(Verified {
+        action,
+        params: api,
+        access_key_id,
+    })
+}
+
+/// The common parameters of V1, which are not API parameters.
+const COMMON_V1: [&str; 12] = [
+    "AccessKeyId",
+    "Action",
+    "Format",
+    "RegionId",
+    "SecurityToken",
+    "Signature",
+    "SignatureMethod",
+    "SignatureNonce",
+    "SignatureType",
+    "SignatureVersion",
+    "Timestamp",
+    "Version",
+];
+
+/// `Credential=...,SignedHeaders=...,Signature=...` of a V3 `Authorization` header.
+struct Authorization<'a> {
+    access_key_id: &'a str,
+    signed_headers: Vec<&'a str>,
+    signature: &'a str,
+}
+
+fn parse_authorization(value: &str) -> Result<Authorization<'_>, Refusal> {
+    let rest = value
+        .strip_prefix(v3::ALGORITHM)
+        .and_then(|rest| rest.strip_prefix(' '))
+        .ok_or_else(|| Refusal::incomplete_signature("The algorithm must be ACS3-HMAC-SHA256."))?;
+    let mut credential = None;
+    let mut signed_headers = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        let (name, value) = part.trim().split_once('=').ok_or_else(|| {
+            Refusal::incomplete_signature("The Authorization header is malformed.")
+        })?;
+        let slot = match name {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed_headers,
+            "Signature" => &mut signature,
+            _ => {
+                return Err(Refusal::incomplete_signature(
+                    "The Authorization header has an unknown part.",
+                ));
+            }
+        };
+        if slot.replace(value).is_some() {
+            return Err(Refusal::incomplete_signature(
+                "The Authorization header repeats a part.",
+            ));
+        }
+    }
+    match (credential, signed_headers, signature) {
+        (Some(access_key_id), Some(signed_headers), Some(signature))
+            if !access_key_id.is_empty() && !signature.is_empty() =>
+        {
+            Ok(Authorization {
+                access_key_id,
+                signed_headers: signed_headers.split(';').collect(),
+                signature,
+            })
+        }
+        _ => Err(Refusal::incomplete_signature(
+            "Credential, SignedHeaders and Signature are required.",
+        )),
+    }
+}
+
+fn header<'r>(headers: &'r HeaderMap, name: &str) -> Result<Option<&'r str>, Refusal> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(value) => value.to_str().map(Some).map_err(|_| {
+            Refusal::invalid_parameter(format!("The header \"{name}\" is not visible ASCII."))
+        }),
+    }
+}
+
+fn verify_v3(
+    shared: &Shared,
+    request: &http::Request<Bytes>,
+    params: Vec<(String, String)>,
+    now: Timestamp,
+) -> Result<Verified, Refusal> {
+    let headers = request.headers();
+    let mut required = Vec::with_capacity(6);
+    for name in [
+        "x-acs-action",
+        "x-acs-version",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-content-sha256",
+    ] {
+        required.push(header(headers, name)?.ok_or_else(|| Refusal::missing(name))?);
+    }
+    let [action, version, date, nonce, content_sha256] = required[..] else {
+        return Err(Refusal::missing("x-acs-action"));
+    };
+    check_action_and_version(action, version)?;
+    check_time(date, now)?;
+    let authorization = header(headers, "authorization")?.unwrap_or_default();
+    let authorization = parse_authorization(authorization)?;
+    let token = header(headers, "x-acs-security-token")?;
+    let credentials = credentials(shared, authorization.access_key_id, token)?;
+
+    // Every x-acs- header and the host must be signed, so that none can be changed on the way.
+    for name in headers.keys() {
+        let name = name.as_str();
+        if (name.starts_with("x-acs-") || name == "host")
+            && !authorization.signed_headers.contains(&name)
+        {
+            return Err(Refusal::incomplete_signature(&format!(
+                "The header \"{name}\" must be signed."
+            )));
+        }
+    }
+    let mut signed = Vec::with_capacity(authorization.signed_headers.len());
+    for &name in &authorization.signed_headers {
+        let values: Vec<&str> = headers
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str())
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                Refusal::invalid_parameter(format!("The header \"{name}\" is not visible ASCII."))
+            })?;
+        if values.is_empty() {
+            return Err(Refusal::incomplete_signature(&format!(
+                "The signed header \"{name}\" is missing."
+            )));
+        }
+        signed.push((name, values.join(",")));
+    }
+    let signed: Vec<(&str, &str)> = signed
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let body_sha256 = v3::payload_sha256(request.body());
+    let query: Vec<(&str, &str)> = request_query(&params, request);
+    let expected = v3::sign(
+        &v3::V3Input {
+            method: request.method(),
+            pathname: request.uri().path(),
+            query: &query,
+            headers: &signed,
+            payload_sha256: content_sha256,
+        },
+        &credentials,
+    )
+    .map_err(|error| Refusal::incomplete_signature(&error.to_string()))?;
+    if !equal_in_constant_time(expected.signature(), authorization.signature)
+        || !equal_in_constant_time(&body_sha256, content_sha256)
+    {
+        return Err(Refusal::signature_mismatch(expected.string_to_sign()));
+    }
+    check_nonce(shared, nonce, now)?;
+
+    Ok(Verified {
+        action: action.to_owned(),
+        params: params.into_iter().collect(),
+        access_key_id: authorization.access_key_id.to_owned(),
+    })
+}
+
+/// The query part of `params` (V3 signs the query, not the form body): the first pairs, as
+/// many as the query string holds.
+fn request_query<'p>(
+    params: &'p [(String, String)],
+    request: &http::Request<Bytes>,
+) -> Vec<(&'p str, &'p str)> {
+    let in_query = request
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .count();
+    params
+        .iter()
+        .take(in_query)
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect()
+}

@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     pub(crate) connections: AtomicU64,
     pub(crate) faults_served: AtomicU64,
+    /// The counter behind `RequestId`s.
+    pub(crate) request_ids: AtomicU64,
 }
 
 impl Shared {
@@ -48,6 +50,7 @@ impl Shared {
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             faults_served: AtomicU64::new(0),
+            request_ids: AtomicU64::new(0),
         }
     }
 }
