@@ -24,7 +24,9 @@ mod server;
 mod service;
 mod state;
 
-pub use config::{Config, ConfigError, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID};
+pub use config::{
+    Config, ConfigError, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID,
+};
 pub use faults::{Fault, FaultPlan};
 pub use server::{Counters, Handle, start};
 pub use state::TaskState;
