@@ -581,3 +581,119 @@ fn request_query<'p>(
         .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+    use serde_json::Value;
+
+    // The golden vectors made with the official SDKs' signing functions, copied into this
+    // repository with their source (see di-proto's tests/data/vectors/SOURCE.md).
+    const V1: &str = include_str!("../../di-proto/tests/data/vectors/v1.jsonl");
+    const V3: &str = include_str!("../../di-proto/tests/data/vectors/v3.jsonl");
+
+    /// The vectors whose requests were sent on the wire, for the actions served here.
+    fn wire_vectors(text: &str, kind: &str) -> Vec<Value> {
+        text.lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .filter(|vector| vector["kind"] == kind)
+            .filter(|vector| {
+                let action = vector["action"].as_str().unwrap_or_default();
+                ACTIONS.contains(&action)
+            })
+            .collect()
+    }
+
+    fn shared_for(vector: &Value) -> Shared {
+        let mut config = Config::default().without_access_keys().with_access_key(
+            vector["access_key_id"].as_str().unwrap(),
+            vector["secret"].as_str().unwrap(),
+            &[],
+        );
+        if let Some(token) = vector["security_token"].as_str() {
+            config = config.with_sts_token(token);
+        }
+        Shared::new(config)
+    }
+
+    fn request(vector: &Value, headers: &serde_json::Map<String, Value>) -> http::Request<Bytes> {
+        let wire = &vector["wire"];
+        let mut builder = http::Request::builder()
+            .method(vector["method"].as_str().unwrap())
+            .uri(format!("/?{}", wire["query_string"].as_str().unwrap()));
+        for (name, value) in headers {
+            builder = builder.header(name, value.as_str().unwrap());
+        }
+        if let Some(content_type) = wire["content_type"].as_str()
+            && !headers.contains_key("content-type")
+        {
+            builder = builder.header("content-type", content_type);
+        }
+        let body = wire["body"].as_str().unwrap_or_default().to_owned();
+        builder.body(Bytes::from(body)).unwrap()
+    }
+
+    /// Changes the last character of `needle`'s first occurrence in `text` to another one.
+    fn change_one_byte(text: &str, needle: &str) -> String {
+        let at = text.find(needle).unwrap() + needle.len() - 1;
+        let replacement = if &text[at..=at] == "0" { "1" } else { "0" };
+        format!("{}{}{}", &text[..at], replacement, &text[at + 1..])
+    }
+
+    fn assert_mismatch(result: Result<Verified, Refusal>, id: &str) {
+        match result {
+            Err(refusal) => assert_eq!(refusal.code, "SignatureDoesNotMatch", "{id}"),
+            Ok(_) => panic!("{id}: a changed request was accepted"),
+        }
+    }
+
+    #[test]
+    fn accepts_official_v1_requests_and_refuses_them_changed() {
+        let vectors = wire_vectors(V1, "randomized");
+        assert!(vectors.len() >= 60, "{}", vectors.len());
+        for vector in &vectors {
+            let id = vector["id"].as_str().unwrap();
+            let now = Timestamp::parse(vector["timestamp"].as_str().unwrap()).unwrap();
+            let original = request(vector, &serde_json::Map::new());
+            let verified = verify(&shared_for(vector), &original, now);
+            assert!(verified.is_ok(), "{id}: {verified:?}");
+
+            let nonce = vector["nonce"].as_str().unwrap();
+            let mut changed = original.clone();
+            let uri = change_one_byte(&original.uri().to_string(), nonce);
+            *changed.uri_mut() = uri.parse().unwrap();
+            assert_mismatch(verify(&shared_for(vector), &changed, now), id);
+        }
+    }
+
+    #[test]
+    fn accepts_official_v3_requests_and_refuses_them_changed() {
+        let vectors = wire_vectors(V3, "randomized-tea-client-wire");
+        assert_eq!(vectors.len(), 50);
+        for vector in &vectors {
+            let id = vector["id"].as_str().unwrap();
+            let headers = vector["headers"].as_object().unwrap().clone();
+            let mut with_authorization = headers.clone();
+            with_authorization.insert(
+                "authorization".to_owned(),
+                vector["expected_authorization"].clone(),
+            );
+            let now = Timestamp::parse(vector["x_acs_date"].as_str().unwrap()).unwrap();
+            let original = request(vector, &with_authorization);
+            let verified = verify(&shared_for(vector), &original, now);
+            assert!(verified.is_ok(), "{id}: {verified:?}");
+
+            let mut changed_headers = with_authorization.clone();
+            let nonce = vector["nonce"].as_str().unwrap();
+            changed_headers.insert(
+                "x-acs-signature-nonce".to_owned(),
+                Value::String(change_one_byte(nonce, nonce)),
+            );
+            assert_mismatch(
+                verify(&shared_for(vector), &request(vector, &changed_headers), now),
+                id,
+            );
+        }
+    }
+}
