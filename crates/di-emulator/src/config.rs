@@ -14,7 +14,7 @@ pub const DEMO_PROJECT_ID: i64 = 10000;
 ///
 /// The default listens on `127.0.0.1:0`, accepts the demo key pair for every workspace, and
 /// holds deployed demo tasks 100 to 104 in workspace [`DEMO_PROJECT_ID`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub(crate) listen: SocketAddr,
     pub(crate) allow_non_loopback: bool,
@@ -37,6 +37,24 @@ impl Default for Config {
             sts_tokens: Vec::new(),
             tasks: (100..=104).map(|file| (DEMO_PROJECT_ID, file)).collect(),
         }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets and tokens stay out: only ids and counts are shown.
+        let keys: Vec<(&str, &[i64])> = self
+            .access_keys
+            .iter()
+            .map(|(id, _, projects)| (id.as_str(), projects.as_slice()))
+            .collect();
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("allow_non_loopback", &self.allow_non_loopback)
+            .field("access_keys", &keys)
+            .field("sts_tokens", &self.sts_tokens.len())
+            .field("tasks", &self.tasks.len())
+            .finish()
     }
 }
 
@@ -281,6 +299,13 @@ mod tests {
         }
         let error = Config::from_args(args("--access-key AK:TOPSECRET:x")).unwrap_err();
         assert!(!error.to_string().contains("TOPSECRET"), "{error}");
+        let config =
+            Config::from_args(args("--access-key AK:TOPSECRET --sts-token TOKENVALUE")).unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("TOPSECRET") && !shown.contains("TOKENVALUE"),
+            "{shown}"
+        );
         assert!(Config::from_args(args("--listen 0.0.0.0:1 --allow-non-loopback")).is_ok());
     }
 }

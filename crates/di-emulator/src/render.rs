@@ -15,13 +15,6 @@ pub(crate) enum Format {
     Xml,
 }
 
-/// A scalar member of an answer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Value<'a> {
-    Bool(bool),
-    Text(&'a str),
-}
-
 /// `RequestId`-style ids: uppercase hex in the 8-4-4-4-12 shape, from a counter, so that runs
 /// repeat and no randomness is needed.
 pub(crate) fn request_id(counter: u64) -> String {
@@ -41,14 +34,14 @@ pub(crate) fn success(
     format: Format,
     action: &str,
     request_id: &str,
-    data: &[(&str, Value<'_>)],
+    data: &[(&str, &str)],
     now: Timestamp,
 ) -> http::Response<Bytes> {
     let body = match format {
         Format::Json => {
             let mut data_object = serde_json::Map::new();
             for (name, value) in data {
-                data_object.insert((*name).to_owned(), json_value(*value));
+                data_object.insert((*name).to_owned(), serde_json::Value::from(*value));
             }
             serde_json::json!({
                 "RequestId": request_id,
@@ -64,10 +57,7 @@ pub(crate) fn success(
             body.push_str("</RequestId><Success>true</Success><Data>");
             for (name, value) in data {
                 let _ = write!(body, "<{name}>");
-                match value {
-                    Value::Bool(flag) => body.push_str(if *flag { "true" } else { "false" }),
-                    Value::Text(text) => escape_into(&mut body, text),
-                }
+                escape_into(&mut body, value);
                 let _ = write!(body, "</{name}>");
             }
             let _ = write!(body, "</Data></{action}Response>");
@@ -117,13 +107,6 @@ pub(crate) fn error(
         }
     };
     response(status, format, request_id, body, now)
-}
-
-fn json_value(value: Value<'_>) -> serde_json::Value {
-    match value {
-        Value::Bool(flag) => serde_json::Value::Bool(flag),
-        Value::Text(text) => serde_json::Value::String(text.to_owned()),
-    }
 }
 
 fn escape_into(out: &mut String, text: &str) {

@@ -13,7 +13,7 @@ use di_proto::Timestamp;
 use di_proto::http::StatusCode;
 
 use crate::gateway::{self, Refusal, Verified};
-use crate::render::{self, Value};
+use crate::render;
 use crate::state::{Shared, TaskState};
 
 /// Answers one request as the gateway and then the service would; `now` is the emulator's
@@ -29,9 +29,9 @@ pub(crate) fn answer(
         gateway::verify(shared, request, now).and_then(|verified| serve(shared, &verified));
     match result {
         Ok((action, data)) => {
-            let data: Vec<(&str, Value<'_>)> = data
+            let data: Vec<(&str, &str)> = data
                 .iter()
-                .map(|(name, text)| (*name, Value::Text(text)))
+                .map(|(name, text)| (*name, text.as_str()))
                 .collect();
             render::success(format, action, &request_id, &data, now)
         }

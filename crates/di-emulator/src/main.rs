@@ -1,0 +1,99 @@
+//! The `di-emulator` binary: serves a local DataWorks Data Integration endpoint until SIGINT
+//! or SIGTERM. The first line on stdout is the base URL to send requests to; the log (one
+//! line per request) goes to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use di_emulator::Config;
+
+const USAGE: &str = "\
+Usage: di-emulator [OPTIONS]
+
+Serves a local DataWorks Data Integration endpoint (DeleteDISyncTask, TerminateDISyncInstance,
+GetDISyncInstanceInfo) for tests. Prints the base URL as the first line on stdout, logs one
+line per request to stderr, and stops on SIGINT or SIGTERM.
+
+Options:
+  --listen ADDR                 Address to listen on [default: 127.0.0.1:0]
+  --allow-non-loopback          Allow a listen address that is not loopback
+  --access-key ID:SECRET[:PROJECT,...]
+                                Accept this AccessKey (for these workspaces only, when
+                                given); repeatable; replaces the demo key
+  --sts-token TOKEN             Accept this STS token; repeatable
+  --task PROJECT_ID:FILE_ID[-FILE_ID]
+                                Hold these deployed tasks; repeatable; replaces the demo
+                                tasks (10000:100-104)
+  -h, --help                    Print this help
+
+Control routes (loopback peers only): POST/DELETE /_emulator/faults,
+GET /_emulator/counters, GET /_emulator/tasks/{project}/{file}.
+";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_args(args) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("di-emulator: {error}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(tracing::Level::INFO)
+        .init();
+
+    let emulator = match di_emulator::start(config).await {
+        Ok(emulator) => emulator,
+        Err(error) => {
+            eprintln!("di-emulator: cannot serve: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = writeln!(stdout, "{}", emulator.base_url()).and_then(|()| stdout.flush()) {
+        // Whoever started us cannot read the URL; serve anyway, it may know the port.
+        tracing::warn!(%error, "cannot write the base URL to stdout");
+    }
+    drop(stdout);
+
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn wait_for_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    () = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await;
+}
