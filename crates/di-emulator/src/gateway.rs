@@ -99,10 +99,9 @@ pub(crate) struct Verified {
 
 /// The answer format a request asks for, read before any check so that refusals use it too:
 /// V1 `Format` (XML when absent, as the gateway does), V3 `Accept` (JSON unless it names XML).
-pub(crate) fn requested_format(request: &http::Request<Bytes>) -> Format {
-    if is_v3(request.headers()) {
-        let accept = request
-            .headers()
+pub(crate) fn requested_format(headers: &HeaderMap, query: Option<&str>) -> Format {
+    if is_v3(headers) {
+        let accept = headers
             .get(http::header::ACCEPT)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
@@ -113,9 +112,7 @@ pub(crate) fn requested_format(request: &http::Request<Bytes>) -> Format {
             Format::Json
         };
     }
-    let format = request
-        .uri()
-        .query()
+    let format = query
         .unwrap_or_default()
         .split('&')
         .find_map(|pair| pair.strip_prefix("Format="))

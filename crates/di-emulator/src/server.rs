@@ -18,7 +18,7 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
@@ -43,6 +43,7 @@ use crate::config::Config;
 use crate::faults::{Fault, FaultPlan};
 use crate::service::answer;
 use crate::state::{Shared, TaskState};
+use crate::{gateway, render};
 
 /// The largest request body served; a larger one is refused with 413.
 const MAX_BODY: u64 = 1024 * 1024;
@@ -90,8 +91,6 @@ pub struct Counters {
 /// The state every connection shares.
 struct Inner {
     shared: Shared,
-    /// The last request id drawn for an answer written here.
-    request_ids: AtomicU64,
 }
 
 impl Inner {
@@ -107,12 +106,6 @@ impl Inner {
             .tasks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A fresh request id, shaped as the gateway's (an uppercase UUID), from a counter.
-    fn request_id(&self) -> String {
-        let serial = self.request_ids.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("E3A1A7E0-0000-4000-8000-{:012X}", serial & 0xFFFF_FFFF_FFFF)
     }
 
     fn counters(&self) -> Counters {
@@ -139,7 +132,6 @@ pub async fn start(config: Config) -> io::Result<Handle> {
     let local_addr = listener.local_addr()?;
     let inner = Arc::new(Inner {
         shared: Shared::new(config),
-        request_ids: AtomicU64::new(0),
     });
     let (stop, stopped) = watch::channel(false);
     let accept = tokio::spawn(accept_loop(listener, Arc::clone(&inner), stopped));
@@ -423,7 +415,7 @@ async fn serve(
     match fault {
         Fault::InternalError => Ok(reply(gateway_error(
             inner,
-            request.headers(),
+            (request.headers(), request.uri()),
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError.System",
             "An internal error occurred.",
@@ -431,7 +423,7 @@ async fn serve(
         Fault::Throttling { retry_after_ms } => {
             let mut response = gateway_error(
                 inner,
-                request.headers(),
+                (request.headers(), request.uri()),
                 StatusCode::TOO_MANY_REQUESTS,
                 "Throttling.User",
                 "Request was denied due to user flow control.",
@@ -481,7 +473,7 @@ fn answer_now(inner: &Inner, request: &Request<Bytes>) -> Response<Bytes> {
         Ok(now) => answer(&inner.shared, request, now),
         Err(_) => gateway_error(
             inner,
-            request.headers(),
+            (request.headers(), request.uri()),
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError.System",
             "The emulator's clock is out of range.",
@@ -495,7 +487,7 @@ fn refuse_body(inner: &Inner, parts: &Parts, refused: &BodyRead) -> Response<Byt
         BodyRead::TooLarge { drained } => {
             let mut response = gateway_error(
                 inner,
-                &parts.headers,
+                (&parts.headers, &parts.uri),
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "InvalidParameter",
                 "The request body is larger than 1 MiB.",
@@ -509,7 +501,7 @@ fn refuse_body(inner: &Inner, parts: &Parts, refused: &BodyRead) -> Response<Byt
         }
         BodyRead::Broken | BodyRead::Complete(_) => gateway_error(
             inner,
-            &parts.headers,
+            (&parts.headers, &parts.uri),
             StatusCode::BAD_REQUEST,
             "InvalidParameter",
             "The request body could not be read.",
@@ -517,32 +509,28 @@ fn refuse_body(inner: &Inner, parts: &Parts, refused: &BodyRead) -> Response<Byt
     }
 }
 
-/// An error answer as the gateway writes it:
-/// `{"RequestId":…,"HostId":…,"Code":…,"Message":…}` with a matching `x-acs-request-id`.
+/// An error answer as the gateway writes it ([`render::error`]), in the format the request
+/// asks for, with a fresh `RequestId`.
 fn gateway_error(
     inner: &Inner,
-    request_headers: &HeaderMap,
+    parts: (&HeaderMap, &http::Uri),
     status: StatusCode,
     code: &str,
     message: &str,
 ) -> Response<Bytes> {
-    let request_id = inner.request_id();
-    let body = format!(
-        r#"{{"RequestId":{},"HostId":{},"Code":{},"Message":{}}}"#,
-        json_string(&request_id),
-        json_string(&host_id(request_headers)),
-        json_string(code),
-        json_string(message),
-    );
-    let mut response = Response::new(Bytes::from(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert("x-acs-request-id", value);
-    }
-    insert_date(headers);
-    response
+    let (headers, uri) = parts;
+    let request_id = render::request_id(inner.shared.request_ids.fetch_add(1, Ordering::Relaxed));
+    let now = Timestamp::try_from(SystemTime::now()).unwrap_or(Timestamp::MIN);
+    let format = gateway::requested_format(headers, uri.query());
+    render::error(
+        format,
+        status,
+        code,
+        message,
+        &request_id,
+        &host_id(headers),
+        now,
+    )
 }
 
 fn json_string(text: &str) -> String {

@@ -23,7 +23,7 @@ pub(crate) fn answer(
     request: &http::Request<Bytes>,
     now: Timestamp,
 ) -> http::Response<Bytes> {
-    let format = gateway::requested_format(request);
+    let format = gateway::requested_format(request.headers(), request.uri().query());
     let request_id = render::request_id(shared.request_ids.fetch_add(1, Ordering::Relaxed));
     let result =
         gateway::verify(shared, request, now).and_then(|verified| serve(shared, &verified));

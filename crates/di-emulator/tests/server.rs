@@ -9,9 +9,9 @@ use di_emulator::{Config, Fault, Handle, TaskState};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-/// A minimal API request; the gateway refuses it (no signature), which is fine here.
-const DELETE: &str =
-    "POST /?Action=DeleteDISyncTask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+/// A minimal API request asking for JSON; the gateway refuses it (no signature), which is fine
+/// here.
+const DELETE: &str = "POST /?Action=DeleteDISyncTask&Format=JSON HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
 /// The longest any single step of a test may take.
 const STEP: Duration = Duration::from_secs(5);
 
@@ -448,7 +448,7 @@ async fn a_body_over_one_mebibyte_is_refused() {
     let handle = emulator().await;
     let body = vec![b'a'; 2 * 1024 * 1024];
     let mut raw = format!(
-        "POST /?Action=DeleteDISyncTask HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+        "POST /?Action=DeleteDISyncTask&Format=JSON HTTP/1.1\r\nHost: 127.0.0.1\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )
