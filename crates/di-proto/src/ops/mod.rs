@@ -30,7 +30,9 @@ mod terminate_di_sync_instance;
 
 pub use delete_di_sync_task::DeleteDiSyncTask;
 pub use rpc::RpcResponse;
-pub use teardown::{TeardownOutcome, TeardownResponse};
+pub use teardown::{
+    TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep, terminate_step,
+};
 pub use terminate_di_sync_instance::TerminateDiSyncInstance;
 
 use std::fmt;

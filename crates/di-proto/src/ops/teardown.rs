@@ -36,6 +36,58 @@ pub enum TeardownOutcome {
     },
 }
 
+/// What the first step of a full teardown (terminate, then delete) found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TerminateStep {
+    /// `TerminateDISyncInstance` undeployed the task, now or in an attempt whose answer was
+    /// lost.
+    Undeployed(TeardownResponse),
+    /// The task was not deployed to begin with: the state a teardown wants, so it goes on.
+    AlreadyUndeployed {
+        /// The request id of the answer that said so.
+        request_id: String,
+        /// `Data.Message`.
+        message: String,
+    },
+}
+
+/// What a full teardown did: both steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TeardownReport {
+    /// The terminate step.
+    pub terminate: TerminateStep,
+    /// The delete step.
+    pub delete: TeardownResponse,
+}
+
+impl TeardownReport {
+    /// Both steps' results.
+    pub fn new(terminate: TerminateStep, delete: TeardownResponse) -> Self {
+        TeardownReport { terminate, delete }
+    }
+}
+
+/// Reads the result of the terminate step of a full teardown: a task that is not deployed is
+/// where a teardown wants it, so that failure lets the delete step go on; any other failure
+/// stops the teardown.
+///
+/// # Errors
+/// The terminate step's error, unless it says the task is not deployed.
+pub fn terminate_step(result: Result<TeardownResponse, Error>) -> Result<TerminateStep, Error> {
+    match result {
+        Ok(response) => Ok(TerminateStep::Undeployed(response)),
+        Err(Error::TaskFailed(failure)) if failure.reason == FailureReason::NotDeployed => {
+            Ok(TerminateStep::AlreadyUndeployed {
+                request_id: failure.request_id,
+                message: failure.message,
+            })
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// The request of a teardown action.
 pub(super) fn request(
     action: &'static str,

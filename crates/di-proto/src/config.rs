@@ -1,0 +1,222 @@
+//! The settings every di transport takes, with one meaning: endpoint, signature, format,
+//! timeouts, retries, user agent, response cap. A transport reads them; none adds its own.
+
+use std::time::Duration;
+
+use crate::retry::RetryPolicy;
+use crate::{Credentials, Endpoint, Error, Format, Network, SignatureVersion};
+
+/// The default connect timeout: 5 s, as the official SDKs use.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default read timeout: 10 s, as the official SDKs use.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default cap on a response body: 1 MiB. Every DI answer is far smaller.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Where credentials come from, asked once per attempt so that a provider can refresh them.
+///
+/// `Credentials` provides itself. The credential chain of the environment, profiles and
+/// metadata service builds on this trait.
+pub trait ProvideCredentials: Send + Sync + std::fmt::Debug {
+    /// The credentials to sign the next attempt with.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCredentials`] when none are available.
+    fn provide(&self) -> Result<Credentials, Error>;
+}
+
+impl ProvideCredentials for Credentials {
+    fn provide(&self) -> Result<Credentials, Error> {
+        Ok(self.clone())
+    }
+}
+
+/// The settings of a di client, shared by `di-ureq` and `di-reqwest`.
+///
+/// ```
+/// use std::time::Duration;
+/// use di_proto::config::ClientConfig;
+/// use di_proto::Network;
+///
+/// let config = ClientConfig::new()
+///     .with_region("cn-shanghai")
+///     .with_network(Network::Vpc)
+///     .with_read_timeout(Duration::from_secs(30));
+/// assert_eq!(config.endpoint()?.host(), "dataworks-vpc.cn-shanghai.aliyuncs.com");
+/// // An explicit endpoint always wins over the region.
+/// let local = config.with_endpoint("http://127.0.0.1:8080");
+/// assert_eq!(local.endpoint()?.to_string(), "http://127.0.0.1:8080");
+/// # Ok::<(), di_proto::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    endpoint: Option<String>,
+    region: Option<String>,
+    network: Network,
+    allow_http: bool,
+    signature_version: SignatureVersion,
+    format: Format,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    retry_policy: RetryPolicy,
+    user_agent_suffix: Option<String>,
+    max_response_bytes: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig::new()
+    }
+}
+
+impl ClientConfig {
+    /// No endpoint or region yet; V3, JSON, 5 s connect and 10 s read timeouts, the default
+    /// [`RetryPolicy`] (3 attempts, 120 s deadline), a 1 MiB response cap.
+    pub fn new() -> Self {
+        ClientConfig {
+            endpoint: None,
+            region: None,
+            network: Network::Public,
+            allow_http: false,
+            signature_version: SignatureVersion::default(),
+            format: Format::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            retry_policy: RetryPolicy::default(),
+            user_agent_suffix: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// Sends to `endpoint` (`https://host[:port]`), whatever the region says.
+    #[must_use]
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sends to the DataWorks endpoint of `region` when no endpoint is given.
+    #[must_use]
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Picks the region's public or VPC host.
+    #[must_use]
+    pub fn with_network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// Allows a plain-HTTP endpoint that is not loopback (never needed for Alibaba Cloud).
+    #[must_use]
+    pub fn with_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Signs with `signature_version` instead of V3.
+    #[must_use]
+    pub fn with_signature_version(mut self, signature_version: SignatureVersion) -> Self {
+        self.signature_version = signature_version;
+        self
+    }
+
+    /// Asks for `format` instead of JSON.
+    #[must_use]
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Gives up connecting after `timeout`.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Gives up on a silent response after `timeout` (per attempt: headers, then each read).
+    #[must_use]
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Retries under `policy` (its deadline bounds the whole call).
+    #[must_use]
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// Appends `suffix` to the user agent (`di/0.1.0 <suffix>`), to tell your tool apart.
+    #[must_use]
+    pub fn with_user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Refuses response bodies larger than `bytes`.
+    #[must_use]
+    pub fn with_max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The endpoint to send to: the explicit one, else the region's.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEndpoint`] when neither is given or the chosen one is invalid.
+    pub fn endpoint(&self) -> Result<Endpoint, Error> {
+        match (&self.endpoint, self.allow_http) {
+            (Some(endpoint), true) => Endpoint::parse_allowing_http(endpoint),
+            _ => Endpoint::resolve(
+                self.endpoint.as_deref(),
+                self.region.as_deref(),
+                self.network,
+            ),
+        }
+    }
+
+    /// The signature version.
+    pub fn signature_version(&self) -> SignatureVersion {
+        self.signature_version
+    }
+
+    /// The response format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry_policy
+    }
+
+    /// The response body cap, in bytes.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// The `User-Agent` value: `di/<version>`, then the transport, then the suffix.
+    pub fn user_agent(&self, transport: &str) -> String {
+        let mut agent = format!("di/{} ({transport})", env!("CARGO_PKG_VERSION"));
+        if let Some(suffix) = &self.user_agent_suffix {
+            agent.push(' ');
+            agent.push_str(suffix);
+        }
+        agent
+    }
+}
