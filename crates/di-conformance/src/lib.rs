@@ -1,0 +1,1 @@
+//! The transports conformance suite lives in `tests/`; this library is empty.

@@ -1,0 +1,1 @@
+//! Async client for the DataWorks Data Integration API (placeholder).
