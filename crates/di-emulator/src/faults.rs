@@ -29,6 +29,12 @@ pub enum Fault {
     /// The request is served (the change applies), then the connection is closed before any
     /// answer: the client cannot tell whether the change happened.
     LostResponse,
+    /// The request is served (the change applies), and the answer is padded with trailing
+    /// spaces to `bytes` bytes, for clients' response caps.
+    HugeBody {
+        /// The length of the padded body.
+        bytes: u64,
+    },
 }
 
 /// Which requests meet which faults: queued faults first (each for its next N requests, in

@@ -60,7 +60,7 @@ const CONTROL_PREFIX: &str = "/_emulator";
 const JSON: &str = "application/json;charset=utf-8";
 /// The names of the faults, as the control route takes them.
 const FAULT_NAMES: &str = "internal_error, throttling, proxy_html_502, truncated_body, delay, \
-                           stalled_body, connection_reset, lost_response";
+                           stalled_body, connection_reset, lost_response, huge_body";
 /// What [`Fault::ProxyHtml502`] sends, as Tengine (the nginx in front of Alibaba Cloud) does.
 const PROXY_502_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
                               <center><h1>502 Bad Gateway</h1></center>\r\n\
@@ -464,6 +464,14 @@ async fn serve(
             drop(answer_now(inner, request));
             Err(Dropped)
         }
+        Fault::HugeBody { bytes } => {
+            let (parts, body) = answer_now(inner, request).into_parts();
+            // At most 1 GiB, so that a typo cannot exhaust the machine.
+            let target = usize::try_from(bytes.min(1 << 30)).unwrap_or(usize::MAX);
+            let mut padded = body.to_vec();
+            padded.resize(target.max(body.len()), b' ');
+            Ok(reply(Response::from_parts(parts, Bytes::from(padded))))
+        }
     }
 }
 
@@ -708,6 +716,7 @@ fn fault_name(fault: Fault) -> &'static str {
         Fault::StalledBody => "stalled_body",
         Fault::ConnectionReset => "connection_reset",
         Fault::LostResponse => "lost_response",
+        Fault::HugeBody { .. } => "huge_body",
     }
 }
 
@@ -829,11 +838,11 @@ fn parse_fault_request(body: &[u8]) -> Result<(Fault, Schedule), String> {
     if let Some(unknown) = fields.keys().find(|name| {
         !matches!(
             name.as_str(),
-            "fault" | "count" | "per_mille" | "retry_after_ms" | "delay_ms"
+            "fault" | "count" | "per_mille" | "retry_after_ms" | "delay_ms" | "bytes"
         )
     }) {
         return Err(format!(
-            "unknown field {unknown:?}; expected fault, count, per_mille, retry_after_ms, delay_ms"
+            "unknown field {unknown:?}; expected fault, count, per_mille, retry_after_ms, delay_ms, bytes"
         ));
     }
     let integer = |name: &str| -> Result<Option<u64>, String> {
@@ -847,6 +856,7 @@ fn parse_fault_request(body: &[u8]) -> Result<(Fault, Schedule), String> {
     };
     let retry_after_ms = integer("retry_after_ms")?;
     let delay_ms = integer("delay_ms")?;
+    let bytes = integer("bytes")?;
     let name = fields
         .get("fault")
         .and_then(Value::as_str)
@@ -862,6 +872,9 @@ fn parse_fault_request(body: &[u8]) -> Result<(Fault, Schedule), String> {
         "stalled_body" => Fault::StalledBody,
         "connection_reset" => Fault::ConnectionReset,
         "lost_response" => Fault::LostResponse,
+        "huge_body" => Fault::HugeBody {
+            bytes: bytes.ok_or("the huge_body fault needs \"bytes\"")?,
+        },
         other => {
             return Err(format!(
                 "unknown fault {other:?}; expected one of {FAULT_NAMES}"
@@ -870,6 +883,9 @@ fn parse_fault_request(body: &[u8]) -> Result<(Fault, Schedule), String> {
     };
     if retry_after_ms.is_some() && name != "throttling" {
         return Err("\"retry_after_ms\" goes with the throttling fault only".to_owned());
+    }
+    if bytes.is_some() && name != "huge_body" {
+        return Err("\"bytes\" goes with the huge_body fault only".to_owned());
     }
     if delay_ms.is_some() && name != "delay" {
         return Err("\"delay_ms\" goes with the delay fault only".to_owned());
@@ -958,6 +974,8 @@ mod tests {
             r#"{"fault":"internal_error","per_mille":1001}"#,
             r#"{"fault":"internal_error","count":1,"delay_ms":5}"#,
             r#"{"fault":"internal_error","count":1,"extra":true}"#,
+            r#"{"fault":"huge_body","count":1}"#,
+            r#"{"fault":"internal_error","count":1,"bytes":5}"#,
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
@@ -967,10 +985,10 @@ mod tests {
     fn names_every_fault_it_reads() {
         for name in FAULT_NAMES.split(", ") {
             let body = format!(r#"{{"fault":"{name}","count":1,"delay_ms":1}}"#);
-            let body = if name == "delay" {
-                body
-            } else {
-                format!(r#"{{"fault":"{name}","count":1}}"#)
+            let body = match name {
+                "delay" => body,
+                "huge_body" => format!(r#"{{"fault":"{name}","count":1,"bytes":10}}"#),
+                _ => format!(r#"{{"fault":"{name}","count":1}}"#),
             };
             let (fault, _) = parse_fault_request(body.as_bytes()).unwrap();
             assert_eq!(fault_name(fault), name);
