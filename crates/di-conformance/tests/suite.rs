@@ -1,0 +1,419 @@
+//! One suite, written once, run over both transports (`di-ureq` blocking, `di-reqwest` async)
+//! against the in-process emulator on 127.0.0.1.
+//!
+//! Each test is a generic function over [`Transport`]; the `suite!` macro instantiates every one
+//! for both clients, so the two cannot drift apart.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
+use di_proto::config::ClientConfig;
+use di_proto::ops::{RpcResponse, TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep};
+use di_proto::retry::RetryPolicy;
+use di_proto::sign::SignatureVersion;
+use di_proto::{Credentials, Error as ApiError, Format, RpcRequest};
+
+const PROJECT: i64 = 10000;
+const STS_TOKEN: &str = "CAIS.conformance.sts.token.SECRETLY";
+
+/// How a call failed, whichever client made it.
+#[derive(Debug)]
+enum Failure {
+    Api(ApiError),
+    Transport { kind: String, attempts: u32 },
+    TooLarge,
+    Other(String),
+}
+
+impl From<di_ureq::Error> for Failure {
+    fn from(error: di_ureq::Error) -> Self {
+        match error {
+            di_ureq::Error::Api(error) => Failure::Api(error),
+            di_ureq::Error::Transport { kind, attempts, .. } => Failure::Transport {
+                kind: format!("{kind:?}"),
+                attempts,
+            },
+            di_ureq::Error::ResponseTooLarge { .. } => Failure::TooLarge,
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<di_reqwest::Error> for Failure {
+    fn from(error: di_reqwest::Error) -> Self {
+        match error {
+            di_reqwest::Error::Api(error) => Failure::Api(error),
+            di_reqwest::Error::Transport { kind, attempts, .. } => Failure::Transport {
+                kind: format!("{kind:?}"),
+                attempts,
+            },
+            di_reqwest::Error::ResponseTooLarge { .. } => Failure::TooLarge,
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}
+
+/// What the suite asks of a client.
+trait Transport: Sized {
+    fn new(env: &Env, config: &ClientConfig, credentials: Credentials) -> Self;
+    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
+    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
+    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure>;
+    fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure>;
+}
+
+struct Ureq(di_ureq::Client);
+
+impl Transport for Ureq {
+    fn new(_: &Env, config: &ClientConfig, credentials: Credentials) -> Self {
+        Ureq(di_ureq::Client::new(config, credentials).unwrap())
+    }
+    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+        Ok(self.0.terminate_di_sync_instance(PROJECT, file_id)?)
+    }
+    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+        Ok(self.0.delete_di_sync_task(PROJECT, file_id)?)
+    }
+    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure> {
+        Ok(self.0.teardown(PROJECT, file_id)?)
+    }
+    fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure> {
+        Ok(self.0.call(request)?)
+    }
+}
+
+struct Reqwest(di_reqwest::Client, tokio::runtime::Handle);
+
+impl Transport for Reqwest {
+    fn new(env: &Env, config: &ClientConfig, credentials: Credentials) -> Self {
+        Reqwest(
+            di_reqwest::Client::new(config, credentials).unwrap(),
+            env.runtime.handle().clone(),
+        )
+    }
+    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+        Ok(self.1.block_on(self.0.terminate_di_sync_instance(PROJECT, file_id))?)
+    }
+    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+        Ok(self.1.block_on(self.0.delete_di_sync_task(PROJECT, file_id))?)
+    }
+    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure> {
+        Ok(self.1.block_on(self.0.teardown(PROJECT, file_id))?)
+    }
+    fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure> {
+        Ok(self.1.block_on(self.0.call(request))?)
+    }
+}
+
+/// An emulator on its own runtime, with tasks 1..=50 of workspace 10000 deployed.
+struct Env {
+    runtime: tokio::runtime::Runtime,
+    emulator: Option<Handle>,
+}
+
+impl Env {
+    fn start() -> Env {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mut config = Config::default().with_sts_token(STS_TOKEN);
+        for file in 1..=50 {
+            config = config.with_task(PROJECT, file);
+        }
+        let emulator = runtime.block_on(di_emulator::start(config)).unwrap();
+        Env {
+            runtime,
+            emulator: Some(emulator),
+        }
+    }
+
+    fn emulator(&self) -> &Handle {
+        self.emulator.as_ref().unwrap()
+    }
+
+    /// Fast retries, so that fault tests stay quick; the deadline still bounds every call.
+    fn config(&self) -> ClientConfig {
+        ClientConfig::new()
+            .with_endpoint(self.emulator().base_url())
+            .with_read_timeout(Duration::from_secs(2))
+            .with_retry_policy(
+                RetryPolicy::default()
+                    .with_initial_backoff(Duration::from_millis(5))
+                    .with_max_attempts(4)
+                    .with_deadline(Some(Duration::from_secs(10))),
+            )
+    }
+
+    fn client<T: Transport>(&self) -> T {
+        T::new(self, &self.config(), demo())
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(emulator) = self.emulator.take() {
+            self.runtime.block_on(emulator.shutdown());
+        }
+    }
+}
+
+fn demo() -> Credentials {
+    Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET).unwrap()
+}
+
+fn instance_info(file_id: i64) -> RpcRequest {
+    RpcRequest::new("GetDISyncInstanceInfo", "2020-05-18")
+        .query_param("ProjectId", PROJECT.to_string())
+        .query_param("TaskType", "DI_REALTIME")
+        .query_param("FileId", file_id.to_string())
+}
+
+fn both_operations_in_every_signature_format_and_credential<T: Transport>() {
+    let env = Env::start();
+    let sts = demo().with_security_token(STS_TOKEN).unwrap();
+    let mut file = 0;
+    for version in [SignatureVersion::V1, SignatureVersion::V3] {
+        for format in [Format::Json, Format::Xml] {
+            for credentials in [demo(), sts.clone()] {
+                file += 1;
+                let config = env
+                    .config()
+                    .with_signature_version(version)
+                    .with_format(format);
+                let client = T::new(&env, &config, credentials);
+                let terminated = client.terminate(file).unwrap();
+                assert_eq!(terminated.outcome, TeardownOutcome::Done, "{version:?} {format:?}");
+                assert!(!terminated.request_id.is_empty());
+                let deleted = client.delete(file).unwrap();
+                assert_eq!(deleted.outcome, TeardownOutcome::Done);
+                assert_eq!(env.emulator().task_state(PROJECT, file), Some(TaskState::Deleted));
+            }
+        }
+    }
+}
+
+fn fail_status_comes_out_typed<T: Transport>() {
+    let env = Env::start();
+    let client: T = env.client();
+    match client.delete(1) {
+        Err(Failure::Api(ApiError::TaskFailed(failure))) => {
+            assert!(!failure.after_unknown_outcome);
+            assert!(!failure.request_id.is_empty());
+        }
+        other => panic!("deleting a deployed task: {other:?}"),
+    }
+    match client.terminate(999) {
+        Err(Failure::Api(ApiError::TaskFailed(failure))) => {
+            assert_eq!(failure.message, "fileId:[999] is invalid.");
+        }
+        other => panic!("an unknown task: {other:?}"),
+    }
+}
+
+fn faults_end_in_success_or_the_right_error<T: Transport>() {
+    let env = Env::start();
+    let client: T = env.client();
+    let emulator = env.emulator();
+    let transient = [
+        Fault::InternalError,
+        Fault::Throttling {
+            retry_after_ms: Some(30),
+        },
+        Fault::Throttling {
+            retry_after_ms: None,
+        },
+        Fault::ProxyHtml502,
+        Fault::ConnectionReset,
+        Fault::Delay(Duration::from_millis(50)),
+    ];
+    for (file, fault) in (1..).zip(transient) {
+        let before = emulator.counters().requests;
+        // A delay is only slow: it is served once, and answered.
+        let faulty = if matches!(fault, Fault::Delay(_)) { 1 } else { 2 };
+        emulator.fail_next(fault, faulty);
+        let output = client.terminate(file).unwrap_or_else(|error| panic!("{fault:?}: {error:?}"));
+        assert_eq!(output.outcome, TeardownOutcome::Done, "{fault:?}");
+        // Every retry passed the nonce check, so every attempt carried a fresh nonce.
+        let attempts = emulator.counters().requests - before;
+        let expected = if faulty == 1 { 1 } else { faulty + 1 };
+        assert_eq!(attempts, expected, "{fault:?}");
+    }
+
+    // A truncated success: the change happened, the retry finds it done.
+    emulator.fail_next(Fault::TruncatedBody, 1);
+    let output = client.terminate(20).unwrap();
+    assert!(matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }), "{output:?}");
+
+    // Persistent faults end as their typed error, within the deadline.
+    let started = Instant::now();
+    emulator.fail_next(Fault::InternalError, 100);
+    assert!(matches!(client.terminate(21), Err(Failure::Api(ApiError::ServerError(_)))));
+    emulator.clear_faults();
+    emulator.fail_next(Fault::ProxyHtml502, 100);
+    assert!(matches!(
+        client.terminate(21),
+        Err(Failure::Api(ApiError::UnexpectedResponse(_)))
+    ));
+    emulator.clear_faults();
+    emulator.fail_next(Fault::ConnectionReset, 100);
+    assert!(matches!(client.terminate(21), Err(Failure::Transport { attempts: 4, .. })));
+    emulator.clear_faults();
+    emulator.fail_next(
+        Fault::Throttling {
+            retry_after_ms: Some(600_000),
+        },
+        1,
+    );
+    assert!(matches!(client.terminate(21), Err(Failure::Api(ApiError::Throttled(_)))));
+    emulator.clear_faults();
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+fn lost_responses_make_teardown_done<T: Transport>() {
+    let env = Env::start();
+    let client: T = env.client();
+    let emulator = env.emulator();
+
+    // The terminate answer is lost: the retry finds the task undeployed.
+    emulator.fail_next(Fault::LostResponse, 1);
+    let report = client.teardown(30).unwrap();
+    match &report.terminate {
+        TerminateStep::Undeployed(response) => {
+            assert!(matches!(response.outcome, TeardownOutcome::AlreadyDone { .. }), "{report:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(report.delete.outcome, TeardownOutcome::Done);
+    assert_eq!(emulator.task_state(PROJECT, 30), Some(TaskState::Deleted));
+
+    // The delete answer is lost: the retry finds the task gone.
+    client.terminate(31).unwrap();
+    emulator.fail_next(Fault::LostResponse, 1);
+    let deleted = client.delete(31).unwrap();
+    assert!(matches!(deleted.outcome, TeardownOutcome::AlreadyDone { .. }), "{deleted:?}");
+
+    // A task already undeployed by someone else: teardown goes on to delete it.
+    emulator.set_task_state(PROJECT, 32, TaskState::Undeployed);
+    let report = client.teardown(32).unwrap();
+    assert!(matches!(report.terminate, TerminateStep::AlreadyUndeployed { .. }), "{report:?}");
+    assert_eq!(report.delete.outcome, TeardownOutcome::Done);
+}
+
+fn a_stalled_body_hits_the_read_timeout<T: Transport>() {
+    let env = Env::start();
+    let config = env
+        .config()
+        .with_read_timeout(Duration::from_millis(500))
+        .with_retry_policy(RetryPolicy::disabled());
+    let client = T::new(&env, &config, demo());
+    env.emulator().fail_next(Fault::StalledBody, 1);
+    let started = Instant::now();
+    match client.call(&instance_info(1)) {
+        Err(Failure::Transport { kind, attempts: 1 }) => assert_eq!(kind, "Timeout"),
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+fn a_ten_mib_body_hits_the_cap<T: Transport>() {
+    let env = Env::start();
+    let client: T = env.client();
+    env.emulator().fail_next(Fault::HugeBody { bytes: 10 << 20 }, 1);
+    assert!(matches!(client.call(&instance_info(1)), Err(Failure::TooLarge)));
+    // Under the cap, padding is just white space.
+    env.emulator().fail_next(Fault::HugeBody { bytes: 512 << 10 }, 1);
+    client.call(&instance_info(1)).unwrap();
+}
+
+fn sequential_calls_share_one_connection<T: Transport>() {
+    let env = Env::start();
+    let client: T = env.client();
+    let before = env.emulator().counters().connections;
+    for _ in 0..10 {
+        client.call(&instance_info(1)).unwrap();
+    }
+    assert_eq!(env.emulator().counters().connections - before, 1);
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn tracing_output_holds_no_secret<T: Transport>() {
+    let env = Env::start();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let sts = demo().with_security_token(STS_TOKEN).unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        for version in [SignatureVersion::V1, SignatureVersion::V3] {
+            let config = env.config().with_signature_version(version);
+            let client = T::new(&env, &config, sts.clone());
+            env.emulator().fail_next(Fault::InternalError, 1);
+            client.call(&instance_info(1)).unwrap();
+        }
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("GetDISyncInstanceInfo"), "no call was traced:\n{logs}");
+    for secret in [DEMO_ACCESS_KEY_SECRET, STS_TOKEN] {
+        assert!(!logs.contains(secret), "{secret:?} in the traces:\n{logs}");
+    }
+}
+
+macro_rules! suite {
+    ($module:ident, $transport:ty) => {
+        mod $module {
+            use super::*;
+
+            #[test]
+            fn both_operations_in_every_signature_format_and_credential() {
+                super::both_operations_in_every_signature_format_and_credential::<$transport>();
+            }
+            #[test]
+            fn fail_status_comes_out_typed() {
+                super::fail_status_comes_out_typed::<$transport>();
+            }
+            #[test]
+            fn faults_end_in_success_or_the_right_error() {
+                super::faults_end_in_success_or_the_right_error::<$transport>();
+            }
+            #[test]
+            fn lost_responses_make_teardown_done() {
+                super::lost_responses_make_teardown_done::<$transport>();
+            }
+            #[test]
+            fn a_stalled_body_hits_the_read_timeout() {
+                super::a_stalled_body_hits_the_read_timeout::<$transport>();
+            }
+            #[test]
+            fn a_ten_mib_body_hits_the_cap() {
+                super::a_ten_mib_body_hits_the_cap::<$transport>();
+            }
+            #[test]
+            fn sequential_calls_share_one_connection() {
+                super::sequential_calls_share_one_connection::<$transport>();
+            }
+            #[test]
+            fn tracing_output_holds_no_secret() {
+                super::tracing_output_holds_no_secret::<$transport>();
+            }
+        }
+    };
+}
+
+suite!(over_ureq, Ureq);
+suite!(over_reqwest, Reqwest);
