@@ -5,13 +5,15 @@
 //! for both clients, so the two cannot drift apart.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
 use di_proto::config::ClientConfig;
-use di_proto::ops::{RpcResponse, TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep};
-use di_proto::retry::RetryPolicy;
+use di_proto::ops::{
+    RpcResponse, TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep,
+};
+use di_proto::retry::{Idempotency, RetryPolicy};
 use di_proto::sign::SignatureVersion;
 use di_proto::{Credentials, Error as ApiError, Format, RpcRequest};
 
@@ -24,7 +26,7 @@ enum Failure {
     Api(ApiError),
     Transport { kind: String, attempts: u32 },
     TooLarge,
-    Other(String),
+    Other(#[expect(dead_code, reason = "shown by Debug when a test fails")] String),
 }
 
 impl From<di_ureq::Error> for Failure {
@@ -94,10 +96,14 @@ impl Transport for Reqwest {
         )
     }
     fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
-        Ok(self.1.block_on(self.0.terminate_di_sync_instance(PROJECT, file_id))?)
+        Ok(self
+            .1
+            .block_on(self.0.terminate_di_sync_instance(PROJECT, file_id))?)
     }
     fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
-        Ok(self.1.block_on(self.0.delete_di_sync_task(PROJECT, file_id))?)
+        Ok(self
+            .1
+            .block_on(self.0.delete_di_sync_task(PROJECT, file_id))?)
     }
     fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure> {
         Ok(self.1.block_on(self.0.teardown(PROJECT, file_id))?)
@@ -115,6 +121,7 @@ struct Env {
 
 impl Env {
     fn start() -> Env {
+        captured_traces();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let mut config = Config::default().with_sts_token(STS_TOKEN);
         for file in 1..=50 {
@@ -161,8 +168,11 @@ fn demo() -> Credentials {
     Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET).unwrap()
 }
 
+/// `GetDISyncInstanceInfo` through the generic call: it only reads, so it is marked
+/// idempotent and retried like the teardowns.
 fn instance_info(file_id: i64) -> RpcRequest {
     RpcRequest::new("GetDISyncInstanceInfo", "2020-05-18")
+        .with_idempotency(Idempotency::Idempotent)
         .query_param("ProjectId", PROJECT.to_string())
         .query_param("TaskType", "DI_REALTIME")
         .query_param("FileId", file_id.to_string())
@@ -182,11 +192,18 @@ fn both_operations_in_every_signature_format_and_credential<T: Transport>() {
                     .with_format(format);
                 let client = T::new(&env, &config, credentials);
                 let terminated = client.terminate(file).unwrap();
-                assert_eq!(terminated.outcome, TeardownOutcome::Done, "{version:?} {format:?}");
+                assert_eq!(
+                    terminated.outcome,
+                    TeardownOutcome::Done,
+                    "{version:?} {format:?}"
+                );
                 assert!(!terminated.request_id.is_empty());
                 let deleted = client.delete(file).unwrap();
                 assert_eq!(deleted.outcome, TeardownOutcome::Done);
-                assert_eq!(env.emulator().task_state(PROJECT, file), Some(TaskState::Deleted));
+                assert_eq!(
+                    env.emulator().task_state(PROJECT, file),
+                    Some(TaskState::Deleted)
+                );
             }
         }
     }
@@ -229,9 +246,15 @@ fn faults_end_in_success_or_the_right_error<T: Transport>() {
     for (file, fault) in (1..).zip(transient) {
         let before = emulator.counters().requests;
         // A delay is only slow: it is served once, and answered.
-        let faulty = if matches!(fault, Fault::Delay(_)) { 1 } else { 2 };
+        let faulty = if matches!(fault, Fault::Delay(_)) {
+            1
+        } else {
+            2
+        };
         emulator.fail_next(fault, faulty);
-        let output = client.terminate(file).unwrap_or_else(|error| panic!("{fault:?}: {error:?}"));
+        let output = client
+            .terminate(file)
+            .unwrap_or_else(|error| panic!("{fault:?}: {error:?}"));
         assert_eq!(output.outcome, TeardownOutcome::Done, "{fault:?}");
         // Every retry passed the nonce check, so every attempt carried a fresh nonce.
         let attempts = emulator.counters().requests - before;
@@ -242,12 +265,18 @@ fn faults_end_in_success_or_the_right_error<T: Transport>() {
     // A truncated success: the change happened, the retry finds it done.
     emulator.fail_next(Fault::TruncatedBody, 1);
     let output = client.terminate(20).unwrap();
-    assert!(matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }), "{output:?}");
+    assert!(
+        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
+        "{output:?}"
+    );
 
     // Persistent faults end as their typed error, within the deadline.
     let started = Instant::now();
     emulator.fail_next(Fault::InternalError, 100);
-    assert!(matches!(client.terminate(21), Err(Failure::Api(ApiError::ServerError(_)))));
+    assert!(matches!(
+        client.terminate(21),
+        Err(Failure::Api(ApiError::ServerError(_)))
+    ));
     emulator.clear_faults();
     emulator.fail_next(Fault::ProxyHtml502, 100);
     assert!(matches!(
@@ -256,7 +285,10 @@ fn faults_end_in_success_or_the_right_error<T: Transport>() {
     ));
     emulator.clear_faults();
     emulator.fail_next(Fault::ConnectionReset, 100);
-    assert!(matches!(client.terminate(21), Err(Failure::Transport { attempts: 4, .. })));
+    assert!(matches!(
+        client.terminate(21),
+        Err(Failure::Transport { attempts: 4, .. })
+    ));
     emulator.clear_faults();
     emulator.fail_next(
         Fault::Throttling {
@@ -264,7 +296,10 @@ fn faults_end_in_success_or_the_right_error<T: Transport>() {
         },
         1,
     );
-    assert!(matches!(client.terminate(21), Err(Failure::Api(ApiError::Throttled(_)))));
+    assert!(matches!(
+        client.terminate(21),
+        Err(Failure::Api(ApiError::Throttled(_)))
+    ));
     emulator.clear_faults();
     assert!(started.elapsed() < Duration::from_secs(10));
 }
@@ -279,7 +314,10 @@ fn lost_responses_make_teardown_done<T: Transport>() {
     let report = client.teardown(30).unwrap();
     match &report.terminate {
         TerminateStep::Undeployed(response) => {
-            assert!(matches!(response.outcome, TeardownOutcome::AlreadyDone { .. }), "{report:?}");
+            assert!(
+                matches!(response.outcome, TeardownOutcome::AlreadyDone { .. }),
+                "{report:?}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -290,12 +328,18 @@ fn lost_responses_make_teardown_done<T: Transport>() {
     client.terminate(31).unwrap();
     emulator.fail_next(Fault::LostResponse, 1);
     let deleted = client.delete(31).unwrap();
-    assert!(matches!(deleted.outcome, TeardownOutcome::AlreadyDone { .. }), "{deleted:?}");
+    assert!(
+        matches!(deleted.outcome, TeardownOutcome::AlreadyDone { .. }),
+        "{deleted:?}"
+    );
 
     // A task already undeployed by someone else: teardown goes on to delete it.
     emulator.set_task_state(PROJECT, 32, TaskState::Undeployed);
     let report = client.teardown(32).unwrap();
-    assert!(matches!(report.terminate, TerminateStep::AlreadyUndeployed { .. }), "{report:?}");
+    assert!(
+        matches!(report.terminate, TerminateStep::AlreadyUndeployed { .. }),
+        "{report:?}"
+    );
     assert_eq!(report.delete.outcome, TeardownOutcome::Done);
 }
 
@@ -312,16 +356,25 @@ fn a_stalled_body_hits_the_read_timeout<T: Transport>() {
         Err(Failure::Transport { kind, attempts: 1 }) => assert_eq!(kind, "Timeout"),
         other => panic!("{other:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 fn a_ten_mib_body_hits_the_cap<T: Transport>() {
     let env = Env::start();
     let client: T = env.client();
-    env.emulator().fail_next(Fault::HugeBody { bytes: 10 << 20 }, 1);
-    assert!(matches!(client.call(&instance_info(1)), Err(Failure::TooLarge)));
+    env.emulator()
+        .fail_next(Fault::HugeBody { bytes: 10 << 20 }, 1);
+    assert!(matches!(
+        client.call(&instance_info(1)),
+        Err(Failure::TooLarge)
+    ));
     // Under the cap, padding is just white space.
-    env.emulator().fail_next(Fault::HugeBody { bytes: 512 << 10 }, 1);
+    env.emulator()
+        .fail_next(Fault::HugeBody { bytes: 512 << 10 }, 1);
     client.call(&instance_info(1)).unwrap();
 }
 
@@ -349,28 +402,42 @@ impl Write for Captured {
     }
 }
 
+/// Every trace of every test in this process, from the first `Env::start` on: a global
+/// subscriber, because a scoped one misses events whose callsites another test thread saw
+/// first.
+fn captured_traces() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        captured
+    })
+}
+
 fn tracing_output_holds_no_secret<T: Transport>() {
     let env = Env::start();
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
     let sts = demo().with_security_token(STS_TOKEN).unwrap();
-    tracing::subscriber::with_default(subscriber, || {
-        for version in [SignatureVersion::V1, SignatureVersion::V3] {
-            let config = env.config().with_signature_version(version);
-            let client = T::new(&env, &config, sts.clone());
-            env.emulator().fail_next(Fault::InternalError, 1);
-            client.call(&instance_info(1)).unwrap();
-        }
-    });
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("GetDISyncInstanceInfo"), "no call was traced:\n{logs}");
+    for version in [SignatureVersion::V1, SignatureVersion::V3] {
+        let config = env.config().with_signature_version(version);
+        let client = T::new(&env, &config, sts.clone());
+        env.emulator().fail_next(Fault::InternalError, 1);
+        client.call(&instance_info(1)).unwrap();
+    }
+    // Every test's traces so far, this one's included.
+    let logs = String::from_utf8_lossy(&captured_traces().0.lock().unwrap()).into_owned();
+    assert!(
+        logs.contains("GetDISyncInstanceInfo"),
+        "no call was traced:\n{logs}"
+    );
+    assert!(logs.contains("di.attempt"), "no attempt was traced");
     for secret in [DEMO_ACCESS_KEY_SECRET, STS_TOKEN] {
-        assert!(!logs.contains(secret), "{secret:?} in the traces:\n{logs}");
+        assert!(!logs.contains(secret), "{secret:?} in the traces");
     }
 }
 

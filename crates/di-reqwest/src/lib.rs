@@ -1,1 +1,64 @@
-//! Async client for the DataWorks Data Integration API (placeholder).
+//! Async client for the Data Integration (DI) operations of the Alibaba Cloud DataWorks
+//! OpenAPI, on [reqwest] and Tokio, over the sans-IO core [`di_proto`].
+//!
+//! All policy (signing, reading answers, retries, clock skew, what a lost answer means) lives
+//! in di-proto and is shared with the blocking `di-ureq` client; this crate adds the IO: a
+//! reqwest connection pool, the clock, the randomness and Tokio's timer.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use di_reqwest::{Client, Error};
+//! use di_reqwest::di_proto::Credentials;
+//! use di_reqwest::di_proto::config::ClientConfig;
+//! use di_reqwest::di_proto::ops::TerminateStep;
+//!
+//! # async fn demo() -> Result<(), Error> {
+//! let config = ClientConfig::new()
+//!     .with_region("cn-shanghai")
+//!     .with_read_timeout(Duration::from_secs(15));
+//! let credentials = Credentials::new("LTAI5tDemoKeyId", "demo-secret")?;
+//! let client = Client::new(&config, credentials)?;
+//! match client.teardown(10000, 100).await {
+//!     Ok(report) => {
+//!         if let TerminateStep::Undeployed(terminate) = &report.terminate {
+//!             println!("undeployed: {}", terminate.request_id);
+//!         }
+//!         println!("deleted: {}", report.delete.request_id);
+//!     }
+//!     Err(error) => {
+//!         eprintln!("{error} (RequestId {:?})", error.request_id());
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **Timeouts.** `connect_timeout` bounds name resolution, TCP connect, a proxy tunnel and the
+//! TLS handshake. `read_timeout` bounds each attempt as a whole from the moment it is handed
+//! to reqwest: the headers and the complete body must arrive within it, so a body that
+//! trickles in fails like a silent server ([`TransportErrorKind::Timeout`]). The retry
+//! policy's deadline bounds the whole call.
+//!
+//! **Proxies.** Read from the environment as the official SDKs do (`HTTPS_PROXY`,
+//! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, upper or lower case) when the client is built;
+//! a loopback endpoint (`localhost`, `127.0.0.0/8`, `::1`) is never proxied.
+//!
+//! **TLS.** The default `rustls` feature uses rustls with the aws-lc-rs provider and the
+//! platform's certificate verifier; the `native-tls` feature uses the system's TLS library
+//! instead.
+//!
+//! **Logs.** With [`tracing`], a `di.call` span (the action) holds a `di.attempt` span per
+//! attempt (its number), with events giving the status, the RequestId, the latency, and for
+//! a retry its reason and delay. Query strings, headers, bodies, signatures and credentials
+//! are never logged.
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod client;
+mod error;
+mod random;
+mod transport;
+
+pub use client::Client;
+pub use di_proto;
+pub use error::{Error, TransportErrorKind};

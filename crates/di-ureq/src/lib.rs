@@ -1,1 +1,69 @@
-//! Blocking client for the DataWorks Data Integration API (placeholder).
+//! Blocking client for the Data Integration (DI) operations of the Alibaba Cloud DataWorks
+//! OpenAPI, on [ureq](https://docs.rs/ureq) 3, over the sans-IO core [`di_proto`].
+//!
+//! All policy (endpoints, signing, reading answers, retries, clock skew) lives in
+//! [`di_proto`]; this crate does the IO: the socket, the clock, the randomness and the
+//! sleeping. It re-exports [`di_proto`], so one dependency is enough.
+//!
+//! ```no_run
+//! use di_ureq::di_proto::config::ClientConfig;
+//! use di_ureq::di_proto::ops::TerminateStep;
+//! use di_ureq::di_proto::Credentials;
+//! use di_ureq::{Client, Error};
+//!
+//! let config = ClientConfig::new().with_region("cn-shanghai");
+//! let credentials = Credentials::new("LTAI5tExampleKeyId", "example-secret")?;
+//! let client = Client::new(&config, credentials)?;
+//!
+//! match client.teardown(10000, 100) {
+//!     Ok(report) => {
+//!         if let TerminateStep::AlreadyUndeployed { request_id, .. } = &report.terminate {
+//!             println!("was not deployed (request id {request_id})");
+//!         }
+//!         println!("deleted (request id {})", report.delete.request_id);
+//!     }
+//!     Err(error) => {
+//!         eprintln!("teardown failed: {error}");
+//!         if let Some(request_id) = error.request_id() {
+//!             eprintln!("request id: {request_id}");
+//!         }
+//!     }
+//! }
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! **Transport behaviour**
+//! - *Timeouts:* `connect_timeout` bounds resolving the host name and then setting up the
+//!   connection (TCP, proxy, TLS). `read_timeout` bounds the wait for the response headers,
+//!   and again the whole body after them, so a body that trickles fails with a timeout. The
+//!   retry policy's deadline bounds the call: no retry starts past it, and an attempt in
+//!   flight gives up when it passes.
+//! - *Failures:* a failure before the request could leave (name resolution, connect refused
+//!   or timed out, proxy or TLS setup) may be retried for any operation; a failure after
+//!   (read timeout, reset, closed before the whole answer) may have taken effect, so only
+//!   idempotent operations retry it. When the policy stops, the call returns
+//!   [`Error::Transport`].
+//! - *Answers:* every response, whatever its status, is read by di-proto. A body over
+//!   `max_response_bytes` is [`Error::ResponseTooLarge`], never retried. Redirects are not
+//!   followed.
+//! - *Proxies:* `HTTPS_PROXY`/`https_proxy` (`HTTP_PROXY`/`http_proxy` for a plain-HTTP
+//!   endpoint), then `ALL_PROXY`/`all_proxy`, unless `NO_PROXY`/`no_proxy` lists the host;
+//!   read once, when the client is built. A loopback endpoint is never proxied.
+//! - *Logs:* `tracing` spans `di.call` (the action) and `di.attempt` (its number), with events
+//!   for the status, request id, latency, and each retry's reason and delay. Never the URL,
+//!   headers, body, signature or credentials.
+//!
+//! **Features:** `rustls` (default) or `native-tls` for HTTPS.
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod client;
+mod error;
+mod random;
+mod transport;
+
+pub use di_proto;
+
+pub use client::Client;
+pub use error::{Error, TransportErrorKind};

@@ -1,0 +1,123 @@
+//! The error of a [`Client`](crate::Client) call: what di-proto says about the request or the
+//! answer, or why no usable answer arrived.
+
+use std::fmt;
+
+/// Everything a [`Client`](crate::Client) call can fail with.
+///
+/// [`Error::api`] and [`Error::request_id`] read the details of a failure the service (or a
+/// body that is not the service's) reported.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bad input, or what the service (or a body that is not the service's) said: typed by
+    /// di-proto.
+    #[error(transparent)]
+    Api(#[from] di_proto::Error),
+
+    /// No usable response: the last transport failure after the retry policy stopped.
+    #[error("{action}: no response after {attempts} attempt(s): {kind}: {message}")]
+    Transport {
+        /// The API action called (`DeleteDISyncTask`, ...).
+        action: String,
+        /// How many attempts were sent (or tried to be).
+        attempts: u32,
+        /// What kind of failure the last attempt met.
+        kind: TransportErrorKind,
+        /// The last failure, as the HTTP stack described it (never the URL, a header or a
+        /// body).
+        message: String,
+    },
+
+    /// The response body exceeded `config.max_response_bytes()` (not retried).
+    #[error("{action}: the response body exceeds {limit} bytes")]
+    ResponseTooLarge {
+        /// The API action called.
+        action: String,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+
+    /// The HTTP client could not be built (TLS setup, invalid user agent, invalid proxy).
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+}
+
+impl Error {
+    /// The di-proto error, when the request was refused before sending or the answer said
+    /// the call failed.
+    pub fn api(&self) -> Option<&di_proto::Error> {
+        match self {
+            Error::Api(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The request id of the failed call, when an answer carried one: quote it to support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api()?.request_id()
+    }
+}
+
+/// How an attempt failed to get a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be set up: name resolution, connect refused or unreachable,
+    /// proxy or TLS setup.
+    Connect,
+    /// A timeout: connecting, waiting for the response, reading its body, or the retry
+    /// policy's deadline.
+    Timeout,
+    /// The connection was reset or closed before the whole response arrived.
+    ConnectionClosed,
+    /// Anything else (an HTTP protocol error, an unexpected I/O error).
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    /// `connect`, `timeout`, `connection closed` or `other`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::ConnectionClosed => "connection closed",
+            TransportErrorKind::Other => "other",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_and_reads_details() {
+        let error = Error::Transport {
+            action: "DeleteDISyncTask".to_owned(),
+            attempts: 3,
+            kind: TransportErrorKind::Timeout,
+            message: "timed out waiting for the response".to_owned(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "DeleteDISyncTask: no response after 3 attempt(s): timeout: timed out waiting for \
+             the response"
+        );
+        assert!(error.api().is_none());
+        assert!(error.request_id().is_none());
+        let api = Error::from(di_proto::Error::InvalidParameter {
+            name: "FileId".to_owned(),
+            reason: "must be a positive integer",
+        });
+        assert!(api.api().is_some());
+        assert_eq!(
+            Error::ResponseTooLarge {
+                action: "X".to_owned(),
+                limit: 10
+            }
+            .to_string(),
+            "X: the response body exceeds 10 bytes"
+        );
+    }
+}

@@ -1,0 +1,389 @@
+//! What only the ureq transport decides, checked over loopback: error mapping, the single
+//! `Host` header, read timeouts on a slow or trickling answer, the body cap, the deadline,
+//! and a teardown against the emulator.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
+use di_ureq::di_proto::config::ClientConfig;
+use di_ureq::di_proto::ops::{TeardownOutcome, TerminateStep};
+use di_ureq::di_proto::retry::RetryPolicy;
+use di_ureq::di_proto::sign::SignatureVersion;
+use di_ureq::di_proto::{self, Credentials, Format};
+use di_ureq::{Client, Error, TransportErrorKind};
+
+struct Emulator {
+    runtime: tokio::runtime::Runtime,
+    handle: Option<Handle>,
+}
+
+impl Emulator {
+    fn start() -> Emulator {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let handle = runtime
+            .block_on(di_emulator::start(di_emulator::Config::default()))
+            .unwrap();
+        Emulator {
+            runtime,
+            handle: Some(handle),
+        }
+    }
+
+    fn handle(&self) -> &Handle {
+        self.handle.as_ref().unwrap()
+    }
+
+    fn config(&self) -> ClientConfig {
+        ClientConfig::new()
+            .with_endpoint(self.handle().base_url())
+            .with_retry_policy(quick_policy())
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+}
+
+fn demo() -> Credentials {
+    Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET).unwrap()
+}
+
+fn quick_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_attempts(3)
+}
+
+#[test]
+fn tears_down_against_the_emulator_and_hides_the_secret() {
+    let emulator = Emulator::start();
+    let client = Client::new(&emulator.config(), demo()).unwrap();
+    let debug = format!("{client:?}");
+    assert!(!debug.contains(DEMO_ACCESS_KEY_SECRET), "{debug}");
+    assert!(debug.contains("proxy: None"), "{debug}");
+
+    let report = client.teardown(10000, 100).unwrap();
+    assert!(
+        matches!(&report.terminate, TerminateStep::Undeployed(response) if response.outcome == TeardownOutcome::Done),
+        "{report:?}"
+    );
+    assert_eq!(report.delete.outcome, TeardownOutcome::Done);
+    assert!(!report.delete.request_id.is_empty());
+    assert_eq!(
+        emulator.handle().task_state(10000, 100),
+        Some(TaskState::Deleted)
+    );
+    assert_eq!(client.clock_offset(), 0);
+
+    // Not deployed: the teardown goes on to the delete.
+    emulator
+        .handle()
+        .set_task_state(10000, 101, TaskState::Undeployed);
+    let report = client.teardown(10000, 101).unwrap();
+    assert!(
+        matches!(report.terminate, TerminateStep::AlreadyUndeployed { .. }),
+        "{report:?}"
+    );
+
+    // V1 and XML through the same agent; clones share it.
+    let v1 = emulator
+        .config()
+        .with_signature_version(SignatureVersion::V1)
+        .with_format(Format::Xml);
+    let v1 = Client::new(&v1, demo()).unwrap();
+    let clone = v1.clone();
+    assert_eq!(
+        clone.teardown(10000, 102).unwrap().delete.outcome,
+        TeardownOutcome::Done
+    );
+
+    // One pool per client: sequential calls reuse a connection.
+    let before = emulator.handle().counters();
+    for file in 200..205 {
+        emulator
+            .handle()
+            .set_task_state(10000, file, TaskState::Undeployed);
+        client.delete_di_sync_task(10000, file).unwrap();
+    }
+    let counters = emulator.handle().counters();
+    assert_eq!(counters.requests - before.requests, 5);
+    assert!(
+        counters.connections - before.connections <= 1,
+        "{before:?} -> {counters:?}"
+    );
+
+    // A task that does not exist is the service's answer, typed by di-proto.
+    let error = client.delete_di_sync_task(10000, 999).unwrap_err();
+    assert!(
+        matches!(error.api(), Some(di_proto::Error::TaskFailed(_))),
+        "{error:?}"
+    );
+    assert!(error.request_id().is_some());
+    // Bad arguments never leave.
+    assert!(matches!(
+        client.delete_di_sync_task(0, 100),
+        Err(Error::Api(di_proto::Error::InvalidParameter { .. }))
+    ));
+}
+
+#[test]
+fn a_refused_connection_is_not_sent_and_retried() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let config = ClientConfig::new()
+        .with_endpoint(format!("http://127.0.0.1:{port}"))
+        .with_retry_policy(quick_policy());
+    let client = Client::new(&config, demo()).unwrap();
+    // Not sent: retried even though nothing is known about the operation's effect.
+    match client.delete_di_sync_task(10000, 100) {
+        Err(Error::Transport {
+            action,
+            attempts,
+            kind,
+            message,
+        }) => {
+            assert_eq!(action, "DeleteDISyncTask");
+            assert_eq!(attempts, 3);
+            assert_eq!(kind, TransportErrorKind::Connect);
+            assert!(!message.contains("Signature"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let once = Client::new(&config.with_retry_policy(RetryPolicy::disabled()), demo()).unwrap();
+    let error = once.terminate_di_sync_instance(10000, 100).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                attempts: 1,
+                kind: TransportErrorKind::Connect,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("TerminateDISyncInstance: no response after 1 attempt(s): connect: "),
+        "{error}"
+    );
+}
+
+/// Serves one connection with a JSON `body`, and hands back the request head it read.
+fn serve_once(body: &'static str) -> (u16, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let length = head
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().unwrap())
+            })
+            .unwrap_or(0);
+        let mut request_body = vec![0; length];
+        reader.read_exact(&mut request_body).unwrap();
+        let mut stream = reader.into_inner();
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-acs-request-id: raw-1\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(response.as_bytes()).unwrap();
+        stream.flush().unwrap();
+        sender.send(head).unwrap();
+    });
+    (port, receiver)
+}
+
+#[test]
+fn sends_exactly_one_host_header_and_the_user_agent() {
+    const OK: &str = r#"{"Success":true,"RequestId":"raw-1","Data":{"Status":"success"}}"#;
+    for version in [SignatureVersion::V3, SignatureVersion::V1] {
+        let (port, head) = serve_once(OK);
+        let config = ClientConfig::new()
+            .with_endpoint(format!("http://127.0.0.1:{port}"))
+            .with_signature_version(version)
+            .with_user_agent_suffix("conformance/1");
+        let client = Client::new(&config, demo()).unwrap();
+        let response = client.delete_di_sync_task(10000, 100).unwrap();
+        assert_eq!(response.request_id, "raw-1");
+        let head = head.recv_timeout(Duration::from_secs(5)).unwrap();
+        let values = |name: &str| -> Vec<String> {
+            head.lines()
+                .filter_map(|line| line.split_once(':'))
+                .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value.trim().to_owned())
+                .collect()
+        };
+        assert_eq!(values("host"), [format!("127.0.0.1:{port}")], "{head}");
+        assert_eq!(
+            values("user-agent"),
+            [format!(
+                "di/{} (ureq) conformance/1",
+                env!("CARGO_PKG_VERSION")
+            )],
+            "{head}"
+        );
+    }
+}
+
+#[test]
+fn read_timeouts_cover_a_slow_answer_and_a_trickling_body() {
+    let emulator = Emulator::start();
+    let config = emulator
+        .config()
+        .with_read_timeout(Duration::from_millis(300))
+        .with_retry_policy(RetryPolicy::disabled());
+    let client = Client::new(&config, demo()).unwrap();
+
+    // The headers come at once, the body one byte per second.
+    emulator.handle().fail_next(Fault::StalledBody, 1);
+    let started = Instant::now();
+    let error = client.terminate_di_sync_instance(10000, 100).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            &error,
+            Error::Transport {
+                kind: TransportErrorKind::Timeout,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("body"), "{error}");
+    assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
+
+    // No headers within the read timeout.
+    emulator
+        .handle()
+        .fail_next(Fault::Delay(Duration::from_secs(3)), 1);
+    let started = Instant::now();
+    let error = client.terminate_di_sync_instance(10000, 101).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Transport {
+                kind: TransportErrorKind::Timeout,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(1500));
+
+    // An idempotent teardown retries a timeout and finds the work done.
+    let retrying = Client::new(&config.with_retry_policy(quick_policy()), demo()).unwrap();
+    emulator
+        .handle()
+        .set_task_state(10000, 103, TaskState::Deployed);
+    emulator.handle().fail_next(Fault::StalledBody, 1);
+    let output = retrying.terminate_di_sync_instance(10000, 103).unwrap();
+    assert!(
+        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn the_deadline_bounds_an_attempt_in_flight() {
+    let emulator = Emulator::start();
+    let config = emulator
+        .config()
+        .with_retry_policy(quick_policy().with_deadline(Some(Duration::from_millis(400))));
+    let client = Client::new(&config, demo()).unwrap();
+    emulator
+        .handle()
+        .fail_next(Fault::Delay(Duration::from_secs(3)), 1);
+    let started = Instant::now();
+    let error = client.delete_di_sync_task(10000, 100).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Transport {
+                kind: TransportErrorKind::Timeout,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("deadline"), "{error}");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+}
+
+#[test]
+fn caps_the_body_and_maps_a_dropped_connection() {
+    let emulator = Emulator::start();
+    let config = emulator
+        .config()
+        .with_max_response_bytes(1024)
+        .with_retry_policy(RetryPolicy::disabled());
+    let client = Client::new(&config, demo()).unwrap();
+
+    emulator
+        .handle()
+        .fail_next(Fault::HugeBody { bytes: 1025 }, 1);
+    match client.terminate_di_sync_instance(10000, 100) {
+        Err(Error::ResponseTooLarge { action, limit }) => {
+            assert_eq!(action, "TerminateDISyncInstance");
+            assert_eq!(limit, 1024);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Exactly at the cap is fine.
+    emulator
+        .handle()
+        .set_task_state(10000, 100, TaskState::Deployed);
+    emulator
+        .handle()
+        .fail_next(Fault::HugeBody { bytes: 1024 }, 1);
+    client.terminate_di_sync_instance(10000, 100).unwrap();
+
+    emulator.handle().fail_next(Fault::ConnectionReset, 1);
+    let error = client.delete_di_sync_task(10000, 100).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Transport {
+                kind: TransportErrorKind::ConnectionClosed,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    // With retries, a lost answer ends in AlreadyDone.
+    let retrying = Client::new(&config.with_retry_policy(quick_policy()), demo()).unwrap();
+    emulator.handle().fail_next(Fault::LostResponse, 1);
+    let output = retrying.delete_di_sync_task(10000, 100).unwrap();
+    assert!(
+        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
+        "{output:?}"
+    );
+}
