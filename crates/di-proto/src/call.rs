@@ -102,7 +102,7 @@ impl<'a, O: Operation> Call<'a, O> {
     }
 
     /// Signs the next attempt with `local_now` (moved by the measured clock offset) and
-    /// `nonce`, and returns the request to send.
+    /// `nonce`, and returns the request to send. Retries carry `x-acs-retry-attempts`.
     ///
     /// # Errors
     /// [`Error::InvalidNonce`] when `nonce` is invalid or an earlier attempt of this call used
@@ -118,8 +118,10 @@ impl<'a, O: Operation> Call<'a, O> {
             });
         }
         let signing_time = self.attempts.start_attempt(local_now)?;
+        let retries = self.attempts.attempts_made().saturating_sub(1);
         let (request, signature) = self
             .signer
+            .with_retry_attempts(retries)
             .sign(&self.request, signing_time, nonce)?
             .into_parts();
         self.nonces.push(nonce.to_owned());
@@ -220,7 +222,8 @@ mod tests {
             call.start_attempt(now, "n1"),
             Err(Error::InvalidNonce { .. })
         ));
-        call.start_attempt(now, "n2").unwrap();
+        let retry = call.start_attempt(now, "n2").unwrap();
+        assert_eq!(retry.headers()["x-acs-retry-attempts"], "1");
         let Step::Done(Ok(output)) = call.finish_attempt(&json(200, GONE), Duration::ZERO, 0)
         else {
             panic!("the task is gone after a lost answer: done");
