@@ -262,7 +262,7 @@ impl fmt::Display for ServiceError {
 ///
 /// DataWorks documents one failure text, `fileId:[100] is invalid.`, for a file id it does not
 /// know. The other texts are matched on phrases (`not exist`, `not found`, `deleted`,
-/// `not deployed`, `undeployed`, `offline`), case-insensitively.
+/// `not deployed`, `undeployed`, `offline`, `already terminated`), case-insensitively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FailureReason {

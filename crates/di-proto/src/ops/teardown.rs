@@ -180,7 +180,7 @@ pub(crate) fn failure_reason(message: &str) -> FailureReason {
         || has("undeployed")
         || has("not online")
         || has("offline")
-        || has("terminated")
+        || has("already terminated")
     {
         FailureReason::NotDeployed
     } else {
@@ -202,6 +202,12 @@ mod tests {
             ("the task is not deployed", FailureReason::NotDeployed),
             ("instance already undeployed", FailureReason::NotDeployed),
             ("task is offline", FailureReason::NotDeployed),
+            ("instance already terminated", FailureReason::NotDeployed),
+            // Found by the CLI: an action name is not a state.
+            (
+                "fileId:[7] is still running; terminate it with TerminateDISyncInstance first.",
+                FailureReason::Other,
+            ),
             ("the task is running", FailureReason::Other),
             ("", FailureReason::Other),
         ] {

@@ -1,0 +1,337 @@
+//! The command line: every option and subcommand of `di`, and the help texts.
+
+use std::time::Duration;
+
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+use crate::ids::{IdRange, parse_range};
+
+/// Shown after `di --help`: credentials, file ids, retries, exit codes.
+const AFTER_LONG_HELP: &str = "\
+Credentials:
+  Read from ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, with
+  ALIBABA_CLOUD_SECURITY_TOKEN for an STS token. --dry-run without them signs with the
+  emulator's demo AccessKey and says so on stderr.
+
+File ids:
+  --file-id takes an id (100) or a range (100-140) and repeats; --file-ids-from reads one id
+  or range per line from a file, or from stdin with '-' ('#' starts a comment). Each id is
+  handled once, --jobs at a time.
+
+Output:
+  text: one line per task on stdout, a progress bar on stderr when it is a terminal, and a
+  summary by outcome on stderr. json: one JSON object per task on stdout:
+  {\"project_id\",\"file_id\",\"action\",\"outcome\":\"done|already_done|failed\",\"request_id\",
+  \"error\":{\"kind\",\"code\",\"message\"}}, no progress bar and no summary.
+
+Retries:
+  Safe failures (throttling, a request that never left) are retried for every call; failures
+  after which the request may have taken effect (HTTP 5xx, a lost answer) only for idempotent
+  calls: the teardowns, and `di call --idempotent`. --retries N allows N retries after the
+  first attempt (N+1 attempts); --retries 0 sends each request once.
+
+Exit codes:
+  0  everything done (or found already done)
+  1  an operation failed: the service refused it (an error answer, or Data.Status = fail)
+  2  usage or configuration error (bad option, missing credentials, invalid endpoint)
+  3  no usable answer after the retries: network failure, timeout, throttling, or a gateway
+     or proxy error page (HTTP 429, 502, 503, 504)
+  A batch exits with the worst code among its tasks, in the order 2, 1, 3, 0: a refused task
+  outranks a transient failure, so 3 means that rerunning the failed tasks may finish the job.";
+
+/// `di`: tear down DataWorks Data Integration real-time sync tasks, call any DataWorks RPC
+/// action, run the local emulator, or watch the demo.
+#[derive(Debug, Parser)]
+#[command(
+    name = "di",
+    version,
+    about = "DataWorks Data Integration from the command line: tear down real-time sync tasks, \
+             call any action, run the local emulator",
+    after_long_help = AFTER_LONG_HELP
+)]
+pub(crate) struct Cli {
+    /// The options every subcommand takes.
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub(crate) struct GlobalArgs {
+    /// The endpoint URL (`--endpoint`), which wins over the region.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help = "Send to this endpoint: https://host[:port], or plain http to loopback (wins over --region)"
+    )]
+    pub(crate) endpoint: Option<String>,
+
+    /// Send to the DataWorks endpoint of this region (cn-shanghai, ...)
+    #[arg(long, global = true, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+
+    /// Use the region's VPC endpoint (`--vpc`).
+    #[arg(
+        long,
+        global = true,
+        help = "Use the region's VPC endpoint (dataworks-vpc.<region>.aliyuncs.com)"
+    )]
+    pub(crate) vpc: bool,
+
+    /// The request signature to send
+    #[arg(long, global = true, value_enum, default_value_t = SignatureArg::V3)]
+    pub(crate) signature: SignatureArg,
+
+    /// The response format to ask the service for
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Json)]
+    pub(crate) format: FormatArg,
+
+    /// What to print: text for people, json for one JSON object per line
+    #[arg(long, global = true, value_enum, default_value_t = OutputArg::Text)]
+    pub(crate) output: OutputArg,
+
+    /// Read timeout of each attempt, in seconds
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub(crate) timeout: Duration,
+
+    /// Retries after the first attempt (N+1 attempts in all); 0 disables retries
+    #[arg(long, global = true, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub(crate) retries: u32,
+
+    /// Print the signed requests, secrets redacted, and send nothing
+    #[arg(long, global = true)]
+    pub(crate) dry_run: bool,
+
+    /// Log to stderr: -v info, -vv debug, -vvv trace
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// The signature versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SignatureArg {
+    /// ACS3-HMAC-SHA256 in the Authorization header, as today's official SDKs sign
+    V3,
+    /// HMAC-SHA1 in the Signature query parameter
+    V1,
+}
+
+/// The response formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// JSON
+    Json,
+    /// XML
+    Xml,
+}
+
+/// What `di` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputArg {
+    /// Lines for people, a progress bar and a summary
+    Text,
+    /// One JSON object per line on stdout
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Undeploy real-time sync tasks (TerminateDISyncInstance)
+    ///
+    /// A task that is not deployed counts as already done.
+    TerminateSyncInstance(TaskArgs),
+    /// Delete undeployed real-time sync tasks (DeleteDISyncTask)
+    ///
+    /// A task that is still deployed fails (Data.Status = fail): undeploy it first, or use
+    /// teardown.
+    DeleteSyncTask(TaskArgs),
+    /// Undeploy, then delete real-time sync tasks
+    ///
+    /// A task that is not deployed goes straight to the delete; a step whose answer was lost
+    /// and whose retry finds the work done counts as already done, so a teardown is safe to
+    /// retry.
+    Teardown(TaskArgs),
+    /// Call any DataWorks RPC action and print the response body
+    ///
+    /// Exits 1 when the answer says Data.Status = fail. Not retried after an attempt that may
+    /// have taken effect, unless --idempotent.
+    Call(CallArgs),
+    /// Run the local emulator in the foreground
+    ///
+    /// Takes the options of the di-emulator binary (listed below), prints the base URL as the
+    /// first line on stdout, and serves until Ctrl-C or SIGTERM.
+    Emulator(EmulatorArgs),
+    /// Tear down demo tasks on an in-process emulator, with faults
+    ///
+    /// Starts the emulator on loopback with the demo AccessKey, tears down its tasks through
+    /// the real client --jobs at a time while faults are injected (an internal error,
+    /// throttling, a lost answer, a proxy's 502), and shows how the retries absorb them. No
+    /// account, no network.
+    Demo(DemoArgs),
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The tasks a teardown subcommand works on.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("ids").required(true).multiple(true).args(["file_ids", "file_ids_from"])))]
+pub(crate) struct TaskArgs {
+    /// The DataWorks workspace id (ProjectId)
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) project_id: i64,
+
+    /// A task's file id (FileId), or a range FIRST-LAST; repeatable
+    #[arg(long = "file-id", value_name = "ID|FIRST-LAST", value_parser = parse_range)]
+    pub(crate) file_ids: Vec<IdRange>,
+
+    /// Read file ids from FILE (or stdin for -): one id or range per line, # comments
+    #[arg(long, value_name = "FILE|-")]
+    pub(crate) file_ids_from: Option<String>,
+
+    /// The task type
+    #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME", value_parser = ["DI_REALTIME"])]
+    pub(crate) task_type: String,
+
+    /// How many tasks to work on at once
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) jobs: u16,
+}
+
+/// A generic call.
+#[derive(Debug, Args)]
+pub(crate) struct CallArgs {
+    /// The action (GetDISyncInstanceInfo, ...)
+    pub(crate) action: String,
+
+    /// The API version
+    #[arg(long = "version", id = "api_version", value_name = "VERSION",
+          default_value = di_proto::ops::API_VERSION)]
+    pub(crate) api_version: String,
+
+    /// A query parameter; repeatable
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub(crate) params: Vec<(String, String)>,
+
+    /// A form body parameter; repeatable
+    #[arg(long = "body-param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub(crate) body_params: Vec<(String, String)>,
+
+    /// The HTTP method
+    #[arg(long, value_enum, default_value_t = MethodArg::Post)]
+    pub(crate) method: MethodArg,
+
+    /// Sending the call twice acts once: retry it even when an attempt may have taken effect
+    #[arg(long)]
+    pub(crate) idempotent: bool,
+}
+
+/// The HTTP methods of RPC actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MethodArg {
+    /// GET (no body parameters)
+    #[value(name = "GET", alias = "get")]
+    Get,
+    /// POST
+    #[value(name = "POST", alias = "post")]
+    Post,
+    /// PUT
+    #[value(name = "PUT", alias = "put")]
+    Put,
+}
+
+/// The emulator's own options, passed through.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Emulator options:
+  --listen ADDR                 Address to listen on [default: 127.0.0.1:0]
+  --allow-non-loopback          Allow a listen address that is not loopback
+  --access-key ID:SECRET[:PROJECT,...]
+                                Accept this AccessKey; repeatable; replaces the demo key
+  --sts-token TOKEN             Accept this STS token; repeatable
+  --task PROJECT_ID:FILE_ID[-FILE_ID]
+                                Hold these deployed tasks; repeatable; replaces the demo
+                                tasks (10000:100-104)
+
+Logs one line per request to stderr. The demo AccessKey is LTAI5tDemoAccessKeyId /
+DemoAccessKeySecretForLocalUse1 (not a real key).")]
+pub(crate) struct EmulatorArgs {
+    /// The emulator's options (see below)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "EMULATOR_OPTION"
+    )]
+    pub(crate) args: Vec<String>,
+}
+
+/// The demo's settings.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// How many demo tasks to tear down
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub(crate) tasks: u16,
+
+    /// How many tasks to work on at once
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) jobs: u16,
+}
+
+/// Parses a positive number of seconds, decimals allowed (`0.5`), up to a day.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number of seconds, like 10 or 0.5"))?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(format!(
+            "{text:?}: expected more than 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses `NAME=VALUE` (the value may be empty and may hold `=`).
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("{text:?}: expected NAME=VALUE")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_seconds_and_params() {
+        assert_eq!(parse_seconds("0.5").unwrap(), Duration::from_millis(500));
+        for bad in ["0", "-1", "x", "NaN", "inf", "100000"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_param("A=b=c").unwrap(),
+            ("A".to_owned(), "b=c".to_owned())
+        );
+        assert!(parse_param("=x").is_err());
+        assert!(parse_param("x").is_err());
+    }
+}

@@ -1,0 +1,236 @@
+//! The subcommands that talk to an endpoint: the three teardown commands and `di call`.
+
+use std::io::IsTerminal;
+
+use di_proto::RpcRequest;
+use di_proto::http::Method;
+use di_proto::retry::Idempotency;
+use di_ureq::Client;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+
+use crate::cli::{CallArgs, GlobalArgs, MethodArg, OutputArg, TaskArgs};
+use crate::error::{Error, Exit, Failure};
+use crate::tasks::{TaskAction, run_batch, summary, worst_exit};
+use crate::{dry_run, ids, output, settings};
+
+/// `di terminate-sync-instance`, `di delete-sync-task` and `di teardown`.
+///
+/// # Errors
+/// Usage and configuration errors; a task's own failure is in its report and the exit.
+pub(crate) fn tasks(
+    global: &GlobalArgs,
+    args: &TaskArgs,
+    action: TaskAction,
+) -> Result<Exit, Error> {
+    let mut ranges = args.file_ids.clone();
+    if let Some(path) = &args.file_ids_from {
+        ranges.extend(ids::read_list(path)?);
+    }
+    let file_ids = ids::expand(&ranges)?;
+    let (config, endpoint) = settings::client_config(global)?;
+
+    if global.dry_run {
+        let credentials = settings::dry_run_credentials()?;
+        for &file_id in &file_ids {
+            let requests = action
+                .requests(args.project_id, file_id)
+                .map_err(|error| Error::Client(di_ureq::Error::Api(error)))?;
+            for request in &requests {
+                dry_run::print_signed(request, &config, &endpoint, &credentials, global.output)?;
+            }
+        }
+        return Ok(Exit::Success);
+    }
+
+    let credentials = settings::require_credentials()?;
+    let client = Client::new(&config, credentials)?;
+    let bar = progress_bar(global.output, file_ids.len());
+    let reports = run_batch(
+        &client,
+        action,
+        args.project_id,
+        &file_ids,
+        usize::from(args.jobs),
+        |report| {
+            let line = match global.output {
+                OutputArg::Json => report.to_json().to_string(),
+                OutputArg::Text => report.to_text(),
+            };
+            bar.suspend(|| output::line(&line));
+            bar.inc(1);
+        },
+    );
+    bar.finish_and_clear();
+    if global.output == OutputArg::Text {
+        eprintln!("{}", summary(&reports));
+    }
+    Ok(worst_exit(&reports))
+}
+
+/// A progress bar on stderr when it is a terminal and the output is text; hidden otherwise.
+fn progress_bar(output: OutputArg, len: usize) -> ProgressBar {
+    let len = u64::try_from(len).unwrap_or(u64::MAX);
+    if output != OutputArg::Text || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} tasks [{elapsed}] {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr()).with_style(style)
+}
+
+/// `di call`: any action; prints the response body.
+///
+/// # Errors
+/// Usage and configuration errors, and the call's own failure.
+pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> {
+    let method = match args.method {
+        MethodArg::Get => Method::GET,
+        MethodArg::Post => Method::POST,
+        MethodArg::Put => Method::PUT,
+    };
+    let mut request = RpcRequest::new(args.action.clone(), args.api_version.clone())
+        .with_method(method)
+        .with_idempotency(if args.idempotent {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NotIdempotent
+        });
+    for (name, value) in &args.params {
+        request = request.query_param(name.clone(), value.clone());
+    }
+    for (name, value) in &args.body_params {
+        request = request.body_param(name.clone(), value.clone());
+    }
+    let (config, endpoint) = settings::client_config(global)?;
+    if global.dry_run {
+        let credentials = settings::dry_run_credentials()?;
+        dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
+        return Ok(Exit::Success);
+    }
+    let client = Client::new(&config, settings::require_credentials()?)?;
+    match client.call(&request) {
+        Ok(response) => {
+            let failed = data_status_fail(&response.body);
+            match global.output {
+                OutputArg::Text => {
+                    output::line(&response.body);
+                    if let Some(message) = &failed {
+                        eprintln!(
+                            "di: {} answered Data.Status = fail: {message:?} [request id {}]",
+                            args.action, response.request_id
+                        );
+                    }
+                }
+                OutputArg::Json => {
+                    let body = serde_json::from_str::<Value>(&response.body)
+                        .unwrap_or_else(|_| Value::from(response.body.clone()));
+                    let line = json!({
+                        "action": args.action,
+                        "outcome": if failed.is_some() { "failed" } else { "done" },
+                        "request_id": response.request_id,
+                        "http_status": response.status.as_u16(),
+                        "error": failed.as_ref().map(|message| json!({
+                            "kind": "task_failed",
+                            "code": Value::Null,
+                            "message": message,
+                        })),
+                        "response": body,
+                    });
+                    output::line(&line.to_string());
+                }
+            }
+            Ok(if failed.is_some() {
+                Exit::Failed
+            } else {
+                Exit::Success
+            })
+        }
+        Err(error) => {
+            let failure = Failure::of(&error);
+            match global.output {
+                OutputArg::Text => report_error(&failure),
+                OutputArg::Json => {
+                    let line = json!({
+                        "action": args.action,
+                        "outcome": "failed",
+                        "request_id": failure.request_id,
+                        "error": {
+                            "kind": failure.kind,
+                            "code": failure.code,
+                            "message": failure.message,
+                        },
+                    });
+                    output::line(&line.to_string());
+                }
+            }
+            Ok(failure.exit)
+        }
+    }
+}
+
+/// Prints a failed call's kind and message (which holds the request id) on stderr.
+fn report_error(failure: &Failure) {
+    eprintln!("di: {}: {}", failure.kind, failure.message);
+}
+
+/// `Some(Data.Message)` when `body` (JSON or XML) says `Data.Status = fail`.
+pub(crate) fn data_status_fail(body: &str) -> Option<String> {
+    let trimmed = body.trim_start();
+    if trimmed.starts_with('{') {
+        let value: Value = serde_json::from_str(trimmed).ok()?;
+        let data = value.get("Data")?;
+        let status = data.get("Status")?.as_str()?;
+        return status.eq_ignore_ascii_case("fail").then(|| {
+            data.get("Message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        });
+    }
+    let data = trimmed.split_once("<Data>")?.1.split_once("</Data>")?.0;
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let close = format!("</{name}>");
+        Some(
+            data.split_once(&open)?
+                .1
+                .split_once(&close)?
+                .0
+                .trim()
+                .to_owned(),
+        )
+    };
+    element("Status")
+        .filter(|status| status.eq_ignore_ascii_case("fail"))
+        .map(|_| element("Message").unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_data_status_fail_in_both_formats() {
+        assert_eq!(
+            data_status_fail(r#"{"RequestId":"r","Data":{"Status":"fail","Message":"gone"}}"#),
+            Some("gone".to_owned())
+        );
+        assert_eq!(
+            data_status_fail(r#"{"RequestId":"r","Data":{"Status":"success"}}"#),
+            None
+        );
+        assert_eq!(data_status_fail(r#"{"RequestId":"r"}"#), None);
+        assert_eq!(
+            data_status_fail(
+                "<?xml version=\"1.0\"?><R><RequestId>r</RequestId><Data><Status>fail</Status>\
+                 <Message>gone</Message></Data></R>"
+            ),
+            Some("gone".to_owned())
+        );
+        assert_eq!(
+            data_status_fail("<R><Data><Status>success</Status></Data></R>"),
+            None
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! `di`, the command line of the DataWorks Data Integration client: tear down real-time sync
+//! tasks (one or thousands, `--jobs` at a time), call any DataWorks RPC action, run the local
+//! emulator, or watch the demo. Built on the blocking client `di-ureq`.
+//!
+//! Exit codes: 0 all done; 1 an operation failed; 2 usage or configuration error; 3 no usable
+//! answer (network, timeout, throttling) after the retries. A batch exits with the worst code
+//! among its tasks, in the order 2, 1, 3, 0 (see `di --help`).
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod cli;
+mod commands;
+mod demo;
+mod dry_run;
+mod emulator;
+mod error;
+mod ids;
+mod logging;
+mod output;
+mod settings;
+mod tasks;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Exit};
+use crate::tasks::TaskAction;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version go to stdout with 0; usage errors to stderr with 2.
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    let mut level = logging::level(cli.global.verbose);
+    if matches!(cli.command, Command::Emulator(_)) {
+        // The emulator logs one line per request, as the di-emulator binary does.
+        level = level.max(tracing_subscriber::filter::LevelFilter::INFO);
+    }
+    logging::init(level);
+    match run(cli) {
+        Ok(exit) => exit.exit_code(),
+        Err(error) => {
+            eprintln!("di: error: {error}");
+            error.exit().exit_code()
+        }
+    }
+}
+
+/// Runs the subcommand.
+fn run(cli: Cli) -> Result<Exit, Error> {
+    let global = &cli.global;
+    match cli.command {
+        Command::TerminateSyncInstance(args) => {
+            commands::tasks(global, &args, TaskAction::Terminate)
+        }
+        Command::DeleteSyncTask(args) => commands::tasks(global, &args, TaskAction::Delete),
+        Command::Teardown(args) => commands::tasks(global, &args, TaskAction::Teardown),
+        Command::Call(args) => commands::call(global, &args),
+        Command::Emulator(args) => emulator::run(args.args),
+        Command::Demo(args) => demo::run(global, &args),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "di", &mut script);
+            output::line(&String::from_utf8_lossy(&script));
+            Ok(Exit::Success)
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! The `di` binary end to end: each test starts `di emulator` on loopback, runs `di` against
+//! it as a child process, and checks exit codes, output and what must never be printed.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+const DI: &str = env!("CARGO_BIN_EXE_di");
+const PROJECT: &str = "10000";
+const ACCESS_KEY_ID: &str = "LTAI5tCliTestKeyId";
+const ACCESS_KEY_SECRET: &str = "CliTestSecretNeverPrinted42";
+const STS_TOKEN: &str = "CAIS.cli.test.sts.TokenNeverPrinted";
+const ENV_VARS: [&str; 3] = [
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+];
+
+/// `di emulator` on 127.0.0.1, killed on drop.
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    /// Starts with the test key, the STS token and deployed tasks `first..=last` of 10000.
+    fn start(first: u32, last: u32) -> Emulator {
+        let mut child = Command::new(DI)
+            .args(["emulator", "--listen", "127.0.0.1:0"])
+            .args([
+                "--access-key",
+                &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
+            ])
+            .args(["--sts-token", STS_TOKEN])
+            .args(["--task", &format!("{PROJECT}:{first}-{last}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("di emulator starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut url = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut url)
+            .expect("the emulator prints its URL");
+        let url = url.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+        Emulator { child, url }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `di` with a stable environment: no credentials, a fixed terminal width.
+fn di() -> Command {
+    let mut command = Command::new(DI);
+    for name in ENV_VARS {
+        command.env_remove(name);
+    }
+    command.env("COLUMNS", "100").env("NO_COLOR", "1");
+    command.stdin(Stdio::null());
+    command
+}
+
+/// `di` with the test AccessKey in its environment, sending to `emulator`.
+fn di_at(emulator: &Emulator) -> Command {
+    let mut command = di();
+    command
+        .env(ENV_VARS[0], ACCESS_KEY_ID)
+        .env(ENV_VARS[1], ACCESS_KEY_SECRET)
+        .args(["--endpoint", &emulator.url]);
+    command
+}
+
+fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("di runs");
+    (
+        status.code().expect("di exits, not killed"),
+        String::from_utf8(stdout).expect("UTF-8 stdout"),
+        String::from_utf8(stderr).expect("UTF-8 stderr"),
+    )
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect()
+}
+
+#[test]
+fn exit_codes_and_json_lines_for_the_teardown_commands() {
+    let emulator = Emulator::start(1, 10);
+
+    // A teardown: both steps done, request ids in every line.
+    let (code, stdout, stderr) = run(di_at(&emulator).args([
+        "--output",
+        "json",
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let line = &lines[0];
+    assert_eq!(line["project_id"], 10000);
+    assert_eq!(line["file_id"], 1);
+    assert_eq!(line["action"], "teardown");
+    assert_eq!(line["outcome"], "done");
+    assert!(line["error"].is_null());
+    assert!(
+        !line["request_id"].as_str().unwrap_or_default().is_empty(),
+        "{line}"
+    );
+    assert_eq!(line["steps"].as_array().map(Vec::len), Some(2), "{line}");
+
+    // Deleting a deployed task: Data.Status = fail, exit 1, with the request id.
+    let (code, stdout, _) = run(di_at(&emulator).args([
+        "--output",
+        "json",
+        "delete-sync-task",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "2",
+    ]));
+    assert_eq!(code, 1, "{stdout}");
+    let line = &json_lines(&stdout)[0];
+    assert_eq!(line["outcome"], "failed");
+    assert_eq!(line["error"]["kind"], "task_failed");
+    assert!(
+        line["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("still running")
+    );
+    assert!(
+        !line["request_id"].as_str().unwrap_or_default().is_empty(),
+        "{line}"
+    );
+
+    // Terminating a task that is not deployed is already done; text mode prints a line per
+    // task on stdout and the summary on stderr.
+    let (code, _, _) = run(di_at(&emulator).args([
+        "terminate-sync-instance",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "3",
+    ]));
+    assert_eq!(code, 0);
+    let (code, stdout, stderr) = run(di_at(&emulator).args([
+        "terminate-sync-instance",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "3",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("10000/3  already_done"), "{stdout}");
+    assert!(
+        stderr.contains("1 task: 0 done, 1 already done, 0 failed"),
+        "{stderr}"
+    );
+
+    // A batch with an unknown task: the others are done, the batch exits 1 and the summary
+    // names the failure.
+    let (code, stdout, stderr) = run(di_at(&emulator).args([
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "4-5",
+        "--file-id",
+        "999",
+    ]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(
+        stderr.contains("3 tasks: 2 done, 0 already done, 1 failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("10000/999: task_failed"), "{stderr}");
+
+    // The generic call prints the body; Data.Status = fail exits 1.
+    let info = |file: &str| {
+        let mut command = di_at(&emulator);
+        command.args([
+            "call",
+            "GetDISyncInstanceInfo",
+            "--idempotent",
+            "--param",
+            "ProjectId=10000",
+            "--param",
+            "TaskType=DI_REALTIME",
+            "--param",
+            &format!("FileId={file}"),
+        ]);
+        command
+    };
+    let (code, stdout, _) = run(&mut info("6"));
+    assert_eq!(code, 0, "{stdout}");
+    let body: Value = serde_json::from_str(&stdout).expect("the body is JSON");
+    assert_eq!(body["Data"]["Status"], "RUN");
+    assert!(body["RequestId"].is_string());
+    let (code, stdout, _) = run(info("999").args(["--output", "json"]));
+    assert_eq!(code, 1, "{stdout}");
+    let line = &json_lines(&stdout)[0];
+    assert_eq!(line["outcome"], "failed");
+    assert!(line["request_id"].is_string());
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2() {
+    // A bad range names the bad token.
+    let (code, _, stderr) = run(di().args([
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "5-x",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("5-x"), "{stderr}");
+
+    // An unknown option, and no file ids.
+    let (code, _, _) = run(di().args(["teardown", "--project-id", PROJECT, "--bogus"]));
+    assert_eq!(code, 2);
+    let (code, _, _) = run(di().args(["teardown", "--project-id", PROJECT]));
+    assert_eq!(code, 2);
+
+    // No credentials: the message names the variables.
+    let (code, _, stderr) = run(di().args([
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID")
+            && stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        "{stderr}"
+    );
+
+    // No endpoint or region.
+    let (code, _, stderr) = run(di()
+        .env(ENV_VARS[0], ACCESS_KEY_ID)
+        .env(ENV_VARS[1], ACCESS_KEY_SECRET)
+        .args(["teardown", "--project-id", PROJECT, "--file-id", "1"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--region"), "{stderr}");
+
+    // An id list with a bad line names the file, the line and the token.
+    let list = temp_file("bad-ids.txt", "# ids\n100\n101-10x\n");
+    let (code, _, stderr) = run(di().args([
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--dry-run",
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-ids-from",
+        &list.display().to_string(),
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(":3:") && stderr.contains("101-10x"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(list);
+}
+
+#[test]
+fn a_refused_connection_exits_3() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("an address").port()
+    };
+    let (code, stdout, _) = run(di()
+        .env(ENV_VARS[0], ACCESS_KEY_ID)
+        .env(ENV_VARS[1], ACCESS_KEY_SECRET)
+        .args([
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}"),
+            "--retries",
+            "0",
+            "--output",
+            "json",
+            "teardown",
+            "--project-id",
+            PROJECT,
+            "--file-id",
+            "1-2",
+        ]));
+    assert_eq!(code, 3, "{stdout}");
+    for line in json_lines(&stdout) {
+        assert_eq!(line["outcome"], "failed");
+        assert_eq!(line["error"]["kind"], "transport");
+        assert_eq!(line["error"]["code"], "connect");
+    }
+}
+
+#[test]
+fn secrets_never_reach_dry_run_or_verbose_output() {
+    let emulator = Emulator::start(1, 2);
+    let with_sts = |command: &mut Command| {
+        command.env(ENV_VARS[2], STS_TOKEN);
+    };
+    let check = |what: &str, stdout: &str, stderr: &str| {
+        for secret in [ACCESS_KEY_SECRET, STS_TOKEN] {
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "{what} printed a secret:\n{stdout}\n{stderr}"
+            );
+        }
+    };
+    for signature in ["v1", "v3"] {
+        for output in ["text", "json"] {
+            let mut command = di_at(&emulator);
+            with_sts(&mut command);
+            let (code, stdout, stderr) = run(command.args([
+                "--dry-run",
+                "-vvv",
+                "--signature",
+                signature,
+                "--output",
+                output,
+                "teardown",
+                "--project-id",
+                PROJECT,
+                "--file-id",
+                "1",
+            ]));
+            assert_eq!(code, 0, "{stderr}");
+            assert!(stdout.contains("<redacted>"), "{stdout}");
+            assert!(stdout.contains("TerminateDISyncInstance"), "{stdout}");
+            assert!(stdout.contains("DeleteDISyncTask"), "{stdout}");
+            check(&format!("--dry-run {signature} {output}"), &stdout, &stderr);
+        }
+    }
+    // The dry runs sent nothing: a real teardown still finds the task deployed.
+    let mut command = di_at(&emulator);
+    with_sts(&mut command);
+    let (code, stdout, stderr) = run(command.args([
+        "-vvv",
+        "--output",
+        "json",
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(json_lines(&stdout)[0]["steps"][0]["outcome"], "done");
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("DEBUG"),
+        "{stderr}"
+    );
+    check("-vvv", &stdout, &stderr);
+
+    // Without credentials, a dry run signs with the demo key and says so.
+    let (code, stdout, stderr) = run(di().args([
+        "--endpoint",
+        &emulator.url,
+        "--dry-run",
+        "call",
+        "GetDISyncInstanceInfo",
+        "--param",
+        "FileId=1",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("demo AccessKey"), "{stderr}");
+    assert!(stdout.starts_with("POST http://127.0.0.1:"), "{stdout}");
+}
+
+#[test]
+fn a_batch_of_100_tasks_with_8_jobs_is_all_done() {
+    let emulator = Emulator::start(1, 100);
+    let mut child = di_at(&emulator)
+        .args([
+            "--output",
+            "json",
+            "teardown",
+            "--project-id",
+            PROJECT,
+            "--jobs",
+            "8",
+            "--file-id",
+            "1-50",
+            "--file-ids-from",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("di runs");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(b"# the rest\n51-99\n\n100   # the last\n")
+        .expect("stdin takes the list");
+    let output = child.wait_with_output().expect("di ends");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), 100);
+    let mut files: Vec<i64> = lines
+        .iter()
+        .map(|line| {
+            assert_eq!(line["outcome"], "done", "{line}");
+            assert!(line["request_id"].is_string(), "{line}");
+            line["file_id"].as_i64().expect("a file id")
+        })
+        .collect();
+    files.sort_unstable();
+    assert_eq!(files, (1..=100).collect::<Vec<_>>());
+    // Without a terminal, no progress bar: stderr stays empty in JSON mode.
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_demo_exits_0_with_a_summary() {
+    let (code, stdout, stderr) = run(di().arg("demo"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("20 tasks: "), "{stdout}");
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    assert!(stdout.contains("absorbed them all"), "{stdout}");
+    assert!(
+        stdout.contains("tasks deleted on the emulator: 20 of 20"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("retried after:"), "{stdout}");
+}
+
+#[test]
+fn help_matches_the_golden_file() {
+    let (code, stdout, stderr) = run(di().arg("--help"));
+    assert_eq!(code, 0, "{stderr}");
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/help.txt");
+    if std::env::var_os("DI_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &stdout).expect("the golden file is writable");
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden)
+        .expect("tests/data/help.txt exists (DI_UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(
+        stdout, expected,
+        "`di --help` changed; rerun with DI_UPDATE_GOLDEN=1 if that is intended"
+    );
+    for code in ["0  ", "1  ", "2  ", "3  "] {
+        assert!(stdout.contains(code), "the exit codes are documented");
+    }
+}
+
+/// A file under the target directory's temporary folder, unique to this test binary.
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).expect("the temporary file is writable");
+    path
+}
