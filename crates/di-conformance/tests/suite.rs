@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
+use di_proto::client_error::ClientError;
 use di_proto::config::ClientConfig;
 use di_proto::ops::{
     RpcResponse, TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep,
@@ -29,29 +30,16 @@ enum Failure {
     Other(#[expect(dead_code, reason = "shown by Debug when a test fails")] String),
 }
 
-impl From<di_ureq::Error> for Failure {
-    fn from(error: di_ureq::Error) -> Self {
+/// Both clients fail with di-proto's `ClientError`, so one conversion serves both.
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Self {
         match error {
-            di_ureq::Error::Api(error) => Failure::Api(error),
-            di_ureq::Error::Transport { kind, attempts, .. } => Failure::Transport {
+            ClientError::Api(error) => Failure::Api(error),
+            ClientError::Transport { kind, attempts, .. } => Failure::Transport {
                 kind: format!("{kind:?}"),
                 attempts,
             },
-            di_ureq::Error::ResponseTooLarge { .. } => Failure::TooLarge,
-            other => Failure::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<di_reqwest::Error> for Failure {
-    fn from(error: di_reqwest::Error) -> Self {
-        match error {
-            di_reqwest::Error::Api(error) => Failure::Api(error),
-            di_reqwest::Error::Transport { kind, attempts, .. } => Failure::Transport {
-                kind: format!("{kind:?}"),
-                attempts,
-            },
-            di_reqwest::Error::ResponseTooLarge { .. } => Failure::TooLarge,
+            ClientError::ResponseTooLarge { .. } => Failure::TooLarge,
             other => Failure::Other(other.to_string()),
         }
     }

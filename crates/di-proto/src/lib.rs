@@ -35,6 +35,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod call;
+pub mod client_error;
 pub mod config;
 mod credentials;
 mod endpoint;

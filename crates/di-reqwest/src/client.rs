@@ -14,9 +14,9 @@ use di_proto::retry::{RetryDecision, TransportFailure};
 use di_proto::{Call, Endpoint, Signer, Step, Timestamp};
 use tracing::Instrument;
 
-use crate::error::{Error, TransportErrorKind};
 use crate::random;
 use crate::transport::{self, AttemptError};
+use crate::{Error, TransportErrorKind};
 
 /// An async client of the DataWorks Data Integration API.
 ///

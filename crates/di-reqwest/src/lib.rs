@@ -55,10 +55,9 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
-mod error;
 mod random;
 mod transport;
 
 pub use client::Client;
 pub use di_proto;
-pub use error::{Error, TransportErrorKind};
+pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};

@@ -10,7 +10,7 @@ use di_proto::Endpoint;
 use di_proto::config::ClientConfig;
 use di_proto::retry::TransportFailure;
 
-use crate::error::{Error, TransportErrorKind};
+use crate::{Error, TransportErrorKind};
 
 /// How one attempt failed without a usable response.
 #[derive(Debug)]

@@ -59,11 +59,10 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod client;
-mod error;
 mod random;
 mod transport;
 
 pub use di_proto;
 
 pub use client::Client;
-pub use error::{Error, TransportErrorKind};
+pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};

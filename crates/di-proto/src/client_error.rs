@@ -1,19 +1,20 @@
-//! The error of a [`Client`](crate::Client) call: what di-proto says about the request or the
-//! answer, or why no usable answer arrived.
+//! The error of a transport client's call (`di_ureq::Client`, `di_reqwest::Client`): what
+//! di-proto says about the request or the answer, or why no usable answer arrived. Both
+//! transports re-export it as their `Error`, so that they fail alike.
 
 use std::fmt;
 
-/// Everything a [`Client`](crate::Client) call can fail with.
+/// Everything a transport client's call can fail with.
 ///
-/// [`Error::api`] and [`Error::request_id`] read the details of a failure the service (or a
+/// [`ClientError::api`] and [`ClientError::request_id`] read the details of a failure the service (or a
 /// body that is not the service's) reported.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ClientError {
     /// Bad input, or what the service (or a body that is not the service's) said: typed by
     /// di-proto.
     #[error(transparent)]
-    Api(#[from] di_proto::Error),
+    Api(#[from] crate::Error),
 
     /// No usable response: the last transport failure after the retry policy stopped.
     #[error("{action}: no response after {attempts} attempt(s): {kind}: {message}")]
@@ -43,12 +44,12 @@ pub enum Error {
     Build(String),
 }
 
-impl Error {
+impl ClientError {
     /// The di-proto error, when the request was refused before sending or the answer said
     /// the call failed.
-    pub fn api(&self) -> Option<&di_proto::Error> {
+    pub fn api(&self) -> Option<&crate::Error> {
         match self {
-            Error::Api(error) => Some(error),
+            ClientError::Api(error) => Some(error),
             _ => None,
         }
     }
@@ -75,15 +76,21 @@ pub enum TransportErrorKind {
     Other,
 }
 
-impl fmt::Display for TransportErrorKind {
+impl TransportErrorKind {
     /// `connect`, `timeout`, `connection closed` or `other`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+    pub fn as_str(self) -> &'static str {
+        match self {
             TransportErrorKind::Connect => "connect",
             TransportErrorKind::Timeout => "timeout",
             TransportErrorKind::ConnectionClosed => "connection closed",
             TransportErrorKind::Other => "other",
-        })
+        }
+    }
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -93,7 +100,7 @@ mod tests {
 
     #[test]
     fn displays_and_reads_details() {
-        let error = Error::Transport {
+        let error = ClientError::Transport {
             action: "DeleteDISyncTask".to_owned(),
             attempts: 3,
             kind: TransportErrorKind::Timeout,
@@ -106,13 +113,13 @@ mod tests {
         );
         assert!(error.api().is_none());
         assert!(error.request_id().is_none());
-        let api = Error::from(di_proto::Error::InvalidParameter {
+        let api = ClientError::from(crate::Error::InvalidParameter {
             name: "FileId".to_owned(),
             reason: "must be a positive integer",
         });
         assert!(api.api().is_some());
         assert_eq!(
-            Error::ResponseTooLarge {
+            ClientError::ResponseTooLarge {
                 action: "X".to_owned(),
                 limit: 10
             }
