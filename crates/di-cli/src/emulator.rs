@@ -19,9 +19,7 @@ pub(crate) fn run(args: Vec<String>) -> Result<Exit, Error> {
             .await
             .map_err(|error| Error::Emulator(format!("cannot serve: {error}")))?;
         output::line(&emulator.base_url());
-        wait_for_signal().await;
-        tracing::info!("shutting down");
-        emulator.shutdown().await;
+        emulator.serve_until_signal().await;
         Ok(Exit::Success)
     })
 }
@@ -36,32 +34,4 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .enable_all()
         .build()
         .map_err(|error| Error::Emulator(format!("cannot start the runtime: {error}")))
-}
-
-/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn wait_for_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    () = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                interrupt.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    interrupt.await;
 }

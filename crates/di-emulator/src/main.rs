@@ -64,36 +64,6 @@ async fn main() -> ExitCode {
     }
     drop(stdout);
 
-    wait_for_signal().await;
-    tracing::info!("shutting down");
-    emulator.shutdown().await;
+    emulator.serve_until_signal().await;
     ExitCode::SUCCESS
-}
-
-/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn wait_for_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    () = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                interrupt.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    interrupt.await;
 }

@@ -198,6 +198,14 @@ impl Handle {
         self.inner.tasks().insert((project_id, file_id), state);
     }
 
+    /// Serves until SIGINT (Ctrl-C) or, on Unix, SIGTERM, then shuts down as
+    /// [`Handle::shutdown`] does: what the binaries do in the foreground.
+    pub async fn serve_until_signal(self) {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+
     /// Stops accepting connections, lets the requests in flight finish (for at most 5
     /// seconds; the rest are cut), and returns once the server is down.
     pub async fn shutdown(mut self) {
@@ -938,6 +946,34 @@ fn method_not_allowed(allow: &'static str) -> Response<Bytes> {
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn wait_for_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    () = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await;
 }
 
 #[cfg(test)]
