@@ -109,7 +109,7 @@ fn nonce() -> Result<String, Error> {
             "the operating system's random number generator failed: {error}"
         ))
     })?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(di_proto::nonce_from_bytes(bytes))
 }
 
 #[cfg(test)]

@@ -11,6 +11,18 @@ use crate::ops::Operation;
 use crate::retry::{Attempts, RetryDecision, RetryPolicy, TransportFailure};
 use crate::{Error, ResponseContext, RpcRequest, Signature, Signer, Timestamp};
 
+/// A signature nonce from 16 random bytes: 32 lowercase hex digits. The caller draws the
+/// bytes (di-proto has no randomness); every transport and tool formats them here, alike.
+///
+/// ```
+/// assert_eq!(di_proto::nonce_from_bytes([0xab; 16]), "ab".repeat(16));
+/// ```
+pub fn nonce_from_bytes(bytes: [u8; 16]) -> String {
+    let mut nonce = String::with_capacity(32);
+    crate::sign::push_hex(&mut nonce, &bytes);
+    nonce
+}
+
 /// What to do after an attempt's response.
 ///
 /// The two ways are closed (no variant will be added), so a transport matches both.

@@ -49,7 +49,7 @@ mod time;
 
 pub use http;
 
-pub use call::{Call, Step};
+pub use call::{Call, Step, nonce_from_bytes};
 pub use credentials::Credentials;
 pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
 pub use error::{BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse};

@@ -3,15 +3,9 @@
 
 /// 16 random bytes as 32 lowercase hex digits: the `SignatureNonce` of one attempt.
 pub(crate) fn nonce() -> Result<String, getrandom::Error> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0_u8; 16];
     getrandom::fill(&mut bytes)?;
-    let mut nonce = String::with_capacity(32);
-    for byte in bytes {
-        nonce.push(char::from(HEX[usize::from(byte >> 4)]));
-        nonce.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    Ok(nonce)
+    Ok(di_proto::nonce_from_bytes(bytes))
 }
 
 /// A uniformly random `u64`, for the full-jitter backoff of `di_proto::retry`.

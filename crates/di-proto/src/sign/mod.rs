@@ -59,7 +59,7 @@ pub(crate) fn reject_repeated_names<V>(sorted: &[(&str, V)]) -> Result<(), Error
 }
 
 /// Appends the lower-case hex form of `bytes` to `out`.
-fn push_hex(out: &mut String, bytes: &[u8]) {
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for &byte in bytes {
         out.push(char::from(DIGITS[usize::from(byte >> 4)]));
