@@ -111,7 +111,9 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
     let client = Client::new(&config, settings::require_credentials()?)?;
     match client.call(&request) {
         Ok(response) => {
-            let failed = data_status_fail(&response.body);
+            let failed = response
+                .data_status_is_fail()
+                .then(|| response.data_message.clone().unwrap_or_default());
             match global.output {
                 OutputArg::Text => {
                     output::line(&response.body);
@@ -172,65 +174,4 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
 /// Prints a failed call's kind and message (which holds the request id) on stderr.
 fn report_error(failure: &Failure) {
     eprintln!("di: {}: {}", failure.kind, failure.message);
-}
-
-/// `Some(Data.Message)` when `body` (JSON or XML) says `Data.Status = fail`.
-pub(crate) fn data_status_fail(body: &str) -> Option<String> {
-    let trimmed = body.trim_start();
-    if trimmed.starts_with('{') {
-        let value: Value = serde_json::from_str(trimmed).ok()?;
-        let data = value.get("Data")?;
-        let status = data.get("Status")?.as_str()?;
-        return status.eq_ignore_ascii_case("fail").then(|| {
-            data.get("Message")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        });
-    }
-    let data = trimmed.split_once("<Data>")?.1.split_once("</Data>")?.0;
-    let element = |name: &str| {
-        let open = format!("<{name}>");
-        let close = format!("</{name}>");
-        Some(
-            data.split_once(&open)?
-                .1
-                .split_once(&close)?
-                .0
-                .trim()
-                .to_owned(),
-        )
-    };
-    element("Status")
-        .filter(|status| status.eq_ignore_ascii_case("fail"))
-        .map(|_| element("Message").unwrap_or_default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_data_status_fail_in_both_formats() {
-        assert_eq!(
-            data_status_fail(r#"{"RequestId":"r","Data":{"Status":"fail","Message":"gone"}}"#),
-            Some("gone".to_owned())
-        );
-        assert_eq!(
-            data_status_fail(r#"{"RequestId":"r","Data":{"Status":"success"}}"#),
-            None
-        );
-        assert_eq!(data_status_fail(r#"{"RequestId":"r"}"#), None);
-        assert_eq!(
-            data_status_fail(
-                "<?xml version=\"1.0\"?><R><RequestId>r</RequestId><Data><Status>fail</Status>\
-                 <Message>gone</Message></Data></R>"
-            ),
-            Some("gone".to_owned())
-        );
-        assert_eq!(
-            data_status_fail("<R><Data><Status>success</Status></Data></R>"),
-            None
-        );
-    }
 }
