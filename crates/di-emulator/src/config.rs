@@ -2,6 +2,7 @@
 //! tasks exist. Built in code or from the binary's arguments.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The demo AccessKey id every `di` example uses against the emulator. Not a real key.
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
@@ -9,6 +10,9 @@ pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
 pub const DEMO_ACCESS_KEY_SECRET: &str = "DemoAccessKeySecretForLocalUse1";
 /// The workspace of the demo tasks.
 pub const DEMO_PROJECT_ID: i64 = 10000;
+
+/// The largest clock skew `--clock-skew` takes, in seconds: ten years.
+const MAX_CLOCK_SKEW: u64 = 10 * 366 * 24 * 3600;
 
 /// The emulator's settings.
 ///
@@ -22,6 +26,10 @@ pub struct Config {
     pub(crate) access_keys: Vec<(String, String, Vec<i64>)>,
     pub(crate) sts_tokens: Vec<String>,
     pub(crate) tasks: Vec<(i64, i64)>,
+    /// Seconds the emulator's clock runs ahead of the machine's (behind when negative).
+    pub(crate) clock_skew: i64,
+    /// How long a keep-alive connection may sit idle before the emulator closes it.
+    pub(crate) idle_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -36,6 +44,8 @@ impl Default for Config {
             )],
             sts_tokens: Vec::new(),
             tasks: (100..=104).map(|file| (DEMO_PROJECT_ID, file)).collect(),
+            clock_skew: 0,
+            idle_timeout: None,
         }
     }
 }
@@ -54,6 +64,8 @@ impl std::fmt::Debug for Config {
             .field("access_keys", &keys)
             .field("sts_tokens", &self.sts_tokens.len())
             .field("tasks", &self.tasks.len())
+            .field("clock_skew", &self.clock_skew)
+            .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
 }
@@ -139,6 +151,25 @@ impl Config {
         self
     }
 
+    /// Runs the emulator's clock `seconds` ahead of the machine's (behind when negative), as
+    /// a server whose clock is off: its timestamp window and its `Date` headers follow the
+    /// skewed clock, so a client must measure the skew and correct for it.
+    #[must_use]
+    pub fn with_clock_skew(mut self, seconds: i64) -> Self {
+        self.clock_skew = seconds;
+        self
+    }
+
+    /// Closes a keep-alive connection that has waited `timeout` for its next request, as
+    /// load balancers do; a client that reuses such a pooled connection meets a closed
+    /// socket. Without it, idle connections stay open (up to hyper's 30 s limit on reading a
+    /// request head).
+    #[must_use]
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
     /// The listen address.
     pub fn listen(&self) -> SocketAddr {
         self.listen
@@ -146,7 +177,8 @@ impl Config {
 
     /// Reads the binary's arguments (without the program name):
     /// `[--listen ADDR] [--allow-non-loopback] [--access-key ID:SECRET[:PROJECT,...]]...
-    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]...`. Giving any
+    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]... [--clock-skew SECONDS]
+    /// [--idle-timeout-ms MS]`. Giving any
     /// `--access-key` or `--task` replaces the demo ones.
     ///
     /// # Errors
@@ -185,6 +217,29 @@ impl Config {
                     config.sts_tokens.push(token);
                 }
                 "--task" => tasks.extend(parse_tasks(&value("--task")?)?),
+                "--clock-skew" => {
+                    let text = value("--clock-skew")?;
+                    config.clock_skew = text
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|seconds| seconds.unsigned_abs() <= MAX_CLOCK_SKEW)
+                        .ok_or_else(|| ConfigError::InvalidValue {
+                            option: "--clock-skew",
+                            value: text.clone(),
+                            reason: "expected whole seconds, at most ten years either way",
+                        })?;
+                }
+                "--idle-timeout-ms" => {
+                    let text = value("--idle-timeout-ms")?;
+                    let millis = text.parse::<u64>().ok().filter(|millis| *millis > 0);
+                    config.idle_timeout = Some(Duration::from_millis(millis.ok_or_else(|| {
+                        ConfigError::InvalidValue {
+                            option: "--idle-timeout-ms",
+                            value: text.clone(),
+                            reason: "expected a positive whole number of milliseconds",
+                        }
+                    })?));
+                }
                 other => return Err(ConfigError::Usage(format!("unknown argument {other:?}"))),
             }
         }
@@ -280,6 +335,9 @@ mod tests {
         assert_eq!(config.access_keys[0].2, vec![1, 2]);
         assert_eq!(config.sts_tokens, vec!["T".to_owned()]);
         assert_eq!(config.tasks, vec![(7, 1), (7, 2), (7, 3), (8, 9)]);
+        let skewed = Config::from_args(args("--clock-skew -1200 --idle-timeout-ms 50")).unwrap();
+        assert_eq!(skewed.clock_skew, -1200);
+        assert_eq!(skewed.idle_timeout, Some(Duration::from_millis(50)));
     }
 
     #[test]
@@ -294,6 +352,9 @@ mod tests {
             "--task 0:1",
             "--bogus",
             "--task",
+            "--clock-skew soon",
+            "--clock-skew 99999999999",
+            "--idle-timeout-ms 0",
         ] {
             assert!(Config::from_args(args(bad)).is_err(), "{bad}");
         }

@@ -24,6 +24,9 @@ Options:
   --task PROJECT_ID:FILE_ID[-FILE_ID]
                                 Hold these deployed tasks; repeatable; replaces the demo
                                 tasks (10000:100-104)
+  --clock-skew SECONDS          Run the emulator's clock this far ahead (behind when
+                                negative) of the machine's
+  --idle-timeout-ms MS          Close a keep-alive connection idle this long
   -h, --help                    Print this help
 
 Control routes (loopback peers only): POST/DELETE /_emulator/faults,

@@ -293,6 +293,7 @@ async fn serve_connection(
 ) {
     // Small answers go out at once; a failure here only costs latency.
     let _ = stream.set_nodelay(true);
+    let idle_timeout = inner.shared.config.idle_timeout;
     let service = service_fn(move |request| {
         let inner = Arc::clone(&inner);
         async move { handle(&inner, peer, request).await }
@@ -300,6 +301,11 @@ async fn serve_connection(
     let mut builder = http1::Builder::new();
     // The timer enables hyper's default 30-second limit on reading a request head.
     builder.timer(TokioTimer::new()).keep_alive(true);
+    if let Some(idle) = idle_timeout {
+        // hyper starts this timer whenever it waits for a request head, the first or the
+        // next one on a kept-alive connection: an idle connection is closed when it fires.
+        builder.header_read_timeout(idle);
+    }
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
     let result = tokio::select! {
@@ -449,7 +455,7 @@ async fn serve(
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
             headers.insert(header::SERVER, HeaderValue::from_static("Tengine"));
-            insert_date(headers);
+            insert_date(headers, inner.shared.now());
             Ok(reply(response))
         }
         Fault::TruncatedBody => {
@@ -485,7 +491,7 @@ async fn serve(
 
 /// The service core's answer, on the wall clock.
 fn answer_now(inner: &Inner, request: &Request<Bytes>) -> Response<Bytes> {
-    match Timestamp::try_from(SystemTime::now()) {
+    match Timestamp::try_from(inner.shared.now()) {
         Ok(now) => answer(&inner.shared, request, now),
         Err(_) => gateway_error(
             inner,
@@ -536,7 +542,7 @@ fn gateway_error(
 ) -> Response<Bytes> {
     let (headers, uri) = parts;
     let request_id = render::request_id(inner.shared.request_ids.fetch_add(1, Ordering::Relaxed));
-    let now = Timestamp::try_from(SystemTime::now()).unwrap_or(Timestamp::MIN);
+    let now = Timestamp::try_from(inner.shared.now()).unwrap_or(Timestamp::MIN);
     let format = gateway::requested_format(headers, uri.query());
     render::error(
         format,
@@ -571,8 +577,8 @@ fn host_id(headers: &HeaderMap) -> String {
     }
 }
 
-fn insert_date(headers: &mut HeaderMap) {
-    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())) {
+fn insert_date(headers: &mut HeaderMap, now: SystemTime) {
+    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
         headers.insert(header::DATE, date);
     }
 }
@@ -922,7 +928,7 @@ fn task_state_name(state: TaskState) -> &'static str {
 fn no_content() -> Response<Bytes> {
     let mut response = Response::new(Bytes::new());
     *response.status_mut() = StatusCode::NO_CONTENT;
-    insert_date(response.headers_mut());
+    insert_date(response.headers_mut(), SystemTime::now());
     response
 }
 
@@ -931,7 +937,7 @@ fn control_json(status: StatusCode, body: String) -> Response<Bytes> {
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
-    insert_date(headers);
+    insert_date(headers, SystemTime::now());
     response
 }
 

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
+use std::time::{Duration, SystemTime};
 
 use crate::config::Config;
 use crate::faults::FaultPlan;
@@ -36,6 +37,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The emulator's clock: the machine's, moved by [`Config::with_clock_skew`].
+    pub(crate) fn now(&self) -> SystemTime {
+        let skew = Duration::from_secs(self.config.clock_skew.unsigned_abs());
+        let now = SystemTime::now();
+        let skewed = if self.config.clock_skew >= 0 {
+            now.checked_add(skew)
+        } else {
+            now.checked_sub(skew)
+        };
+        skewed.unwrap_or(now)
+    }
+
     pub(crate) fn new(config: Config) -> Self {
         let tasks = config
             .tasks

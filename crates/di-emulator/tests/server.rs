@@ -477,6 +477,44 @@ async fn keep_alive_serves_many_requests_on_one_connection() {
 }
 
 #[tokio::test]
+async fn an_idle_timeout_closes_kept_alive_connections_between_requests() {
+    let config = Config::default().with_idle_timeout(Duration::from_millis(100));
+    let handle = di_emulator::start(config).await.unwrap();
+    let mut client = Client::connect(&handle).await;
+    // Requests that follow each other closely share the connection...
+    for _ in 0..3 {
+        assert!(client.exchange(DELETE.as_bytes()).await.status >= 400);
+    }
+    // ...until it sits idle: then the emulator closes it without a word.
+    let idle_since = Instant::now();
+    assert_eq!(client.read_to_close().await, b"");
+    let idle = idle_since.elapsed();
+    assert!(idle >= Duration::from_millis(90), "closed after {idle:?}");
+    let counters = handle.counters();
+    assert_eq!((counters.requests, counters.connections), (3, 1));
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_skewed_clock_moves_the_date_header() {
+    let skew = 20 * 60;
+    let handle = di_emulator::start(Config::default().with_clock_skew(skew))
+        .await
+        .unwrap();
+    let reply = exchange(&handle, DELETE.as_bytes()).await;
+    let date = httpdate::parse_http_date(reply.header("date").unwrap()).unwrap();
+    let ahead = date
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .as_secs();
+    assert!(
+        (skew as u64 - 5..=skew as u64 + 5).contains(&ahead),
+        "{ahead}"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
 async fn shutdown_is_prompt_and_closes_idle_connections() {
     let handle = emulator().await;
     let address = handle.local_addr();

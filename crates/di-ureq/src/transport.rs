@@ -11,6 +11,8 @@ use di_proto::config::ClientConfig;
 use di_proto::retry::TransportFailure;
 use di_proto::{Endpoint, Scheme};
 use http::HeaderValue;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Proxy, Timeout};
 
 use crate::{Error, TransportErrorKind};
@@ -116,7 +118,7 @@ impl Transport {
                 .build(),
         );
         Ok(Transport {
-            agent: builder.build().new_agent(),
+            agent: Agent::with_parts(builder.build(), DefaultConnector::new(), NameResolver),
             max_response_bytes: config.max_response_bytes(),
             proxy: proxy_display,
         })
@@ -254,6 +256,32 @@ fn scheme_of(proxy: &Proxy) -> &'static str {
     match proxy.protocol() {
         ureq::ProxyProtocol::Https => "https",
         _ => "http",
+    }
+}
+
+/// ureq's own resolver, except that any failure to resolve is `HostNotFound`: the standard
+/// library reports a failed lookup as an uncategorised I/O error, which could not otherwise be
+/// told apart from a failure after the request left. Nothing is sent before resolution, so
+/// such a failure is always safe to retry.
+#[derive(Debug)]
+struct NameResolver;
+
+impl Resolver for NameResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        DefaultResolver::default()
+            .resolve(uri, config, timeout)
+            .map_err(|error| match error {
+                ureq::Error::Io(error) => {
+                    tracing::debug!(%error, "the host name did not resolve");
+                    ureq::Error::HostNotFound
+                }
+                other => other,
+            })
     }
 }
 

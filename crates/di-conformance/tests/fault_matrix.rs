@@ -1,0 +1,463 @@
+//! The fault matrix: every way the network, a proxy or the service can misbehave, through both
+//! clients, against the in-process emulator on 127.0.0.1 (the DNS case aside, which asks the
+//! system resolver for a reserved `.invalid` name that never resolves).
+//!
+//! Each case records its outcome and the time it took; the table is printed (run with
+//! `--nocapture` to see it) and written to `$CARGO_TARGET_TMPDIR/fault-matrix-<client>.md`.
+//! A case passes when it ends as success or as the typed error it must end as, within its
+//! time budget; none may hang, because every call runs under the retry policy's deadline.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::{Env, Failure, PROJECT, Reqwest, Transport, Ureq, demo, instance_info};
+use di_emulator::{Config, Fault, TaskState};
+use di_proto::Error as ApiError;
+use di_proto::config::ClientConfig;
+use di_proto::ops::TeardownOutcome;
+use di_proto::retry::RetryPolicy;
+
+/// One row of the matrix.
+struct Row {
+    case: &'static str,
+    expected: &'static str,
+    outcome: String,
+    elapsed: Duration,
+    passed: bool,
+}
+
+/// Runs the cases one by one and collects their rows.
+#[derive(Default)]
+struct Matrix {
+    rows: Vec<Row>,
+}
+
+impl Matrix {
+    /// Runs `case`, which returns whether the outcome is the expected one and a description of
+    /// it; the case fails too when it takes longer than `budget`.
+    fn case(
+        &mut self,
+        case: &'static str,
+        expected: &'static str,
+        budget: Duration,
+        run: impl FnOnce() -> (bool, String),
+    ) {
+        let started = Instant::now();
+        let (right, outcome) = run();
+        let elapsed = started.elapsed();
+        let within = elapsed <= budget;
+        let outcome = if within {
+            outcome
+        } else {
+            format!("{outcome} (over its {} ms budget)", budget.as_millis())
+        };
+        self.rows.push(Row {
+            case,
+            expected,
+            outcome,
+            elapsed,
+            passed: right && within,
+        });
+    }
+
+    /// Prints and writes the table, then fails the test if any case failed.
+    fn finish(self, client: &str) {
+        let mut table = format!(
+            "Fault matrix over {client}\n\n| case | expected | outcome | ms | |\n|---|---|---|---:|---|\n"
+        );
+        for row in &self.rows {
+            let _ = writeln!(
+                table,
+                "| {} | {} | {} | {} | {} |",
+                row.case,
+                row.expected,
+                row.outcome.replace('|', "\\|"),
+                row.elapsed.as_millis(),
+                if row.passed { "ok" } else { "FAILED" }
+            );
+        }
+        println!("{table}");
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("fault-matrix-{client}.md"));
+        let _ = std::fs::write(path, &table);
+        let failed: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|row| !row.passed)
+            .map(|row| row.case)
+            .collect();
+        assert!(failed.is_empty(), "failed cases: {failed:?}\n{table}");
+    }
+}
+
+/// A short description of a result, for the table.
+fn describe<O: std::fmt::Debug>(result: &Result<O, Failure>) -> String {
+    match result {
+        Ok(_) => "success".to_owned(),
+        Err(Failure::Api(error)) => format!("Api({})", api_variant(error)),
+        Err(Failure::Transport { kind, attempts }) => {
+            format!("Transport({kind}) after {attempts} attempts")
+        }
+        Err(Failure::TooLarge) => "ResponseTooLarge".to_owned(),
+        Err(Failure::Other(message)) => format!("Other({message})"),
+    }
+}
+
+fn api_variant(error: &ApiError) -> String {
+    let debug = format!("{error:?}");
+    debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// How many requests the emulator received while `run` ran.
+fn counting<R>(env: &Env, run: impl FnOnce() -> R) -> (R, u64) {
+    let before = env.emulator().counters().requests;
+    let result = run();
+    (result, env.emulator().counters().requests - before)
+}
+
+/// The emulator and the client a case runs against.
+struct Target<'a, T> {
+    env: &'a Env,
+    client: &'a T,
+}
+
+/// A case whose fault hits the first `count` attempts of a terminate: the call must end
+/// `wanted` after `count + 1` requests.
+fn transient<T: Transport>(
+    matrix: &mut Matrix,
+    Target { env, client }: &Target<'_, T>,
+    case: &'static str,
+    fault: Fault,
+    count: u64,
+    file_id: i64,
+    wanted: fn(&TeardownOutcome) -> bool,
+) {
+    let expected = if count == 1 {
+        "success after 1 retry"
+    } else {
+        "success after retries"
+    };
+    matrix.case(case, expected, Duration::from_secs(3), || {
+        env.emulator().fail_next(fault, count);
+        let (result, requests) = counting(env, || client.terminate(file_id));
+        let outcome = match &result {
+            Ok(response) => format!("{:?} in {requests} requests", response.outcome),
+            Err(_) => describe(&result),
+        };
+        let right = result
+            .as_ref()
+            .is_ok_and(|response| wanted(&response.outcome))
+            && requests == count + 1
+            && env.emulator().task_state(PROJECT, file_id) == Some(TaskState::Undeployed);
+        (right, outcome)
+    });
+}
+
+fn done(outcome: &TeardownOutcome) -> bool {
+    *outcome == TeardownOutcome::Done
+}
+
+fn already_done(outcome: &TeardownOutcome) -> bool {
+    matches!(outcome, TeardownOutcome::AlreadyDone { .. })
+}
+
+/// A persistent fault on a read: the call must stop with `wanted` after `attempts` requests.
+fn persistent<T: Transport>(
+    matrix: &mut Matrix,
+    Target { env, client }: &Target<'_, T>,
+    case: &'static str,
+    expected: &'static str,
+    fault: Fault,
+    attempts: u64,
+    wanted: fn(&Failure) -> bool,
+) {
+    matrix.case(case, expected, Duration::from_secs(5), || {
+        env.emulator().fail_next(fault, 100);
+        let (result, requests) = counting(env, || client.call(&instance_info(1)));
+        env.emulator().clear_faults();
+        let right = result.as_ref().err().is_some_and(wanted) && requests == attempts;
+        (
+            right,
+            format!("{} in {requests} requests", describe(&result)),
+        )
+    });
+}
+
+fn fault_matrix<T: Transport>() {
+    let mut matrix = Matrix::default();
+    let env = Env::start();
+    let client: T = env.client();
+    let target = Target {
+        env: &env,
+        client: &client,
+    };
+
+    // Transient faults: each hits the first attempts only.
+    let transients = [
+        (
+            "500 InternalError x2",
+            Fault::InternalError,
+            2,
+            done as fn(&_) -> _,
+        ),
+        (
+            "429 with x-acs-retry-after 30 ms x2",
+            Fault::Throttling {
+                retry_after_ms: Some(30),
+            },
+            2,
+            done,
+        ),
+        (
+            "429 without a hint x2",
+            Fault::Throttling {
+                retry_after_ms: None,
+            },
+            2,
+            done,
+        ),
+        ("proxy HTML 502 x2", Fault::ProxyHtml502, 2, done),
+        ("connection reset x2", Fault::ConnectionReset, 2, done),
+        (
+            "truncated 200 (change applied)",
+            Fault::TruncatedBody,
+            1,
+            already_done,
+        ),
+        (
+            "lost response (change applied)",
+            Fault::LostResponse,
+            1,
+            already_done,
+        ),
+    ];
+    for ((case, fault, count, wanted), file_id) in transients.into_iter().zip(1..) {
+        transient(&mut matrix, &target, case, fault, count, file_id, wanted);
+    }
+    matrix.case(
+        "delay 200 ms",
+        "success, slower",
+        Duration::from_secs(3),
+        || {
+            env.emulator()
+                .fail_next(Fault::Delay(Duration::from_millis(200)), 1);
+            let started = Instant::now();
+            let (result, requests) = counting(&env, || client.terminate(10));
+            let slow = started.elapsed() >= Duration::from_millis(200);
+            let right = result
+                .as_ref()
+                .is_ok_and(|response| done(&response.outcome))
+                && requests == 1
+                && slow;
+            (
+                right,
+                format!("{} in {requests} requests", describe(&result)),
+            )
+        },
+    );
+
+    // A body that trickles: the read timeout cuts the attempt; the change was applied, so the
+    // retry finds the task undeployed.
+    matrix.case(
+        "stalled body (1 byte/s), read timeout 500 ms",
+        "timeout, then success after 1 retry",
+        Duration::from_secs(4),
+        || {
+            let config = env.config().with_read_timeout(Duration::from_millis(500));
+            let client = T::new(&env, &config, demo());
+            env.emulator().fail_next(Fault::StalledBody, 1);
+            let (result, requests) = counting(&env, || client.terminate(11));
+            let right = result
+                .as_ref()
+                .is_ok_and(|response| already_done(&response.outcome))
+                && requests == 2;
+            let outcome = match &result {
+                Ok(response) => format!("{:?} in {requests} requests", response.outcome),
+                Err(_) => describe(&result),
+            };
+            (right, outcome)
+        },
+    );
+    matrix.case(
+        "10 MiB body (cap 1 MiB)",
+        "ResponseTooLarge, no retry",
+        Duration::from_secs(3),
+        || {
+            env.emulator()
+                .fail_next(Fault::HugeBody { bytes: 10 << 20 }, 1);
+            let (result, requests) = counting(&env, || client.call(&instance_info(1)));
+            let right = matches!(result, Err(Failure::TooLarge)) && requests == 1;
+            (
+                right,
+                format!("{} in {requests} requests", describe(&result)),
+            )
+        },
+    );
+
+    // Persistent faults: the typed error, after every attempt the policy allows (4 here).
+    persistent(
+        &mut matrix,
+        &target,
+        "500 InternalError, always",
+        "Api(ServerError) after 4 attempts",
+        Fault::InternalError,
+        4,
+        |failure| matches!(failure, Failure::Api(ApiError::ServerError(_))),
+    );
+    persistent(
+        &mut matrix,
+        &target,
+        "proxy HTML 502, always",
+        "Api(UnexpectedResponse) after 4 attempts",
+        Fault::ProxyHtml502,
+        4,
+        |failure| matches!(failure, Failure::Api(ApiError::UnexpectedResponse(_))),
+    );
+    persistent(
+        &mut matrix,
+        &target,
+        "connection reset, always",
+        "Transport(ConnectionClosed) after 4 attempts",
+        Fault::ConnectionReset,
+        4,
+        |failure| matches!(failure, Failure::Transport { attempts: 4, .. }),
+    );
+    persistent(
+        &mut matrix,
+        &target,
+        "429 asking to wait 10 minutes",
+        "Api(Throttled) at once",
+        Fault::Throttling {
+            retry_after_ms: Some(600_000),
+        },
+        1,
+        |failure| matches!(failure, Failure::Api(ApiError::Throttled(_))),
+    );
+
+    pooled_connection_closed_while_idle::<T>(&mut matrix);
+    unreachable_endpoints::<T>(&mut matrix, &env);
+    for skew in [20 * 60, -20 * 60] {
+        clock_off::<T>(&mut matrix, skew);
+    }
+    matrix.finish(T::NAME);
+}
+
+/// The server closes kept-alive connections after 100 ms idle, as load balancers do; a client
+/// that comes back later must not fail on the dead pooled socket.
+fn pooled_connection_closed_while_idle<T: Transport>(matrix: &mut Matrix) {
+    let env = Env::with(Config::default().with_idle_timeout(Duration::from_millis(100)));
+    let client: T = env.client();
+    matrix.case(
+        "pooled connection closed by the server while idle",
+        "success on every call",
+        Duration::from_secs(5),
+        || {
+            let mut outcomes = Vec::new();
+            for _ in 0..3 {
+                outcomes.push(client.call(&instance_info(1)).is_ok());
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            let connections = env.emulator().counters().connections;
+            let right = outcomes.iter().all(|ok| *ok) && connections >= 2;
+            let outcome = format!(
+                "{} of 3 calls succeeded over {connections} connections",
+                outcomes.iter().filter(|ok| **ok).count()
+            );
+            (right, outcome)
+        },
+    );
+}
+
+/// Nobody listening, and a name that does not resolve: a connect error, retried (nothing was
+/// sent), then reported as such.
+fn unreachable_endpoints<T: Transport>(matrix: &mut Matrix, env: &Env) {
+    let policy = RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_deadline(Some(Duration::from_secs(10)));
+    let closed_port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let cases = [
+        (
+            "connection refused",
+            format!("http://127.0.0.1:{closed_port}"),
+        ),
+        (
+            "DNS failure (no-such-host.invalid)",
+            "http://no-such-host.invalid".to_owned(),
+        ),
+    ];
+    for (case, endpoint) in cases {
+        matrix.case(
+            case,
+            "Transport(Connect) after 3 attempts",
+            Duration::from_secs(10),
+            || {
+                let config = ClientConfig::new()
+                    .with_endpoint(endpoint)
+                    .with_insecure_http(true)
+                    .with_connect_timeout(Duration::from_secs(2))
+                    .with_retry_policy(policy);
+                let client = T::new(env, &config, demo());
+                let result = client.terminate(1);
+                let right = matches!(
+                    &result,
+                    Err(Failure::Transport { kind, attempts: 3 }) if kind == "Connect"
+                );
+                (right, describe(&result))
+            },
+        );
+    }
+}
+
+/// The server's clock runs 20 minutes off: the first attempt is refused as expired, the
+/// client measures the skew from the answer's `Date`, and the retry, signed with the
+/// corrected time, goes through; later calls start corrected.
+fn clock_off<T: Transport>(matrix: &mut Matrix, skew: i64) {
+    let env = Env::with(Config::default().with_clock_skew(skew));
+    let client: T = env.client();
+    let case = if skew > 0 {
+        "server clock 20 minutes ahead"
+    } else {
+        "server clock 20 minutes behind"
+    };
+    matrix.case(
+        case,
+        "success after 1 retry; offset measured",
+        Duration::from_secs(3),
+        || {
+            let (first, first_requests) = counting(&env, || client.terminate(1));
+            let (second, second_requests) = counting(&env, || client.delete(1));
+            let offset = client.clock_offset();
+            let right = first.is_ok()
+                && second.is_ok()
+                && first_requests == 2
+                && second_requests == 1
+                && (offset - skew).abs() <= 5;
+            let outcome = format!(
+                "{} in {first_requests} requests, then {} in {second_requests}; offset {offset} s",
+                describe(&first),
+                describe(&second)
+            );
+            (right, outcome)
+        },
+    );
+}
+
+#[test]
+fn fault_matrix_over_ureq() {
+    fault_matrix::<Ureq>();
+}
+
+#[test]
+fn fault_matrix_over_reqwest() {
+    fault_matrix::<Reqwest>();
+}
