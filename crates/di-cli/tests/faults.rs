@@ -1,0 +1,248 @@
+//! The fault matrix through the `di` binary: `di emulator` runs as a child process, a fault is
+//! planned through its control route, and `di` must end with the right exit code and error
+//! kind, in bounded time, never printing a secret.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const DI: &str = env!("CARGO_BIN_EXE_di");
+const ACCESS_KEY_ID: &str = "LTAI5tCliFaultKeyId";
+const ACCESS_KEY_SECRET: &str = "CliFaultSecretNeverPrinted77";
+
+/// `di emulator` on 127.0.0.1 with tasks 10000:1-20 and `extra` options, killed on drop.
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    fn start(extra: &[&str]) -> Emulator {
+        let mut child = Command::new(DI)
+            .args([
+                "emulator",
+                "--listen",
+                "127.0.0.1:0",
+                "--task",
+                "10000:1-20",
+            ])
+            .args([
+                "--access-key",
+                &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
+            ])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("di emulator starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut url = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut url)
+            .expect("the emulator prints its URL");
+        Emulator {
+            child,
+            url: url.trim().to_owned(),
+        }
+    }
+
+    /// Plans a fault through `POST /_emulator/faults`.
+    fn fault(&self, body: &str) {
+        self.control("POST", body);
+    }
+
+    /// Clears the planned faults through `DELETE /_emulator/faults`.
+    fn clear_faults(&self) {
+        self.control("DELETE", "");
+    }
+
+    fn control(&self, method: &str, body: &str) {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("the control route answers");
+        write!(
+            stream,
+            "{method} /_emulator/faults HTTP/1.1\r\nHost: {address}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 2"), "{reply}");
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one run of `di` printed, and how long it took.
+struct Run {
+    code: i32,
+    line: Value,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Runs `di --output json --endpoint endpoint args...` with the test key in its environment.
+fn di(endpoint: &str, args: &[&str]) -> Run {
+    let started = Instant::now();
+    let output = Command::new(DI)
+        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
+        .args(["--output", "json", "--endpoint", endpoint])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("di runs");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 stdout");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
+    for printed in [&stdout, &stderr] {
+        assert!(!printed.contains(ACCESS_KEY_SECRET), "{printed}");
+    }
+    let line = stdout
+        .lines()
+        .next()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .unwrap_or(Value::Null);
+    Run {
+        code: output.status.code().expect("di exits, not killed"),
+        line,
+        stderr,
+        elapsed,
+    }
+}
+
+fn terminate(endpoint: &str, file_id: &str, extra: &[&str]) -> Run {
+    let mut args = extra.to_vec();
+    args.extend([
+        "terminate-sync-instance",
+        "--project-id",
+        "10000",
+        "--file-id",
+        file_id,
+    ]);
+    di(endpoint, &args)
+}
+
+/// A case: its run must exit with `code`, with `outcome` and (for failures) `kind`, within
+/// `budget`.
+fn expect(case: &str, run: &Run, code: i32, outcome: &str, kind: Option<&str>, budget: Duration) {
+    let context = format!("{case}: {} {}", run.line, run.stderr);
+    assert_eq!(run.code, code, "{context}");
+    assert_eq!(run.line["outcome"], outcome, "{context}");
+    if let Some(kind) = kind {
+        assert_eq!(run.line["error"]["kind"], kind, "{context}");
+    }
+    assert!(
+        run.elapsed <= budget,
+        "{case} took {:?}, over {budget:?}",
+        run.elapsed
+    );
+}
+
+#[test]
+fn faults_end_with_the_right_exit_code_in_bounded_time() {
+    let emulator = Emulator::start(&[]);
+    let url = emulator.url.as_str();
+    let quick = Duration::from_secs(5);
+
+    // Transient: the retries absorb them.
+    for (file, fault) in [
+        ("1", r#"{"fault":"internal_error","count":2}"#),
+        (
+            "2",
+            r#"{"fault":"throttling","count":2,"retry_after_ms":20}"#,
+        ),
+        ("3", r#"{"fault":"proxy_html_502","count":2}"#),
+        ("4", r#"{"fault":"connection_reset","count":2}"#),
+    ] {
+        emulator.fault(fault);
+        expect(fault, &terminate(url, file, &[]), 0, "done", None, quick);
+    }
+    // The change was applied but the answer lost or cut: the retry finds it done.
+    for (file, fault) in [
+        ("5", r#"{"fault":"lost_response","count":1}"#),
+        ("6", r#"{"fault":"truncated_body","count":1}"#),
+    ] {
+        emulator.fault(fault);
+        expect(
+            fault,
+            &terminate(url, file, &[]),
+            0,
+            "already_done",
+            None,
+            quick,
+        );
+    }
+    // A body that trickles: the read timeout cuts it, the retry finds the change made.
+    emulator.fault(r#"{"fault":"stalled_body","count":1}"#);
+    let run = terminate(url, "7", &["--timeout", "1"]);
+    expect("stalled body", &run, 0, "already_done", None, quick);
+
+    // Persistent: the typed error and its exit code.
+    emulator.fault(r#"{"fault":"internal_error","count":100}"#);
+    let run = terminate(url, "8", &["--retries", "1"]);
+    expect("500 always", &run, 1, "failed", Some("server_error"), quick);
+    emulator.clear_faults();
+    emulator.fault(r#"{"fault":"proxy_html_502","count":100}"#);
+    let run = terminate(url, "9", &["--retries", "1"]);
+    expect(
+        "502 always",
+        &run,
+        3,
+        "failed",
+        Some("unexpected_response"),
+        quick,
+    );
+    emulator.clear_faults();
+
+    emulator.fault(r#"{"fault":"huge_body","count":1,"bytes":10485760}"#);
+    let run = terminate(url, "10", &[]);
+    expect(
+        "10 MiB body",
+        &run,
+        1,
+        "failed",
+        Some("response_too_large"),
+        quick,
+    );
+}
+
+#[test]
+fn unreachable_endpoints_exit_3() {
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+    };
+    let run = terminate(&closed, "1", &["--retries", "1"]);
+    expect(
+        "connection refused",
+        &run,
+        3,
+        "failed",
+        Some("transport"),
+        Duration::from_secs(5),
+    );
+}
+
+#[test]
+fn a_server_clock_twenty_minutes_off_is_absorbed() {
+    for skew in ["1200", "-1200"] {
+        let emulator = Emulator::start(&["--clock-skew", skew]);
+        let run = di(
+            &emulator.url,
+            &["teardown", "--project-id", "10000", "--file-id", "1"],
+        );
+        expect(skew, &run, 0, "done", None, Duration::from_secs(5));
+    }
+}
