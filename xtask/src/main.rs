@@ -18,6 +18,8 @@ use std::time::Instant;
 mod vector_runner;
 
 #[cfg(test)]
+mod msrv;
+#[cfg(test)]
 mod tidy;
 
 const USAGE: &str = "usage: cargo xtask <command>
