@@ -359,15 +359,19 @@ fn pooled_connection_closed_while_idle<T: Transport>(matrix: &mut Matrix) {
         "success on every call",
         Duration::from_secs(5),
         || {
-            let mut outcomes = Vec::new();
-            for _ in 0..3 {
-                outcomes.push(client.call(&instance_info(1)).is_ok());
-                std::thread::sleep(Duration::from_millis(300));
-            }
+            let (outcomes, requests) = counting(&env, || {
+                (0..3)
+                    .map(|_| {
+                        let ok = client.call(&instance_info(1)).is_ok();
+                        std::thread::sleep(Duration::from_millis(300));
+                        ok
+                    })
+                    .collect::<Vec<_>>()
+            });
             let connections = env.emulator().counters().connections;
             let right = outcomes.iter().all(|ok| *ok) && connections >= 2;
             let outcome = format!(
-                "{} of 3 calls succeeded over {connections} connections",
+                "{} of 3 calls succeeded, {requests} requests over {connections} connections",
                 outcomes.iter().filter(|ok| **ok).count()
             );
             (right, outcome)
