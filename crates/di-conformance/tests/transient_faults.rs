@@ -74,15 +74,17 @@ fn phase(env: &Env, first: i64, calls: i64, attempts: u32, teardown: bool) -> Ph
             tasks.spawn(async move {
                 let outcome = if teardown {
                     client.teardown(PROJECT, file_id).await.map(|report| {
-                        matches!(report.delete.outcome, TeardownOutcome::AlreadyDone { .. })
+                        let terminate_lost = matches!(
+                            &report.terminate,
+                            TerminateStep::Undeployed(response) if already_done(&response.outcome)
+                        );
+                        terminate_lost || already_done(&report.delete.outcome)
                     })
                 } else {
                     client
                         .terminate_di_sync_instance(PROJECT, file_id)
                         .await
-                        .map(|response| {
-                            matches!(response.outcome, TeardownOutcome::AlreadyDone { .. })
-                        })
+                        .map(|response| already_done(&response.outcome))
                 };
                 drop(permit);
                 outcome
