@@ -263,6 +263,9 @@ Emulator options:
   --task PROJECT_ID:FILE_ID[-FILE_ID]
                                 Hold these deployed tasks; repeatable; replaces the demo
                                 tasks (10000:100-104)
+  --settle-delay-ms N           Stops, starts and undeploys of running tasks settle after
+                                N ms (KILLING / WAIT until then) [default: 0]
+  --never-settle                They never settle (for testing waits that time out)
 
 Logs one line per request to stderr. The demo AccessKey is LTAI5tDemoAccessKeyId /
 DemoAccessKeySecretForLocalUse1 (not a real key).")]

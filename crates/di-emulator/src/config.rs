@@ -2,6 +2,9 @@
 //! tasks exist. Built in code or from the binary's arguments.
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::state::Settle;
 
 /// The demo AccessKey id every `di` example uses against the emulator. Not a real key.
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
@@ -22,6 +25,8 @@ pub struct Config {
     pub(crate) access_keys: Vec<(String, String, Vec<i64>)>,
     pub(crate) sts_tokens: Vec<String>,
     pub(crate) tasks: Vec<(i64, i64)>,
+    /// How long stops, starts and undeploys of running tasks take to settle.
+    pub(crate) settle: Settle,
 }
 
 impl Default for Config {
@@ -36,6 +41,7 @@ impl Default for Config {
             )],
             sts_tokens: Vec::new(),
             tasks: (100..=104).map(|file| (DEMO_PROJECT_ID, file)).collect(),
+            settle: Settle::Immediately,
         }
     }
 }
@@ -54,6 +60,7 @@ impl std::fmt::Debug for Config {
             .field("access_keys", &keys)
             .field("sts_tokens", &self.sts_tokens.len())
             .field("tasks", &self.tasks.len())
+            .field("settle", &self.settle)
             .finish()
     }
 }
@@ -139,6 +146,28 @@ impl Config {
         self
     }
 
+    /// Makes state changes take `delay` to settle, as DataWorks' do: after a stop (or an
+    /// undeploy of a running task) `GetDISyncInstanceInfo` reports `KILLING`, after a start
+    /// `WAIT`, until `delay` has passed on the emulator's clock; meanwhile other changes of
+    /// the task fail. Zero (the default) settles at once.
+    #[must_use]
+    pub fn with_settle_delay(mut self, delay: Duration) -> Self {
+        self.settle = if delay.is_zero() {
+            Settle::Immediately
+        } else {
+            Settle::After(delay)
+        };
+        self
+    }
+
+    /// Makes state changes never settle: a stopped task stays `KILLING`, a started one
+    /// `WAIT`. For testing waits that time out.
+    #[must_use]
+    pub fn never_settling(mut self) -> Self {
+        self.settle = Settle::Never;
+        self
+    }
+
     /// The listen address.
     pub fn listen(&self) -> SocketAddr {
         self.listen
@@ -146,8 +175,8 @@ impl Config {
 
     /// Reads the binary's arguments (without the program name):
     /// `[--listen ADDR] [--allow-non-loopback] [--access-key ID:SECRET[:PROJECT,...]]...
-    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]...`. Giving any
-    /// `--access-key` or `--task` replaces the demo ones.
+    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]... [--settle-delay-ms N]
+    /// [--never-settle]`. Giving any `--access-key` or `--task` replaces the demo ones.
     ///
     /// # Errors
     /// [`ConfigError`] for an unknown option, a missing or invalid value, or a non-loopback
@@ -185,6 +214,16 @@ impl Config {
                     config.sts_tokens.push(token);
                 }
                 "--task" => tasks.extend(parse_tasks(&value("--task")?)?),
+                "--settle-delay-ms" => {
+                    let text = value("--settle-delay-ms")?;
+                    let millis = text.parse::<u64>().map_err(|_| ConfigError::InvalidValue {
+                        option: "--settle-delay-ms",
+                        value: text.clone(),
+                        reason: "expected a number of milliseconds",
+                    })?;
+                    config = config.with_settle_delay(Duration::from_millis(millis));
+                }
+                "--never-settle" => config = config.never_settling(),
                 other => return Err(ConfigError::Usage(format!("unknown argument {other:?}"))),
             }
         }
@@ -280,6 +319,11 @@ mod tests {
         assert_eq!(config.access_keys[0].2, vec![1, 2]);
         assert_eq!(config.sts_tokens, vec!["T".to_owned()]);
         assert_eq!(config.tasks, vec![(7, 1), (7, 2), (7, 3), (8, 9)]);
+        assert_eq!(config.settle, Settle::Immediately);
+        let slow = Config::from_args(args("--settle-delay-ms 250")).unwrap();
+        assert_eq!(slow.settle, Settle::After(Duration::from_millis(250)));
+        let never = Config::from_args(args("--settle-delay-ms 0 --never-settle")).unwrap();
+        assert_eq!(never.settle, Settle::Never);
     }
 
     #[test]
@@ -294,6 +338,8 @@ mod tests {
             "--task 0:1",
             "--bogus",
             "--task",
+            "--settle-delay-ms -1",
+            "--settle-delay-ms",
         ] {
             assert!(Config::from_args(args(bad)).is_err(), "{bad}");
         }
