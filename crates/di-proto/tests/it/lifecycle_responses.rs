@@ -244,7 +244,6 @@ fn lifecycle_responses_parse_as_expected() {
 }
 
 #[test]
-#[expect(clippy::disallowed_methods, reason = "tests read their own data files")]
 fn every_lifecycle_file_has_a_case() {
     let cases = cases();
     let names: BTreeSet<&str> = cases.iter().map(|case| case.name).collect();
