@@ -27,15 +27,21 @@ Output:
 Retries:
   Safe failures (throttling, a request that never left) are retried for every call; failures
   after which the request may have taken effect (HTTP 5xx, a lost answer) only for idempotent
-  calls: the teardowns, and `di call --idempotent`. --retries N allows N retries after the
-  first attempt (N+1 attempts); --retries 0 sends each request once.
+  calls: everything but create-sync-task without --client-token, and `di call` without
+  --idempotent. --retries N allows N retries after the first attempt (N+1 attempts);
+  --retries 0 sends each request once.
+
+Waiting:
+  --wait (stop, terminate, start) and teardown --stop-first poll GetDISyncInstanceInfo until
+  the task settles (PAUSE or NORUN; RUN after a start): after 1 s, 2 s, 4 s, then every 10 s,
+  up to --wait-timeout (300 s by default).
 
 Exit codes:
   0  everything done (or found already done)
   1  an operation failed: the service refused it (an error answer, or Data.Status = fail)
   2  usage or configuration error (bad option, missing credentials, invalid endpoint)
   3  no usable answer after the retries: network failure, timeout, throttling, or a gateway
-     or proxy error page (HTTP 429, 502, 503, 504)
+     or proxy error page (HTTP 429, 502, 503, 504); or a wait that timed out
   A batch exits with the worst code among its tasks, in the order 2, 1, 3, 0: a refused task
   outranks a transient failure, so 3 means that rerunning the failed tasks may finish the job.";
 
@@ -143,10 +149,36 @@ pub(crate) enum OutputArg {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Create a real-time sync task from its script (CreateDISyncTask)
+    ///
+    /// Prints the new task's file id. The task is not deployed: deploy-sync-task next.
+    CreateSyncTask(CreateArgs),
+    /// Replace a sync task's script or parameters (UpdateDISyncTask)
+    UpdateSyncTask(UpdateArgs),
+    /// Print real-time sync tasks' scripts (GetDISyncTask)
+    GetSyncTask(TaskArgs),
+    /// Deploy real-time sync tasks (DeployDISyncTask)
+    ///
+    /// A deployed task does not run until start-sync-instance.
+    DeploySyncTask(TaskArgs),
+    /// Start deployed real-time sync tasks (StartDISyncInstance)
+    ///
+    /// A task that is already running counts as already done.
+    StartSyncInstance(StartArgs),
+    /// Stop (pause) running real-time sync tasks (StopDISyncInstance)
+    ///
+    /// A task that is not running counts as already done. With --wait, waits until the task
+    /// is PAUSE or NORUN.
+    StopSyncInstance(WaitingTaskArgs),
+    /// Print real-time sync tasks' run status (GetDISyncInstanceInfo)
+    ///
+    /// RUN, PAUSE, NORUN, KILLING (stopping) or WAIT (starting).
+    GetSyncInstanceInfo(TaskArgs),
     /// Undeploy real-time sync tasks (TerminateDISyncInstance)
     ///
-    /// A task that is not deployed counts as already done.
-    TerminateSyncInstance(TaskArgs),
+    /// A task that is not deployed counts as already done. With --wait, waits until the task
+    /// is NORUN (or PAUSE).
+    TerminateSyncInstance(WaitingTaskArgs),
     /// Delete undeployed real-time sync tasks (DeleteDISyncTask)
     ///
     /// A task that is still deployed fails (Data.Status = fail): undeploy it first, or use
@@ -156,8 +188,8 @@ pub(crate) enum Command {
     ///
     /// A task that is not deployed goes straight to the delete; a step whose answer was lost
     /// and whose retry finds the work done counts as already done, so a teardown is safe to
-    /// retry.
-    Teardown(TaskArgs),
+    /// retry. With --stop-first: stop, wait until stopped, undeploy, delete.
+    Teardown(TeardownArgs),
     /// Call any DataWorks RPC action and print the response body
     ///
     /// Exits 1 when the answer says Data.Status = fail. Not retried after an attempt that may
@@ -168,12 +200,13 @@ pub(crate) enum Command {
     /// Takes the options of the di-emulator binary (listed below), prints the base URL as the
     /// first line on stdout, and serves until Ctrl-C or SIGTERM.
     Emulator(EmulatorArgs),
-    /// Tear down demo tasks on an in-process emulator, with faults
+    /// Walk a task through its lifecycle, then tear down demo tasks, on an in-process emulator
     ///
-    /// Starts the emulator on loopback with the demo AccessKey, tears down its tasks through
-    /// the real client --jobs at a time while faults are injected (an internal error,
-    /// throttling, a lost answer, a proxy's 502), and shows how the retries absorb them. No
-    /// account, no network.
+    /// Starts the emulator on loopback with the demo AccessKey; creates, updates, deploys,
+    /// starts, stops (waiting for it to settle), undeploys and deletes one task; then tears
+    /// down its tasks through the real client --jobs at a time while faults are injected (an
+    /// internal error, throttling, a lost answer, a proxy's 502), and shows how the retries
+    /// absorb them. No account, no network.
     Demo(DemoArgs),
     /// Print a shell completion script
     Completions {
@@ -207,6 +240,117 @@ pub(crate) struct TaskArgs {
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) jobs: u16,
+}
+
+/// `--wait` and `--wait-timeout`.
+#[derive(Debug, Args)]
+pub(crate) struct WaitArgs {
+    /// Then poll GetDISyncInstanceInfo until the task settles
+    #[arg(long)]
+    pub(crate) wait: bool,
+
+    /// Give up waiting after this long (exit 3)
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Duration,
+}
+
+/// Tasks to stop or undeploy, with an optional wait.
+#[derive(Debug, Args)]
+pub(crate) struct WaitingTaskArgs {
+    /// The tasks.
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
+    /// The wait.
+    #[command(flatten)]
+    pub(crate) wait: WaitArgs,
+}
+
+/// Tasks to start.
+#[derive(Debug, Args)]
+pub(crate) struct StartArgs {
+    /// The tasks.
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
+
+    /// Startup parameters (StartParam), a JSON object: failoverLimit, errorLimit, offset...
+    #[arg(long, value_name = "JSON")]
+    pub(crate) start_param: Option<String>,
+
+    /// The wait.
+    #[command(flatten)]
+    pub(crate) wait: WaitArgs,
+}
+
+/// Tasks to tear down.
+#[derive(Debug, Args)]
+pub(crate) struct TeardownArgs {
+    /// The tasks.
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
+
+    /// Stop each task and wait until it is stopped before undeploying it
+    #[arg(long)]
+    pub(crate) stop_first: bool,
+
+    /// With --stop-first: give up waiting after this long (exit 3)
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Duration,
+}
+
+/// A task's script: inline or from a file.
+#[derive(Debug, Args)]
+pub(crate) struct ScriptArgs {
+    /// The task's script (TaskContent), JSON
+    #[arg(long, value_name = "JSON", conflicts_with = "content_from")]
+    pub(crate) content: Option<String>,
+
+    /// Read the script from FILE (or stdin for -)
+    #[arg(long, value_name = "FILE|-")]
+    pub(crate) content_from: Option<String>,
+
+    /// The task's parameters (TaskParam), a JSON object: FileFolderPath, ResourceGroup
+    #[arg(long, value_name = "JSON")]
+    pub(crate) task_param: Option<String>,
+}
+
+/// A task to create.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("script").required(true).args(["content", "content_from"])))]
+pub(crate) struct CreateArgs {
+    /// The DataWorks workspace id (ProjectId)
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) project_id: i64,
+
+    /// The task's name (TaskName)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+
+    /// The script and parameters.
+    #[command(flatten)]
+    pub(crate) script: ScriptArgs,
+
+    /// A client token (ClientToken): a repeat with the same token returns the same task, so
+    /// the call is retried even after an attempt that may have taken effect
+    #[arg(long, value_name = "TOKEN")]
+    pub(crate) client_token: Option<String>,
+}
+
+/// A task to update.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("change").required(true).multiple(true)
+    .args(["content", "content_from", "task_param"])))]
+pub(crate) struct UpdateArgs {
+    /// The DataWorks workspace id (ProjectId)
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) project_id: i64,
+
+    /// The task's file id (FileId)
+    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) file_id: i64,
+
+    /// The script and parameters.
+    #[command(flatten)]
+    pub(crate) script: ScriptArgs,
 }
 
 /// A generic call.
@@ -261,8 +405,11 @@ Emulator options:
                                 Accept this AccessKey; repeatable; replaces the demo key
   --sts-token TOKEN             Accept this STS token; repeatable
   --task PROJECT_ID:FILE_ID[-FILE_ID]
-                                Hold these deployed tasks; repeatable; replaces the demo
-                                tasks (10000:100-104)
+                                Hold these deployed, running tasks; repeatable; replaces
+                                the demo tasks (10000:100-104)
+  --settle-delay-ms N           Stops, starts and undeploys of running tasks settle after
+                                N ms (KILLING / WAIT until then) [default: 0]
+  --never-settle                They never settle (for testing waits that time out)
 
 Logs one line per request to stderr. The demo AccessKey is LTAI5tDemoAccessKeyId /
 DemoAccessKeySecretForLocalUse1 (not a real key).")]
@@ -291,7 +438,7 @@ pub(crate) struct DemoArgs {
 }
 
 /// Parses a positive number of seconds, decimals allowed (`0.5`), up to a day.
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .parse()
         .map_err(|_| format!("{text:?}: expected a number of seconds, like 10 or 0.5"))?;

@@ -1,28 +1,28 @@
-//! The subcommands that talk to an endpoint: the three teardown commands and `di call`.
+//! The subcommands that talk to an endpoint: the batch commands over file ids, the two that
+//! create or update one task, and `di call`.
 
 use std::io::IsTerminal;
 
 use di_proto::RpcRequest;
 use di_proto::http::Method;
+use di_proto::ops::{CreateDiSyncTask, Operation, UpdateDiSyncTask};
 use di_proto::retry::Idempotency;
 use di_ureq::Client;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
-use crate::cli::{CallArgs, GlobalArgs, MethodArg, OutputArg, TaskArgs};
+use crate::cli::{
+    CallArgs, CreateArgs, GlobalArgs, MethodArg, OutputArg, ScriptArgs, TaskArgs, UpdateArgs,
+};
 use crate::error::{Error, Exit, Failure};
-use crate::tasks::{TaskAction, run_batch, summary, worst_exit};
+use crate::tasks::{Outcome, Plan, StepReport, run_batch, summary, worst_exit};
 use crate::{dry_run, ids, output, settings};
 
-/// `di terminate-sync-instance`, `di delete-sync-task` and `di teardown`.
+/// The batch commands: `plan` on every file id of `args`.
 ///
 /// # Errors
 /// Usage and configuration errors; a task's own failure is in its report and the exit.
-pub(crate) fn tasks(
-    global: &GlobalArgs,
-    args: &TaskArgs,
-    action: TaskAction,
-) -> Result<Exit, Error> {
+pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result<Exit, Error> {
     let mut ranges = args.file_ids.clone();
     if let Some(path) = &args.file_ids_from {
         ranges.extend(ids::read_list(path)?);
@@ -33,7 +33,7 @@ pub(crate) fn tasks(
     if global.dry_run {
         let credentials = settings::dry_run_credentials()?;
         for &file_id in &file_ids {
-            let requests = action
+            let requests = plan
                 .requests(args.project_id, file_id)
                 .map_err(|error| Error::Client(di_ureq::Error::Api(error)))?;
             for request in &requests {
@@ -48,7 +48,7 @@ pub(crate) fn tasks(
     let bar = progress_bar(global.output, file_ids.len());
     let reports = run_batch(
         &client,
-        action,
+        plan,
         args.project_id,
         &file_ids,
         usize::from(args.jobs),
@@ -174,4 +174,125 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
 /// Prints a failed call's kind and message (which holds the request id) on stderr.
 fn report_error(failure: &Failure) {
     eprintln!("di: {}: {}", failure.kind, failure.message);
+}
+
+/// The script and parameters of `args`: the script inline or read from its file.
+fn script(args: &ScriptArgs) -> Result<Option<String>, Error> {
+    match (&args.content, &args.content_from) {
+        (Some(content), _) => Ok(Some(content.clone())),
+        (None, Some(path)) => Ok(Some(crate::ids::read_text(path)?.1)),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `di create-sync-task`: prints the new task's file id.
+///
+/// # Errors
+/// Usage and configuration errors, and the call's own failure.
+pub(crate) fn create(global: &GlobalArgs, args: &CreateArgs) -> Result<Exit, Error> {
+    let mut create =
+        CreateDiSyncTask::new(args.project_id, script(&args.script)?.unwrap_or_default());
+    if let Some(name) = &args.name {
+        create = create.with_name(name.clone());
+    }
+    if let Some(param) = &args.script.task_param {
+        create = create.with_task_param(param.clone());
+    }
+    if let Some(token) = &args.client_token {
+        create = create.with_client_token(token.clone());
+    }
+    single(global, &create, args.project_id, |client| {
+        let created = client.create_di_sync_task(&create)?;
+        let step = StepReport {
+            action: CreateDiSyncTask::ACTION,
+            outcome: Outcome::Done,
+            request_id: created.request_id,
+            note: None,
+        };
+        Ok((Some(created.file_id), step))
+    })
+}
+
+/// `di update-sync-task`.
+///
+/// # Errors
+/// Usage and configuration errors, and the call's own failure.
+pub(crate) fn update(global: &GlobalArgs, args: &UpdateArgs) -> Result<Exit, Error> {
+    let mut update = UpdateDiSyncTask::new(args.project_id, args.file_id);
+    if let Some(content) = script(&args.script)? {
+        update = update.with_task_content(content);
+    }
+    if let Some(param) = &args.script.task_param {
+        update = update.with_task_param(param.clone());
+    }
+    single(global, &update, args.project_id, |client| {
+        let response = client.update_di_sync_task(&update)?;
+        Ok((
+            Some(args.file_id),
+            StepReport::from_response(UpdateDiSyncTask::ACTION, response),
+        ))
+    })
+}
+
+/// One call of `operation` (checked, or signed and printed for `--dry-run`), run by `call`,
+/// reported as one line: `PROJECT/FILE  OUTCOME  request id ...` or a JSON object.
+fn single<O: Operation>(
+    global: &GlobalArgs,
+    operation: &O,
+    project_id: i64,
+    call: impl FnOnce(&Client) -> Result<(Option<i64>, StepReport), di_ureq::Error>,
+) -> Result<Exit, Error> {
+    let request = operation
+        .to_rpc_request()
+        .map_err(|error| Error::Client(di_ureq::Error::Api(error)))?;
+    let (config, endpoint) = settings::client_config(global)?;
+    if global.dry_run {
+        let credentials = settings::dry_run_credentials()?;
+        dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
+        return Ok(Exit::Success);
+    }
+    let client = Client::new(&config, settings::require_credentials()?)?;
+    let action = request.action().to_owned();
+    let (file_id, result) = match call(&client) {
+        Ok((file_id, step)) => (file_id, Ok(step)),
+        Err(error) => (None, Err(Failure::of(&error))),
+    };
+    match global.output {
+        OutputArg::Json => {
+            let (outcome, request_id, error) = match &result {
+                Ok(step) => (
+                    step.outcome.as_str(),
+                    Some(step.request_id.clone()),
+                    Value::Null,
+                ),
+                Err(failure) => (
+                    Outcome::Failed.as_str(),
+                    failure.request_id.clone(),
+                    json!({"kind": failure.kind, "code": failure.code, "message": failure.message}),
+                ),
+            };
+            let line = json!({
+                "project_id": project_id,
+                "file_id": file_id,
+                "action": action,
+                "outcome": outcome,
+                "request_id": request_id,
+                "error": error,
+            });
+            output::line(&line.to_string());
+        }
+        OutputArg::Text => match &result {
+            Ok(step) => output::line(&format!(
+                "{project_id}/{}  {:<12}request id {}",
+                file_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
+                step.outcome.as_str(),
+                step.request_id
+            )),
+            Err(failure) => report_error(failure),
+        },
+    }
+    Ok(match result {
+        Ok(_) => Exit::Success,
+        Err(failure) => failure.exit,
+    })
 }

@@ -1,24 +1,33 @@
-//! `di demo`: the emulator in-process on loopback, demo tasks torn down through the real
-//! client with `--jobs` concurrency, faults injected along the way and absorbed by retries.
-//! No account, no network, a few seconds.
+//! `di demo`: the emulator in-process on loopback, with state changes that take a moment to
+//! settle, as DataWorks' do; one task walked through its whole lifecycle (create, update,
+//! deploy, start, stop, undeploy, delete, waiting where it must), then demo tasks torn down
+//! (stop first, wait, undeploy, delete) through the real client with `--jobs` concurrency,
+//! faults injected along the way and absorbed by retries. No account, no network, a few
+//! seconds.
 
 use std::time::{Duration, Instant};
 
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, Fault, TaskState};
 use di_proto::Credentials;
 use di_proto::config::ClientConfig;
+use di_proto::ops::{CreateDiSyncTask, StartDiSyncInstance, UpdateDiSyncTask};
 use di_proto::retry::RetryPolicy;
+use di_proto::wait::{WaitFor, WaitPolicy};
 use di_ureq::Client;
 
 use crate::cli::{DemoArgs, GlobalArgs, OutputArg};
 use crate::error::{Error, Exit};
-use crate::tasks::{Outcome, TaskAction, run_batch, summary, worst_exit};
+use crate::tasks::{Outcome, Plan, TaskAction, run_batch, summary, worst_exit};
 use crate::{emulator, output, settings};
 
 /// The first demo task's file id.
 const FIRST_FILE_ID: i64 = 100;
 /// How long the throttling fault asks the client to wait.
 const RETRY_AFTER_MS: u64 = 150;
+/// How long the emulator's stops and starts take to settle (`KILLING`, `WAIT`).
+const SETTLE: Duration = Duration::from_millis(150);
+/// The script of the task the demo creates.
+const SCRIPT: &str = r#"{"type":"job","version":"2.0","steps":[{"stepType":"mysql","category":"reader"},{"stepType":"hologres","category":"writer"}],"setting":{}}"#;
 
 /// Runs the demo.
 ///
@@ -28,7 +37,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
     let started = Instant::now();
     let tasks = i64::from(args.tasks);
     let file_ids: Vec<i64> = (FIRST_FILE_ID..FIRST_FILE_ID + tasks).collect();
-    let mut emulator_config = di_emulator::Config::default().without_tasks();
+    let mut emulator_config = di_emulator::Config::default()
+        .without_tasks()
+        .with_settle_delay(SETTLE);
     for &file_id in &file_ids {
         emulator_config = emulator_config.with_task(DEMO_PROJECT_ID, file_id);
     }
@@ -66,9 +77,17 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
          real key: no account, no network)",
         emulator.base_url()
     ));
+    // Quick polls: the emulator settles in milliseconds, not DataWorks' seconds.
+    let wait = WaitPolicy::default()
+        .with_initial_interval(Duration::from_millis(50))
+        .with_max_interval(Duration::from_millis(200))
+        .with_timeout(Duration::from_secs(10));
+    say("");
+    walk_lifecycle(&client, &wait, &say)?;
+    say("");
     say(&format!(
-        "tearing down {tasks} deployed tasks {DEMO_PROJECT_ID}/{FIRST_FILE_ID}-{} with {} jobs \
-         (terminate, then delete), up to {} attempts per call",
+        "tearing down {tasks} running tasks {DEMO_PROJECT_ID}/{FIRST_FILE_ID}-{} with {} jobs \
+         (stop, wait until stopped, terminate, delete), up to {} attempts per call",
         FIRST_FILE_ID + tasks - 1,
         args.jobs,
         global.retries + 1
@@ -96,7 +115,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
     let mut finished = 0;
     let reports = run_batch(
         &client,
-        TaskAction::Teardown,
+        &Plan::new(TaskAction::Teardown).with_wait(Some(wait)),
         DEMO_PROJECT_ID,
         &file_ids,
         usize::from(args.jobs),
@@ -129,7 +148,6 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         .count();
     runtime.block_on(emulator.shutdown());
 
-    let calls: usize = reports.iter().map(|report| report.steps.len()).sum();
     let retries: usize = reports.iter().map(|report| report.retries.len()).sum();
     let failed = reports
         .iter()
@@ -143,8 +161,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         format!("and {retries} retries were not enough: {failed} tasks failed")
     };
     say(&format!(
-        "the emulator served {} requests for {calls} answered calls: {} met an injected fault, \
-         {absorbed}",
+        "the emulator served {} requests (calls, polls while waiting, retries): {} met an \
+         injected fault, {absorbed}",
         counters.requests, counters.faults_served
     ));
     say(&format!(
@@ -152,4 +170,84 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         started.elapsed().as_secs_f64()
     ));
     Ok(worst_exit(&reports))
+}
+
+/// Walks one new task through its lifecycle, saying what each step did.
+///
+/// # Errors
+/// The first call that fails.
+fn walk_lifecycle(client: &Client, wait: &WaitPolicy, say: &impl Fn(&str)) -> Result<(), Error> {
+    let project = DEMO_PROJECT_ID;
+    say("one task's lifecycle:");
+    let created = client.create_di_sync_task(
+        &CreateDiSyncTask::new(project, SCRIPT)
+            .with_name("demo_orders_to_hologres")
+            .with_task_param(r#"{"FileFolderPath":"Business Flow/demo/Data Integration"}"#),
+    )?;
+    let file = created.file_id;
+    let step = |name: &str, what: String| say(&format!("  {name:<28}{what}"));
+    step(
+        "create-sync-task",
+        format!("file id {file} [{}]", created.request_id),
+    );
+    let script = SCRIPT.replace("hologres", "maxcompute");
+    let updated = client.update_di_sync_task(
+        &UpdateDiSyncTask::new(project, file).with_task_content(script.clone()),
+    )?;
+    step("update-sync-task", format!("done [{}]", updated.request_id));
+    let task = client.get_di_sync_task(project, file)?;
+    step(
+        "get-sync-task",
+        format!(
+            "script of {} bytes, {} [{}]",
+            task.code.len(),
+            if task.code == script {
+                "as updated"
+            } else {
+                "NOT as updated"
+            },
+            task.request_id
+        ),
+    );
+    let deployed = client.deploy_di_sync_task(project, file)?;
+    let info = client.get_di_sync_instance_info(project, file)?;
+    step(
+        "deploy-sync-task",
+        format!("status {} [{}]", info.status, deployed.request_id),
+    );
+    let started = client.start_di_sync_instance(&StartDiSyncInstance::new(project, file))?;
+    let before = client.get_di_sync_instance_info(project, file)?.status;
+    let after = client.wait_for_instance(project, file, WaitFor::Running, wait)?;
+    step(
+        "start-sync-instance --wait",
+        format!(
+            "status {before}, then {} [{}]",
+            after.status, started.request_id
+        ),
+    );
+    let stopped = client.stop_di_sync_instance(project, file)?;
+    let before = client.get_di_sync_instance_info(project, file)?.status;
+    let after = client.wait_for_instance(project, file, WaitFor::Stopped, wait)?;
+    step(
+        "stop-sync-instance --wait",
+        format!(
+            "status {before}, then {} [{}]",
+            after.status, stopped.request_id
+        ),
+    );
+    let terminated = client.terminate_di_sync_instance(project, file)?;
+    let info = client.get_di_sync_instance_info(project, file)?;
+    step(
+        "terminate-sync-instance",
+        format!(
+            "undeployed, status {} [{}]",
+            info.status, terminated.request_id
+        ),
+    );
+    let deleted = client.delete_di_sync_task(project, file)?;
+    step(
+        "delete-sync-task",
+        format!("deleted [{}]", deleted.request_id),
+    );
+    Ok(())
 }

@@ -137,6 +137,12 @@ impl Failure {
             }
             di_ureq::Error::ResponseTooLarge { .. } => ("response_too_large", None, Exit::Failed),
             di_ureq::Error::Build(_) => ("configuration", None, Exit::Usage),
+            // The task may yet settle: like a network failure, a rerun may finish the job.
+            di_ureq::Error::WaitTimedOut(timeout) => (
+                "wait_timed_out",
+                Some(timeout.last_status.to_string()),
+                Exit::Unavailable,
+            ),
             _ => ("error", None, Exit::Failed),
         };
         Failure {
@@ -156,6 +162,8 @@ fn classify_api(error: &ApiError) -> (&'static str, Option<String>, Exit) {
             let reason = match failure.reason {
                 FailureReason::TaskNotFound => "task_not_found",
                 FailureReason::NotDeployed => "not_deployed",
+                FailureReason::AlreadyRunning => "already_running",
+                FailureReason::NotRunning => "not_running",
                 _ => "other",
             };
             ("task_failed", Some(reason.to_owned()), Exit::Failed)

@@ -93,7 +93,17 @@ pub(crate) fn parse_list(text: &str, source_name: &str) -> Result<Vec<IdRange>, 
 /// # Errors
 /// [`Error::Read`] when the file cannot be read; [`Error::IdList`] when it does not parse.
 pub(crate) fn read_list(path: &str) -> Result<Vec<IdRange>, Error> {
-    let (name, text) = if path == "-" {
+    let (name, text) = read_text(path)?;
+    parse_list(&text, &name)
+}
+
+/// Reads the text at `path`, or stdin for `-`; returns its name for messages (`<stdin>`) and
+/// the text.
+///
+/// # Errors
+/// [`Error::Read`] when it cannot be read.
+pub(crate) fn read_text(path: &str) -> Result<(String, String), Error> {
+    if path == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
@@ -101,15 +111,14 @@ pub(crate) fn read_list(path: &str) -> Result<Vec<IdRange>, Error> {
                 path: "<stdin>".to_owned(),
                 source,
             })?;
-        ("<stdin>".to_owned(), text)
+        Ok(("<stdin>".to_owned(), text))
     } else {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: path.to_owned(),
             source,
         })?;
-        (path.to_owned(), text)
-    };
-    parse_list(&text, &name)
+        Ok((path.to_owned(), text))
+    }
 }
 
 /// The ids of `ranges`, in the order given, each once.

@@ -25,9 +25,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
+use crate::cli::WaitArgs;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Exit};
-use crate::tasks::TaskAction;
+use crate::tasks::{Plan, TaskAction};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -53,15 +54,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// The wait `--wait` asks for, if it does.
+fn wait_policy(args: &WaitArgs) -> Option<di_proto::wait::WaitPolicy> {
+    args.wait
+        .then(|| di_proto::wait::WaitPolicy::default().with_timeout(args.wait_timeout))
+}
+
 /// Runs the subcommand.
 fn run(cli: Cli) -> Result<Exit, Error> {
     let global = &cli.global;
+    let plan = Plan::new;
     match cli.command {
-        Command::TerminateSyncInstance(args) => {
-            commands::tasks(global, &args, TaskAction::Terminate)
+        Command::CreateSyncTask(args) => commands::create(global, &args),
+        Command::UpdateSyncTask(args) => commands::update(global, &args),
+        Command::GetSyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::GetTask)),
+        Command::DeploySyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::Deploy)),
+        Command::StartSyncInstance(args) => {
+            let start = plan(TaskAction::Start)
+                .with_start_param(args.start_param)
+                .with_wait(wait_policy(&args.wait));
+            commands::tasks(global, &args.tasks, &start)
         }
-        Command::DeleteSyncTask(args) => commands::tasks(global, &args, TaskAction::Delete),
-        Command::Teardown(args) => commands::tasks(global, &args, TaskAction::Teardown),
+        Command::StopSyncInstance(args) => {
+            let stop = plan(TaskAction::Stop).with_wait(wait_policy(&args.wait));
+            commands::tasks(global, &args.tasks, &stop)
+        }
+        Command::GetSyncInstanceInfo(args) => {
+            commands::tasks(global, &args, &plan(TaskAction::Info))
+        }
+        Command::TerminateSyncInstance(args) => {
+            let terminate = plan(TaskAction::Terminate).with_wait(wait_policy(&args.wait));
+            commands::tasks(global, &args.tasks, &terminate)
+        }
+        Command::DeleteSyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::Delete)),
+        Command::Teardown(args) => {
+            let stop_first = args
+                .stop_first
+                .then(|| di_proto::wait::WaitPolicy::default().with_timeout(args.wait_timeout));
+            let teardown = plan(TaskAction::Teardown).with_wait(stop_first);
+            commands::tasks(global, &args.tasks, &teardown)
+        }
         Command::Call(args) => commands::call(global, &args),
         Command::Emulator(args) => emulator::run(args.args),
         Command::Demo(args) => demo::run(global, &args),

@@ -1,17 +1,20 @@
-//! Teardown tasks: one call (or two, for a full teardown) per file id, run `--jobs` at a time,
-//! each ending as a [`TaskReport`] that prints as a text line or a JSON object.
+//! Batch tasks: one to four calls per file id (a step of the lifecycle, a wait, a full
+//! teardown), run `--jobs` at a time, each ending as a [`TaskReport`] that prints as a text line
+//! or a JSON object.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use di_proto::ops::{
-    DeleteDiSyncTask, Operation, TeardownOutcome, TeardownResponse, TerminateDiSyncInstance,
-    TerminateStep,
+    DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, GetDiSyncTask, InstanceInfo,
+    Operation, StartDiSyncInstance, StopDiSyncInstance, StopStep, TeardownOutcome,
+    TeardownResponse, TerminateDiSyncInstance, TerminateStep,
 };
+use di_proto::wait::{WaitFor, WaitPolicy};
 use di_proto::{Error as ApiError, FailureReason, RpcRequest};
 use di_ureq::Client;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::error::{Exit, Failure};
 use crate::logging;
@@ -23,36 +26,111 @@ pub(crate) enum TaskAction {
     Terminate,
     /// `DeleteDISyncTask`.
     Delete,
-    /// `TerminateDISyncInstance`, then `DeleteDISyncTask`.
+    /// `TerminateDISyncInstance`, then `DeleteDISyncTask` (stopping first, with a wait).
     Teardown,
+    /// `StopDISyncInstance`.
+    Stop,
+    /// `StartDISyncInstance`.
+    Start,
+    /// `DeployDISyncTask`.
+    Deploy,
+    /// `GetDISyncInstanceInfo`.
+    Info,
+    /// `GetDISyncTask`.
+    GetTask,
 }
 
 impl TaskAction {
-    /// The name in reports: the API action, or `teardown` for both.
+    /// The name in reports: the API action, or `teardown` for several.
     pub(crate) fn name(self) -> &'static str {
         match self {
             TaskAction::Terminate => TerminateDiSyncInstance::ACTION,
             TaskAction::Delete => DeleteDiSyncTask::ACTION,
             TaskAction::Teardown => "teardown",
+            TaskAction::Stop => StopDiSyncInstance::ACTION,
+            TaskAction::Start => StartDiSyncInstance::ACTION,
+            TaskAction::Deploy => DeployDiSyncTask::ACTION,
+            TaskAction::Info => GetDiSyncInstanceInfo::ACTION,
+            TaskAction::GetTask => GetDiSyncTask::ACTION,
+        }
+    }
+}
+
+/// What a batch does to each task: the action, and its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// The action.
+    pub(crate) action: TaskAction,
+    /// Wait until the task settles after a stop, a terminate or a start; for a teardown, stop
+    /// first and wait.
+    pub(crate) wait: Option<WaitPolicy>,
+    /// `StartParam`, for a start.
+    pub(crate) start_param: Option<String>,
+}
+
+impl Plan {
+    /// `action`, without options.
+    pub(crate) fn new(action: TaskAction) -> Plan {
+        Plan {
+            action,
+            wait: None,
+            start_param: None,
         }
     }
 
-    /// The requests the action sends for one task, in order (for `--dry-run`).
+    /// Adds a wait (a stop first, for a teardown).
+    pub(crate) fn with_wait(mut self, wait: Option<WaitPolicy>) -> Plan {
+        self.wait = wait;
+        self
+    }
+
+    /// Adds `StartParam`.
+    pub(crate) fn with_start_param(mut self, start_param: Option<String>) -> Plan {
+        self.start_param = start_param;
+        self
+    }
+
+    fn start(&self, project_id: i64, file_id: i64) -> StartDiSyncInstance {
+        let start = StartDiSyncInstance::new(project_id, file_id);
+        match &self.start_param {
+            Some(param) => start.with_start_param(param.clone()),
+            None => start,
+        }
+    }
+
+    /// The requests the plan sends for one task, in order (for `--dry-run`); a wait shows as
+    /// its first poll.
     ///
     /// # Errors
-    /// The operations' argument errors (ids that are not positive).
+    /// The operations' argument errors (ids that are not positive, a bad `StartParam`).
     pub(crate) fn requests(
-        self,
+        &self,
         project_id: i64,
         file_id: i64,
     ) -> Result<Vec<RpcRequest>, ApiError> {
         let terminate = || TerminateDiSyncInstance::new(project_id, file_id).to_rpc_request();
         let delete = || DeleteDiSyncTask::new(project_id, file_id).to_rpc_request();
-        Ok(match self {
+        let stop = || StopDiSyncInstance::new(project_id, file_id).to_rpc_request();
+        let info = || GetDiSyncInstanceInfo::new(project_id, file_id).to_rpc_request();
+        let mut requests = match self.action {
             TaskAction::Terminate => vec![terminate()?],
             TaskAction::Delete => vec![delete()?],
+            TaskAction::Teardown if self.wait.is_some() => {
+                vec![stop()?, info()?, terminate()?, delete()?]
+            }
             TaskAction::Teardown => vec![terminate()?, delete()?],
-        })
+            TaskAction::Stop => vec![stop()?],
+            TaskAction::Start => vec![self.start(project_id, file_id).to_rpc_request()?],
+            TaskAction::Deploy => {
+                vec![DeployDiSyncTask::new(project_id, file_id).to_rpc_request()?]
+            }
+            TaskAction::Info => vec![info()?],
+            TaskAction::GetTask => vec![GetDiSyncTask::new(project_id, file_id).to_rpc_request()?],
+        };
+        if self.wait.is_some() && self.action != TaskAction::Teardown {
+            requests.push(info()?);
+        }
+        Ok(requests)
     }
 }
 
@@ -93,7 +171,7 @@ pub(crate) struct StepReport {
 }
 
 impl StepReport {
-    fn from_response(action: &'static str, response: TeardownResponse) -> StepReport {
+    pub(crate) fn from_response(action: &'static str, response: TeardownResponse) -> StepReport {
         let (outcome, note) = match response.outcome {
             TeardownOutcome::AlreadyDone { reason } => (
                 Outcome::AlreadyDone,
@@ -101,6 +179,8 @@ impl StepReport {
                     "an earlier attempt's answer was lost and the retry found the task {}",
                     match reason {
                         FailureReason::NotDeployed => "undeployed",
+                        FailureReason::NotRunning => "stopped",
+                        FailureReason::AlreadyRunning => "running",
                         _ => "gone",
                     }
                 )),
@@ -142,6 +222,8 @@ pub(crate) struct TaskReport {
     pub(crate) error: Option<Failure>,
     /// The reasons of the retries its calls made.
     pub(crate) retries: Vec<String>,
+    /// What the task's answers said about it (`status`, `name`, `code`), as JSON members.
+    pub(crate) details: Map<String, Value>,
 }
 
 impl TaskReport {
@@ -175,11 +257,14 @@ impl TaskReport {
             })),
             "retries": self.retries.len(),
         });
-        if self.action == TaskAction::Teardown
-            && let Some(object) = object.as_object_mut()
-        {
-            let steps = self.steps.iter().map(StepReport::to_json).collect();
-            object.insert("steps".to_owned(), Value::Array(steps));
+        if let Some(object) = object.as_object_mut() {
+            if self.action == TaskAction::Teardown || self.steps.len() > 1 {
+                let steps = self.steps.iter().map(StepReport::to_json).collect();
+                object.insert("steps".to_owned(), Value::Array(steps));
+            }
+            for (name, value) in &self.details {
+                object.insert(name.clone(), value.clone());
+            }
         }
         object
     }
@@ -197,7 +282,7 @@ impl TaskReport {
             .iter()
             .map(|step| {
                 let mut text = match self.action {
-                    TaskAction::Teardown => format!(
+                    _ if self.action == TaskAction::Teardown || self.steps.len() > 1 => format!(
                         "{} {} [{}]",
                         short_step(step.action),
                         step.outcome.as_str(),
@@ -212,6 +297,13 @@ impl TaskReport {
             })
             .collect();
         line.push_str(&steps.join("; "));
+        for (name, value) in &self.details {
+            let value = match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            line.push_str(&format!("  {name}={value}"));
+        }
         if let Some(failure) = &self.error {
             if !steps.is_empty() {
                 line.push_str("; ");
@@ -222,80 +314,213 @@ impl TaskReport {
     }
 }
 
-/// `terminate` or `delete`.
+/// The short name of a step in a line of several.
 fn short_step(action: &str) -> &'static str {
-    if action == TerminateDiSyncInstance::ACTION {
-        "terminate"
-    } else {
-        "delete"
+    match action {
+        TerminateDiSyncInstance::ACTION => "terminate",
+        DeleteDiSyncTask::ACTION => "delete",
+        StopDiSyncInstance::ACTION => "stop",
+        StartDiSyncInstance::ACTION => "start",
+        GetDiSyncInstanceInfo::ACTION => "wait",
+        _ => "call",
     }
 }
 
-/// Does `action` to task `file_id` of `project_id` through `client`.
-pub(crate) fn run_task(
-    client: &Client,
-    action: TaskAction,
-    project_id: i64,
-    file_id: i64,
-) -> TaskReport {
+/// Carries out `plan` on task `file_id` of `project_id` through `client`.
+pub(crate) fn run_task(client: &Client, plan: &Plan, project_id: i64, file_id: i64) -> TaskReport {
     let span = tracing::info_span!("task", project_id, file_id);
     let _entered = span.enter();
     // Retries of an earlier task on this thread are that task's.
     logging::take_retries();
-    let (steps, error) = match action {
-        TaskAction::Terminate => match terminate(client, project_id, file_id) {
-            Ok(step) => (vec![step], None),
-            Err(error) => (Vec::new(), Some(Failure::of(&error))),
-        },
-        TaskAction::Delete => match client.delete_di_sync_task(project_id, file_id) {
-            Ok(response) => (
-                vec![StepReport::from_response(
-                    DeleteDiSyncTask::ACTION,
-                    response,
-                )],
-                None,
-            ),
-            Err(error) => (Vec::new(), Some(Failure::of(&error))),
-        },
-        TaskAction::Teardown => match client.teardown(project_id, file_id) {
-            Ok(report) => {
-                let terminate = match report.terminate {
-                    TerminateStep::AlreadyUndeployed { request_id, .. } => StepReport {
-                        action: TerminateDiSyncInstance::ACTION,
-                        outcome: Outcome::AlreadyDone,
-                        request_id,
-                        note: Some("the task was not deployed".to_owned()),
-                    },
-                    TerminateStep::Undeployed(response) => {
-                        StepReport::from_response(TerminateDiSyncInstance::ACTION, response)
-                    }
-                    // A later kind of first step: report it done, as the delete went on.
-                    _ => StepReport {
-                        action: TerminateDiSyncInstance::ACTION,
-                        outcome: Outcome::Done,
-                        request_id: String::new(),
-                        note: None,
-                    },
-                };
-                let delete = StepReport::from_response(DeleteDiSyncTask::ACTION, report.delete);
-                (vec![terminate, delete], None)
-            }
-            Err(error) => (Vec::new(), Some(Failure::of(&error))),
-        },
+    let mut steps = Vec::new();
+    let mut details = Map::new();
+    let error = run_steps(client, plan, project_id, file_id, &mut steps, &mut details)
+        .err()
+        .map(|error| Failure::of(&error));
+    // A teardown ends with its last step; the others with their action's (a wait only
+    // confirms it).
+    let main_step = if plan.action == TaskAction::Teardown {
+        steps.last()
+    } else {
+        steps.first()
     };
-    let outcome = match (&error, steps.last()) {
+    let outcome = match (&error, main_step) {
         (Some(_), _) | (None, None) => Outcome::Failed,
-        (None, Some(last)) => last.outcome,
+        (None, Some(step)) => step.outcome,
     };
     TaskReport {
         project_id,
         file_id,
-        action,
+        action: plan.action,
         outcome,
         steps,
         error,
         retries: logging::take_retries(),
+        details,
     }
+}
+
+/// The calls of `plan` for one task, each answered call a step.
+fn run_steps(
+    client: &Client,
+    plan: &Plan,
+    project_id: i64,
+    file_id: i64,
+    steps: &mut Vec<StepReport>,
+    details: &mut Map<String, Value>,
+) -> Result<(), di_ureq::Error> {
+    let already = |action, request_id, note: &str| StepReport {
+        action,
+        outcome: Outcome::AlreadyDone,
+        request_id,
+        note: Some(note.to_owned()),
+    };
+    let wait_for = match plan.action {
+        TaskAction::Terminate => {
+            steps.push(terminate(client, project_id, file_id)?);
+            Some(WaitFor::Stopped)
+        }
+        TaskAction::Delete => {
+            let response = client.delete_di_sync_task(project_id, file_id)?;
+            steps.push(StepReport::from_response(
+                DeleteDiSyncTask::ACTION,
+                response,
+            ));
+            None
+        }
+        TaskAction::Teardown => {
+            let report = match &plan.wait {
+                Some(policy) => {
+                    let report = client.teardown_stop_first(project_id, file_id, policy)?;
+                    steps.push(match report.stop {
+                        StopStep::Stopped(response) => {
+                            StepReport::from_response(StopDiSyncInstance::ACTION, response)
+                        }
+                        StopStep::NotRunning {
+                            request_id, reason, ..
+                        } => already(
+                            StopDiSyncInstance::ACTION,
+                            request_id,
+                            if reason == FailureReason::NotDeployed {
+                                "the task was not deployed"
+                            } else {
+                                "the task was not running"
+                            },
+                        ),
+                        // A later kind of stop step: the teardown went on.
+                        _ => already(StopDiSyncInstance::ACTION, String::new(), "stopped"),
+                    });
+                    if let Some(info) = report.settled {
+                        steps.push(settled_step(info));
+                    }
+                    report.teardown
+                }
+                None => client.teardown(project_id, file_id)?,
+            };
+            steps.push(match report.terminate {
+                TerminateStep::AlreadyUndeployed { request_id, .. } => already(
+                    TerminateDiSyncInstance::ACTION,
+                    request_id,
+                    "the task was not deployed",
+                ),
+                TerminateStep::Undeployed(response) => {
+                    StepReport::from_response(TerminateDiSyncInstance::ACTION, response)
+                }
+                // A later kind of first step: report it done, as the delete went on.
+                _ => StepReport {
+                    action: TerminateDiSyncInstance::ACTION,
+                    outcome: Outcome::Done,
+                    request_id: String::new(),
+                    note: None,
+                },
+            });
+            steps.push(StepReport::from_response(
+                DeleteDiSyncTask::ACTION,
+                report.delete,
+            ));
+            None
+        }
+        TaskAction::Stop => {
+            match client.stop_di_sync_instance(project_id, file_id) {
+                Ok(response) => steps.push(StepReport::from_response(
+                    StopDiSyncInstance::ACTION,
+                    response,
+                )),
+                Err(di_ureq::Error::Api(ApiError::TaskFailed(failure)))
+                    if failure.reason == FailureReason::NotRunning =>
+                {
+                    steps.push(already(
+                        StopDiSyncInstance::ACTION,
+                        failure.request_id,
+                        "the task was not running",
+                    ));
+                }
+                Err(error) => return Err(error),
+            }
+            Some(WaitFor::Stopped)
+        }
+        TaskAction::Start => {
+            match client.start_di_sync_instance(&plan.start(project_id, file_id)) {
+                Ok(response) => steps.push(StepReport::from_response(
+                    StartDiSyncInstance::ACTION,
+                    response,
+                )),
+                Err(di_ureq::Error::Api(ApiError::TaskFailed(failure)))
+                    if failure.reason == FailureReason::AlreadyRunning =>
+                {
+                    steps.push(already(
+                        StartDiSyncInstance::ACTION,
+                        failure.request_id,
+                        "the task was already running",
+                    ));
+                }
+                Err(error) => return Err(error),
+            }
+            Some(WaitFor::Running)
+        }
+        TaskAction::Deploy => {
+            let response = client.deploy_di_sync_task(project_id, file_id)?;
+            steps.push(StepReport::from_response(
+                DeployDiSyncTask::ACTION,
+                response,
+            ));
+            None
+        }
+        TaskAction::Info => {
+            let info = client.get_di_sync_instance_info(project_id, file_id)?;
+            steps.push(StepReport {
+                action: GetDiSyncInstanceInfo::ACTION,
+                outcome: Outcome::Done,
+                request_id: info.request_id,
+                note: None,
+            });
+            details.insert("status".to_owned(), Value::from(info.status.as_str()));
+            if let Some(name) = info.name {
+                details.insert("name".to_owned(), Value::from(name));
+            }
+            None
+        }
+        TaskAction::GetTask => {
+            let task = client.get_di_sync_task(project_id, file_id)?;
+            steps.push(StepReport {
+                action: GetDiSyncTask::ACTION,
+                outcome: Outcome::Done,
+                request_id: task.request_id,
+                note: None,
+            });
+            // The script as JSON when it is, else as the text sent.
+            let code = serde_json::from_str::<Value>(&task.code)
+                .unwrap_or_else(|_| Value::from(task.code));
+            details.insert("code".to_owned(), code);
+            None
+        }
+    };
+    if let (Some(wait_for), Some(policy)) = (wait_for, &plan.wait) {
+        let info = client.wait_for_instance(project_id, file_id, wait_for, policy)?;
+        details.insert("status".to_owned(), Value::from(info.status.as_str()));
+        steps.push(settled_step(info));
+    }
+    Ok(())
 }
 
 /// `TerminateDISyncInstance`, where a task that is not deployed is already done.
@@ -319,12 +544,22 @@ fn terminate(client: &Client, project_id: i64, file_id: i64) -> Result<StepRepor
     }
 }
 
-/// Runs `action` on every id in `file_ids`, `jobs` at a time, from a shared queue; calls
+/// The last poll of a wait, as a step.
+fn settled_step(info: InstanceInfo) -> StepReport {
+    StepReport {
+        action: GetDiSyncInstanceInfo::ACTION,
+        outcome: Outcome::Done,
+        request_id: info.request_id,
+        note: Some(format!("settled: {}", info.status)),
+    }
+}
+
+/// Carries out `plan` on every id in `file_ids`, `jobs` at a time, from a shared queue; calls
 /// `on_report` on the calling thread as each task ends, and returns every report in the
 /// order they ended.
 pub(crate) fn run_batch(
     client: &Client,
-    action: TaskAction,
+    plan: &Plan,
     project_id: i64,
     file_ids: &[i64],
     jobs: usize,
@@ -340,7 +575,7 @@ pub(crate) fn run_batch(
             let next = &next;
             scope.spawn(move || {
                 while let Some(&file_id) = file_ids.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let report = run_task(client, action, project_id, file_id);
+                    let report = run_task(client, plan, project_id, file_id);
                     if sender.send(report).is_err() {
                         break;
                     }
@@ -445,6 +680,7 @@ mod tests {
             }],
             error,
             retries: vec!["server error".to_owned()],
+            details: Map::new(),
         }
     }
 

@@ -28,8 +28,14 @@ struct Emulator {
 impl Emulator {
     /// Starts with the test key, the STS token and deployed tasks `first..=last` of 10000.
     fn start(first: u32, last: u32) -> Emulator {
+        Emulator::start_with(first, last, &[])
+    }
+
+    /// [`Emulator::start`], with more emulator options.
+    fn start_with(first: u32, last: u32, options: &[&str]) -> Emulator {
         let mut child = Command::new(DI)
             .args(["emulator", "--listen", "127.0.0.1:0"])
+            .args(options)
             .args([
                 "--access-key",
                 &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
@@ -223,6 +229,159 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
     let line = &json_lines(&stdout)[0];
     assert_eq!(line["outcome"], "failed");
     assert!(line["request_id"].is_string());
+}
+
+#[test]
+fn the_lifecycle_commands_walk_a_task_and_wait() {
+    let emulator = Emulator::start_with(1, 3, &["--settle-delay-ms", "200"]);
+    let json = |args: &[&str]| {
+        let (code, stdout, stderr) = run(di_at(&emulator).args(["--output", "json"]).args(args));
+        let lines = json_lines(&stdout);
+        assert_eq!(lines.len(), 1, "{stdout}{stderr}");
+        (code, lines[0].clone())
+    };
+    let script = temp_file("script.json", r#"{"steps":[],"setting":{}}"#);
+    let (code, created) = json(&[
+        "create-sync-task",
+        "--project-id",
+        PROJECT,
+        "--name",
+        "cli",
+        "--content-from",
+        script.to_str().unwrap(),
+        "--task-param",
+        r#"{"FileFolderPath":"a/b"}"#,
+    ]);
+    assert_eq!(code, 0, "{created}");
+    assert_eq!(created["action"], "CreateDISyncTask");
+    let file = created["file_id"].as_i64().expect("a file id").to_string();
+    let task =
+        |command: &'static str| [command, "--project-id", PROJECT, "--file-id", file.as_str()];
+    let (code, updated) = json(&[
+        "update-sync-task",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        &file,
+        "--content",
+        r#"{"steps":[1]}"#,
+    ]);
+    assert_eq!((code, &updated["outcome"]), (0, &Value::from("done")));
+    let (code, got) = json(&task("get-sync-task"));
+    assert_eq!(code, 0);
+    assert_eq!(got["code"]["steps"][0], 1, "{got}");
+    let (code, _) = json(&task("deploy-sync-task"));
+    assert_eq!(code, 0);
+    let (code, info) = json(&task("get-sync-instance-info"));
+    assert_eq!((code, &info["status"]), (0, &Value::from("NORUN")));
+    assert_eq!(info["name"], "cli");
+    let mut start = task("start-sync-instance").to_vec();
+    start.extend(["--start-param", r#"{"errorLimit":{"record":0}}"#, "--wait"]);
+    let (code, started) = json(&start);
+    assert_eq!(
+        (code, &started["status"]),
+        (0, &Value::from("RUN")),
+        "{started}"
+    );
+    // A second start is already done.
+    let (code, again) = json(&task("start-sync-instance"));
+    assert_eq!((code, &again["outcome"]), (0, &Value::from("already_done")));
+    let mut stop = task("stop-sync-instance").to_vec();
+    stop.push("--wait");
+    let (code, stopped) = json(&stop);
+    assert_eq!(
+        (code, &stopped["status"]),
+        (0, &Value::from("PAUSE")),
+        "{stopped}"
+    );
+    assert_eq!(stopped["steps"].as_array().map(Vec::len), Some(2));
+    let (code, torn) = json(&task("teardown"));
+    assert_eq!(
+        (code, &torn["outcome"]),
+        (0, &Value::from("done")),
+        "{torn}"
+    );
+
+    // A running task: stop first, wait, terminate, delete.
+    let (code, torn) = json(&[
+        "teardown",
+        "--stop-first",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{torn}");
+    let actions: Vec<&str> = torn["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| step["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "StopDISyncInstance",
+            "GetDISyncInstanceInfo",
+            "TerminateDISyncInstance",
+            "DeleteDISyncTask"
+        ]
+    );
+    // The dry run shows the four requests.
+    let (code, stdout, _) = run(di_at(&emulator).args([
+        "--dry-run",
+        "--output",
+        "json",
+        "teardown",
+        "--stop-first",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "2",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(json_lines(&stdout).len(), 4, "{stdout}");
+    // Bad JSON is a usage error, before anything is sent.
+    let mut bad = task("start-sync-instance").to_vec();
+    bad.extend(["--start-param", "[1]"]);
+    let (code, failed) = json(&bad);
+    assert_eq!(
+        (code, &failed["error"]["kind"]),
+        (2, &Value::from("invalid_input"))
+    );
+}
+
+#[test]
+fn a_wait_that_times_out_exits_3_with_the_last_status() {
+    let emulator = Emulator::start_with(1, 2, &["--never-settle"]);
+    let (code, stdout, stderr) = run(di_at(&emulator).args([
+        "--output",
+        "json",
+        "stop-sync-instance",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+        "--wait",
+        "--wait-timeout",
+        "0.3",
+    ]));
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    let line = &json_lines(&stdout)[0];
+    assert_eq!(line["error"]["kind"], "wait_timed_out", "{line}");
+    assert_eq!(line["error"]["code"], "KILLING", "{line}");
+    let (code, stdout, stderr) = run(di_at(&emulator).args([
+        "teardown",
+        "--stop-first",
+        "--wait-timeout",
+        "0.3",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "2",
+    ]));
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(stderr.contains("last status KILLING"), "{stderr}");
 }
 
 #[test]

@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::state::Settle;
+
 /// The demo AccessKey id every `di` example uses against the emulator. Not a real key.
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
 /// The secret of [`DEMO_ACCESS_KEY_ID`]. Not a real secret.
@@ -30,6 +32,8 @@ pub struct Config {
     pub(crate) clock_skew: i64,
     /// How long a keep-alive connection may sit idle before the emulator closes it.
     pub(crate) idle_timeout: Option<Duration>,
+    /// How long stops, starts and undeploys of running tasks take to settle.
+    pub(crate) settle: Settle,
 }
 
 impl Default for Config {
@@ -46,6 +50,7 @@ impl Default for Config {
             tasks: (100..=104).map(|file| (DEMO_PROJECT_ID, file)).collect(),
             clock_skew: 0,
             idle_timeout: None,
+            settle: Settle::Immediately,
         }
     }
 }
@@ -66,6 +71,7 @@ impl std::fmt::Debug for Config {
             .field("tasks", &self.tasks.len())
             .field("clock_skew", &self.clock_skew)
             .field("idle_timeout", &self.idle_timeout)
+            .field("settle", &self.settle)
             .finish()
     }
 }
@@ -170,6 +176,28 @@ impl Config {
         self
     }
 
+    /// Makes state changes take `delay` to settle, as DataWorks' do: after a stop (or an
+    /// undeploy of a running task) `GetDISyncInstanceInfo` reports `KILLING`, after a start
+    /// `WAIT`, until `delay` has passed on the emulator's clock; meanwhile other changes of
+    /// the task fail. Zero (the default) settles at once.
+    #[must_use]
+    pub fn with_settle_delay(mut self, delay: Duration) -> Self {
+        self.settle = if delay.is_zero() {
+            Settle::Immediately
+        } else {
+            Settle::After(delay)
+        };
+        self
+    }
+
+    /// Makes state changes never settle: a stopped task stays `KILLING`, a started one
+    /// `WAIT`. For testing waits that time out.
+    #[must_use]
+    pub fn never_settling(mut self) -> Self {
+        self.settle = Settle::Never;
+        self
+    }
+
     /// The listen address.
     pub fn listen(&self) -> SocketAddr {
         self.listen
@@ -177,8 +205,8 @@ impl Config {
 
     /// Reads the binary's arguments (without the program name):
     /// `[--listen ADDR] [--allow-non-loopback] [--access-key ID:SECRET[:PROJECT,...]]...
-    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]... [--clock-skew SECONDS]
-    /// [--idle-timeout-ms MS]`. Giving any
+    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]... [--settle-delay-ms N]
+    /// [--never-settle] [--clock-skew SECONDS] [--idle-timeout-ms MS]`. Giving any
     /// `--access-key` or `--task` replaces the demo ones.
     ///
     /// # Errors
@@ -240,6 +268,16 @@ impl Config {
                         }
                     })?));
                 }
+                "--settle-delay-ms" => {
+                    let text = value("--settle-delay-ms")?;
+                    let millis = text.parse::<u64>().map_err(|_| ConfigError::InvalidValue {
+                        option: "--settle-delay-ms",
+                        value: text.clone(),
+                        reason: "expected a number of milliseconds",
+                    })?;
+                    config = config.with_settle_delay(Duration::from_millis(millis));
+                }
+                "--never-settle" => config = config.never_settling(),
                 other => return Err(ConfigError::Usage(format!("unknown argument {other:?}"))),
             }
         }
@@ -338,6 +376,11 @@ mod tests {
         let skewed = Config::from_args(args("--clock-skew -1200 --idle-timeout-ms 50")).unwrap();
         assert_eq!(skewed.clock_skew, -1200);
         assert_eq!(skewed.idle_timeout, Some(Duration::from_millis(50)));
+        assert_eq!(config.settle, Settle::Immediately);
+        let slow = Config::from_args(args("--settle-delay-ms 250")).unwrap();
+        assert_eq!(slow.settle, Settle::After(Duration::from_millis(250)));
+        let never = Config::from_args(args("--settle-delay-ms 0 --never-settle")).unwrap();
+        assert_eq!(never.settle, Settle::Never);
     }
 
     #[test]
@@ -355,6 +398,8 @@ mod tests {
             "--clock-skew soon",
             "--clock-skew 99999999999",
             "--idle-timeout-ms 0",
+            "--settle-delay-ms -1",
+            "--settle-delay-ms",
         ] {
             assert!(Config::from_args(args(bad)).is_err(), "{bad}");
         }

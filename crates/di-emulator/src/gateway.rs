@@ -20,10 +20,16 @@ use crate::state::Shared;
 /// The only API version served.
 pub(crate) const VERSION: &str = "2020-05-18";
 /// The actions served.
-pub(crate) const ACTIONS: [&str; 3] = [
+pub(crate) const ACTIONS: [&str; 9] = [
     "DeleteDISyncTask",
     "TerminateDISyncInstance",
     "GetDISyncInstanceInfo",
+    "StopDISyncInstance",
+    "StartDISyncInstance",
+    "DeployDISyncTask",
+    "GetDISyncTask",
+    "CreateDISyncTask",
+    "UpdateDISyncTask",
 ];
 /// How far a request time may be from the emulator's clock, in seconds.
 pub(crate) const TIME_WINDOW_SECONDS: i64 = 15 * 60;

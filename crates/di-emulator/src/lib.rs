@@ -3,9 +3,12 @@
 //!
 //! It checks requests as the Alibaba Cloud gateway does (common parameters, action and
 //! version, timestamp window, AccessKey, STS token, V1 and V3 signatures, nonce replay), keeps
-//! the state of real-time sync tasks (deployed, undeployed, deleted), answers
-//! `DeleteDISyncTask`, `TerminateDISyncInstance` and `GetDISyncInstanceInfo` in JSON or XML,
-//! and misbehaves on demand ([`Fault`]).
+//! the state of real-time sync tasks through their lifecycle (created, deployed, running,
+//! paused, undeployed, deleted; changes that settle after a delay, or never, when configured:
+//! [`Config::with_settle_delay`], [`Config::never_settling`]), answers `CreateDISyncTask`,
+//! `UpdateDISyncTask`, `GetDISyncTask`, `DeployDISyncTask`, `StartDISyncInstance`,
+//! `StopDISyncInstance`, `GetDISyncInstanceInfo`, `TerminateDISyncInstance` and
+//! `DeleteDISyncTask` in JSON or XML, and misbehaves on demand ([`Fault`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -22,8 +22,11 @@ Options:
                                 given); repeatable; replaces the demo key
   --sts-token TOKEN             Accept this STS token; repeatable
   --task PROJECT_ID:FILE_ID[-FILE_ID]
-                                Hold these deployed tasks; repeatable; replaces the demo
+                                Hold these deployed, running tasks; repeatable; replaces the demo
                                 tasks (10000:100-104)
+  --settle-delay-ms N           Stops, starts and undeploys of running tasks settle after
+                                N ms (KILLING / WAIT until then) [default: 0]
+  --never-settle                They never settle (for testing waits that time out)
   --clock-skew SECONDS          Run the emulator's clock this far ahead (behind when
                                 negative) of the machine's
   --idle-timeout-ms MS          Close a keep-alive connection idle this long

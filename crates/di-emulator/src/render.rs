@@ -29,19 +29,39 @@ pub(crate) fn request_id(counter: u64) -> String {
     )
 }
 
+/// A member of `Data`: text, or an integer (a JSON number, such as `FileId`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Member {
+    Text(String),
+    Integer(i64),
+}
+
+impl Member {
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Member::Text(text) => std::borrow::Cow::Borrowed(text),
+            Member::Integer(value) => std::borrow::Cow::Owned(value.to_string()),
+        }
+    }
+}
+
 /// The success answer `{RequestId, Success: true, Data: {...}}`, root `<{action}Response>`.
 pub(crate) fn success(
     format: Format,
     action: &str,
     request_id: &str,
-    data: &[(&str, &str)],
+    data: &[(&str, Member)],
     now: Timestamp,
 ) -> http::Response<Bytes> {
     let body = match format {
         Format::Json => {
             let mut data_object = serde_json::Map::new();
             for (name, value) in data {
-                data_object.insert((*name).to_owned(), serde_json::Value::from(*value));
+                let value = match value {
+                    Member::Text(text) => serde_json::Value::from(text.as_str()),
+                    Member::Integer(value) => serde_json::Value::from(*value),
+                };
+                data_object.insert((*name).to_owned(), value);
             }
             serde_json::json!({
                 "RequestId": request_id,
@@ -57,7 +77,7 @@ pub(crate) fn success(
             body.push_str("</RequestId><Success>true</Success><Data>");
             for (name, value) in data {
                 let _ = write!(body, "<{name}>");
-                escape_into(&mut body, value);
+                escape_into(&mut body, &value.text());
                 let _ = write!(body, "</{name}>");
             }
             let _ = write!(body, "</Data></{action}Response>");

@@ -42,7 +42,7 @@ use tokio::time::Sleep;
 use crate::config::Config;
 use crate::faults::{Fault, FaultPlan};
 use crate::service::answer;
-use crate::state::{Shared, TaskState};
+use crate::state::{Shared, Task, TaskState};
 use crate::{gateway, render};
 
 /// The largest request body served; a larger one is refused with 413.
@@ -91,6 +91,8 @@ pub struct Counters {
 /// The state every connection shares.
 struct Inner {
     shared: Shared,
+    /// The emulator's monotonic clock starts here.
+    started: Instant,
 }
 
 impl Inner {
@@ -101,7 +103,7 @@ impl Inner {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn tasks(&self) -> MutexGuard<'_, HashMap<(i64, i64), TaskState>> {
+    fn tasks(&self) -> MutexGuard<'_, HashMap<(i64, i64), Task>> {
         self.shared
             .tasks
             .lock()
@@ -132,6 +134,7 @@ pub async fn start(config: Config) -> io::Result<Handle> {
     let local_addr = listener.local_addr()?;
     let inner = Arc::new(Inner {
         shared: Shared::new(config),
+        started: Instant::now(),
     });
     let (stop, stopped) = watch::channel(false);
     let accept = tokio::spawn(accept_loop(listener, Arc::clone(&inner), stopped));
@@ -188,14 +191,25 @@ impl Handle {
     }
 
     /// The state of task `file_id` in workspace `project_id`, if the emulator knows it.
+    /// A change still settling reports the state it goes to.
     pub fn task_state(&self, project_id: i64, file_id: i64) -> Option<TaskState> {
-        self.inner.tasks().get(&(project_id, file_id)).copied()
+        self.inner
+            .tasks()
+            .get(&(project_id, file_id))
+            .map(|task| task.state)
     }
 
-    /// Sets the state of task `file_id` in workspace `project_id`, creating the task if need
-    /// be.
+    /// Sets the state of task `file_id` in workspace `project_id`, settled, creating the task
+    /// if need be.
     pub fn set_task_state(&self, project_id: i64, file_id: i64, state: TaskState) {
-        self.inner.tasks().insert((project_id, file_id), state);
+        self.inner
+            .tasks()
+            .entry((project_id, file_id))
+            .and_modify(|task| {
+                task.state = state;
+                task.settles_at = None;
+            })
+            .or_insert_with(|| Task::new(file_id, state));
     }
 
     /// Serves until SIGINT (Ctrl-C) or, on Unix, SIGTERM, then shuts down as
@@ -492,7 +506,7 @@ async fn serve(
 /// The service core's answer, on the wall clock.
 fn answer_now(inner: &Inner, request: &Request<Bytes>) -> Response<Bytes> {
     match Timestamp::try_from(inner.shared.now()) {
-        Ok(now) => answer(&inner.shared, request, now),
+        Ok(now) => answer(&inner.shared, request, now, inner.started.elapsed()),
         Err(_) => gateway_error(
             inner,
             (request.headers(), request.uri()),
@@ -818,7 +832,7 @@ fn control(inner: &Inner, peer: SocketAddr, parts: &Parts, body: BodyRead) -> Re
                         "expected /_emulator/tasks/{project id}/{file id}, both integers",
                     );
                 };
-                let state = inner.tasks().get(&(project, file)).copied();
+                let state = inner.tasks().get(&(project, file)).map(|task| task.state);
                 match state {
                     Some(state) => control_json(
                         StatusCode::OK,
@@ -922,6 +936,8 @@ fn task_state_name(state: TaskState) -> &'static str {
         TaskState::Deployed => "deployed",
         TaskState::Undeployed => "undeployed",
         TaskState::Deleted => "deleted",
+        TaskState::Paused => "paused",
+        TaskState::NotStarted => "not_started",
     }
 }
 

@@ -1,40 +1,47 @@
-//! The service behind the gateway: `DeleteDISyncTask`, `TerminateDISyncInstance` and
-//! `GetDISyncInstanceInfo` over the task state.
+//! The service behind the gateway: the real-time task lifecycle over the task state.
 //!
-//! The two teardown actions answer HTTP 200 either way, as DataWorks does: `Data.Status` is
-//! `success` when the task moved, `fail` with a `Message` when it could not (unknown task, or
-//! already in the state asked for).
+//! `CreateDISyncTask` makes an undeployed task; `DeployDISyncTask` deploys it (`NORUN`);
+//! `StartDISyncInstance` starts it (`WAIT`, then `RUN`); `StopDISyncInstance` stops it
+//! (`KILLING`, then `PAUSE`); `TerminateDISyncInstance` undeploys it (through `KILLING` when it
+//! was running); `DeleteDISyncTask` deletes an undeployed task. `GetDISyncInstanceInfo`
+//! reports the run status, `GetDISyncTask` the script, `UpdateDISyncTask` replaces it.
+//!
+//! The changes answer HTTP 200 either way, as DataWorks does: `Data.Status` is `success`
+//! when the task moved, `fail` with a `Message` when it could not (unknown task, a task not in
+//! a state the action applies to, or a change still settling). How long a change takes to
+//! settle is the config's [`Settle`], measured on the `uptime` clock passed in.
 
+use std::collections::HashMap;
 use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use bytes::Bytes;
 use di_proto::Timestamp;
 use di_proto::http::StatusCode;
 
 use crate::gateway::{self, Refusal, Verified};
-use crate::render;
-use crate::state::{Shared, TaskState};
+use crate::render::{self, Member};
+use crate::state::{Settle, Shared, Task, TaskState};
+
+/// The first file id `CreateDISyncTask` hands out, when no task has a larger one.
+const FIRST_CREATED_FILE_ID: i64 = 1000;
 
 /// Answers one request as the gateway and then the service would; `now` is the emulator's
-/// clock. Never panics, whatever the request.
+/// wall clock, `uptime` its monotonic clock (time since it started), which times how long
+/// changes take to settle. Never panics, whatever the request.
 pub(crate) fn answer(
     shared: &Shared,
     request: &http::Request<Bytes>,
     now: Timestamp,
+    uptime: Duration,
 ) -> http::Response<Bytes> {
     let format = gateway::requested_format(request.headers(), request.uri().query());
     let request_id = render::request_id(shared.request_ids.fetch_add(1, Ordering::Relaxed));
     let result =
-        gateway::verify(shared, request, now).and_then(|verified| serve(shared, &verified));
+        gateway::verify(shared, request, now).and_then(|verified| serve(shared, &verified, uptime));
     match result {
-        Ok((action, data)) => {
-            let data: Vec<(&str, &str)> = data
-                .iter()
-                .map(|(name, text)| (*name, text.as_str()))
-                .collect();
-            render::success(format, action, &request_id, &data, now)
-        }
+        Ok((action, data)) => render::success(format, action, &request_id, &data, now),
         Err(refusal) => {
             let host_id = request
                 .headers()
@@ -55,11 +62,24 @@ pub(crate) fn answer(
 }
 
 /// The `Data` members of a served action.
-type Data = Vec<(&'static str, String)>;
+type Data = Vec<(&'static str, Member)>;
 
-fn serve(shared: &Shared, verified: &Verified) -> Result<(&'static str, Data), Refusal> {
+/// The action names, as `'static` strings for the answer's root element.
+fn action_name(action: &str) -> Option<&'static str> {
+    gateway::ACTIONS
+        .iter()
+        .copied()
+        .find(|known| *known == action)
+}
+
+fn serve(
+    shared: &Shared,
+    verified: &Verified,
+    uptime: Duration,
+) -> Result<(&'static str, Data), Refusal> {
+    let action = action_name(&verified.action)
+        .ok_or_else(|| param_invalid("The action is not served here."))?;
     let project_id = positive_param(verified, "ProjectId")?;
-    let file_id = positive_param(verified, "FileId")?;
     match verified.params.get("TaskType").map(String::as_str) {
         Some("DI_REALTIME") => {}
         _ => return Err(param_invalid("TaskType must be DI_REALTIME.")),
@@ -77,59 +97,192 @@ fn serve(shared: &Shared, verified: &Verified) -> Result<(&'static str, Data), R
             message: "Access is forbidden.".to_owned(),
         });
     }
+    let params = &verified.params;
+    for name in ["TaskParam", "StartParam"] {
+        if let Some(value) = params.get(name)
+            && !matches!(
+                serde_json::from_str::<serde_json::Value>(value),
+                Ok(serde_json::Value::Object(_))
+            )
+        {
+            return Err(param_invalid(&format!("{name} must be a JSON object.")));
+        }
+    }
+    if let Some(content) = params.get("TaskContent")
+        && serde_json::from_str::<serde_json::Value>(content).is_err()
+    {
+        return Err(param_invalid("TaskContent must be JSON."));
+    }
 
     let mut tasks = shared.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+    if action == "CreateDISyncTask" {
+        let data = create(shared, &mut tasks, project_id, params)?;
+        return Ok((action, data));
+    }
+    let file_id = positive_param(verified, "FileId")?;
     let key = (project_id, file_id);
-    let state = tasks
-        .get(&key)
-        .copied()
-        .filter(|state| *state != TaskState::Deleted);
-    let invalid = format!("fileId:[{file_id}] is invalid.");
-    let fail = |message: &str| {
-        vec![
-            ("Status", "fail".to_owned()),
-            ("Message", message.to_owned()),
-        ]
+    let settles_at = match shared.config.settle {
+        Settle::Immediately => None,
+        Settle::After(delay) => Some(uptime.saturating_add(delay)),
+        Settle::Never => Some(Duration::MAX),
     };
-    let success = || vec![("Status", "success".to_owned())];
-    let answer = match (verified.action.as_str(), state) {
-        ("TerminateDISyncInstance", Some(TaskState::Deployed)) => {
-            tasks.insert(key, TaskState::Undeployed);
-            ("TerminateDISyncInstance", success())
-        }
-        ("TerminateDISyncInstance", Some(_)) => (
-            "TerminateDISyncInstance",
-            fail(&format!("fileId:[{file_id}] is not deployed.")),
-        ),
-        ("TerminateDISyncInstance", None) => ("TerminateDISyncInstance", fail(&invalid)),
-        ("DeleteDISyncTask", Some(TaskState::Undeployed)) => {
-            tasks.insert(key, TaskState::Deleted);
-            ("DeleteDISyncTask", success())
-        }
-        ("DeleteDISyncTask", Some(_)) => (
-            "DeleteDISyncTask",
-            fail(&format!(
-                "fileId:[{file_id}] is still running; terminate it with TerminateDISyncInstance first."
-            )),
-        ),
-        ("DeleteDISyncTask", None) => ("DeleteDISyncTask", fail(&invalid)),
-        (_, Some(state)) => (
-            "GetDISyncInstanceInfo",
-            vec![
-                ("Name", format!("realtime_task_{file_id}")),
-                (
-                    "Status",
-                    match state {
-                        TaskState::Deployed => "RUN",
-                        _ => "NORUN",
-                    }
-                    .to_owned(),
-                ),
-            ],
-        ),
-        (_, None) => ("GetDISyncInstanceInfo", fail(&invalid)),
+    let Some(task) = tasks
+        .get_mut(&key)
+        .filter(|task| task.state != TaskState::Deleted)
+    else {
+        return Ok((action, fail(&format!("fileId:[{file_id}] is invalid."))));
     };
-    Ok(answer)
+    let settled = task.is_settled(uptime);
+    if settled {
+        task.settles_at = None;
+    }
+    let busy = format!(
+        "fileId:[{file_id}] is changing state ({}); try again later.",
+        run_status(task.state, false)
+    );
+    let not_deployed = || fail(&format!("fileId:[{file_id}] is not deployed."));
+    use TaskState::{Deleted, Deployed, NotStarted, Paused, Undeployed};
+    let data = match (action, task.state) {
+        ("GetDISyncInstanceInfo", state) => vec![
+            ("Name", Member::Text(task.name.clone())),
+            (
+                "Status",
+                Member::Text(run_status(state, settled).to_owned()),
+            ),
+        ],
+        ("GetDISyncTask", _) => vec![
+            ("Status", text("success")),
+            ("Code", Member::Text(task.content.clone())),
+        ],
+        ("UpdateDISyncTask", _) => {
+            if let Some(content) = params.get("TaskContent") {
+                task.content.clone_from(content);
+            }
+            if let Some(param) = params.get("TaskParam") {
+                task.param = Some(param.clone());
+            }
+            success()
+        }
+        (_, Deleted) => fail(&format!("fileId:[{file_id}] is invalid.")),
+        // Changes wait for the last one to settle, but for repeats of it, which find the task
+        // already where it goes.
+        ("StopDISyncInstance", Paused | NotStarted) => {
+            fail(&format!("fileId:[{file_id}] is not running."))
+        }
+        ("StartDISyncInstance", Deployed) => {
+            fail(&format!("fileId:[{file_id}] is already running."))
+        }
+        ("TerminateDISyncInstance" | "StopDISyncInstance" | "StartDISyncInstance", Undeployed) => {
+            not_deployed()
+        }
+        _ if !settled => fail(&busy),
+        ("DeployDISyncTask", Undeployed) => {
+            task.state = NotStarted;
+            success()
+        }
+        // Deploying a deployed task publishes it again; its run state stays.
+        ("DeployDISyncTask", _) => success(),
+        ("StartDISyncInstance", Paused | NotStarted) => {
+            task.state = Deployed;
+            task.settles_at = settles_at;
+            success()
+        }
+        ("StopDISyncInstance", Deployed) => {
+            task.state = Paused;
+            task.settles_at = settles_at;
+            success()
+        }
+        ("TerminateDISyncInstance", Deployed) => {
+            task.state = Undeployed;
+            task.settles_at = settles_at;
+            success()
+        }
+        ("TerminateDISyncInstance", Paused | NotStarted) => {
+            task.state = Undeployed;
+            success()
+        }
+        ("DeleteDISyncTask", Undeployed) => {
+            task.state = Deleted;
+            success()
+        }
+        ("DeleteDISyncTask", Deployed) => fail(&format!(
+            "fileId:[{file_id}] is still running; terminate it with TerminateDISyncInstance first."
+        )),
+        ("DeleteDISyncTask", _) => fail(&format!(
+            "fileId:[{file_id}] is deployed; terminate it with TerminateDISyncInstance first."
+        )),
+        _ => return Err(param_invalid("The action is not served here.")),
+    };
+    Ok((action, data))
+}
+
+/// `CreateDISyncTask`: a new undeployed task, or the one an earlier call with the same
+/// `ClientToken` created.
+fn create(
+    shared: &Shared,
+    tasks: &mut HashMap<(i64, i64), Task>,
+    project_id: i64,
+    params: &HashMap<String, String>,
+) -> Result<Data, Refusal> {
+    let Some(content) = params.get("TaskContent") else {
+        return Err(param_invalid("TaskContent is mandatory."));
+    };
+    let mut tokens = shared
+        .client_tokens
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let token = params
+        .get("ClientToken")
+        .map(|token| (project_id, token.clone()));
+    if let Some(file_id) = token.as_ref().and_then(|token| tokens.get(token)) {
+        return Ok(vec![
+            ("Status", text("success")),
+            ("FileId", Member::Integer(*file_id)),
+        ]);
+    }
+    let file_id = tasks
+        .keys()
+        .map(|(_, file)| *file + 1)
+        .max()
+        .unwrap_or_default()
+        .max(FIRST_CREATED_FILE_ID);
+    let mut task = Task::new(file_id, TaskState::Undeployed);
+    if let Some(name) = params.get("TaskName") {
+        task.name.clone_from(name);
+    }
+    task.content.clone_from(content);
+    task.param = params.get("TaskParam").cloned();
+    tasks.insert((project_id, file_id), task);
+    if let Some(token) = token {
+        tokens.insert(token, file_id);
+    }
+    Ok(vec![
+        ("Status", text("success")),
+        ("FileId", Member::Integer(file_id)),
+    ])
+}
+
+/// What `GetDISyncInstanceInfo` says about a task in `state`.
+fn run_status(state: TaskState, settled: bool) -> &'static str {
+    match (state, settled) {
+        (TaskState::Deployed, true) => "RUN",
+        (TaskState::Deployed, false) => "WAIT",
+        (TaskState::Paused, true) => "PAUSE",
+        (TaskState::Paused | TaskState::Undeployed, false) => "KILLING",
+        _ => "NORUN",
+    }
+}
+
+fn text(value: &str) -> Member {
+    Member::Text(value.to_owned())
+}
+
+fn success() -> Data {
+    vec![("Status", text("success"))]
+}
+
+fn fail(message: &str) -> Data {
+    vec![("Status", text("fail")), ("Message", text(message))]
 }
 
 fn positive_param(verified: &Verified, name: &str) -> Result<i64, Refusal> {
@@ -200,7 +353,7 @@ mod tests {
     }
 
     fn call<O: Operation>(shared: &Shared, operation: &O, sent: &Sent) -> Result<O::Output, Error> {
-        let response = answer(shared, &sent.request, now());
+        let response = answer(shared, &sent.request, now(), Duration::ZERO);
         assert!(response.headers().contains_key(http::header::DATE));
         operation.parse_response(
             &response,
@@ -222,7 +375,7 @@ mod tests {
                         .tasks
                         .lock()
                         .unwrap()
-                        .insert((10000, file), TaskState::Deployed);
+                        .insert((10000, file), Task::new(file, TaskState::Deployed));
                     let terminate = TerminateDiSyncInstance::new(10000, file);
                     let sent = sign(
                         &terminate,
@@ -252,7 +405,7 @@ mod tests {
                         TeardownOutcome::Done
                     );
                     assert_eq!(
-                        shared.tasks.lock().unwrap()[&(10000, file)],
+                        shared.tasks.lock().unwrap()[&(10000, file)].state,
                         TaskState::Deleted
                     );
                 }
@@ -312,6 +465,186 @@ mod tests {
         };
         assert_eq!(failure.message, "fileId:[999] is invalid.");
         assert_eq!(failure.reason, di_proto::FailureReason::TaskNotFound);
+    }
+
+    /// Signs `operation` (V3, JSON, a fresh nonce) and answers it at `uptime`.
+    fn call_at<O: Operation>(
+        shared: &Shared,
+        operation: &O,
+        nonce: &mut u32,
+        uptime: Duration,
+    ) -> Result<O::Output, Error> {
+        *nonce += 1;
+        let sent = sign(
+            operation,
+            &demo(),
+            SignatureVersion::V3,
+            Format::Json,
+            now(),
+            &format!("life{nonce}"),
+        );
+        let response = answer(shared, &sent.request, now(), uptime);
+        operation.parse_response(
+            &response,
+            &ResponseContext::new().with_request(&sent.signed),
+        )
+    }
+
+    fn failure<T: std::fmt::Debug>(result: Result<T, Error>) -> di_proto::TaskFailure {
+        match result {
+            Err(Error::TaskFailed(failure)) => *failure,
+            other => panic!("expected Data.Status = fail, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn walks_a_task_through_its_lifecycle_with_settling() {
+        use di_proto::FailureReason;
+        use di_proto::ops::{
+            CreateDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, GetDiSyncTask,
+            InstanceStatus, StartDiSyncInstance, StopDiSyncInstance, UpdateDiSyncTask,
+        };
+        let delay = Duration::from_secs(5);
+        let shared = Shared::new(Config::default().with_settle_delay(delay));
+        let n = &mut 0;
+        let at = |seconds: u64| Duration::from_secs(seconds);
+        let created = call_at(
+            &shared,
+            &CreateDiSyncTask::new(10000, r#"{"steps":[]}"#).with_name("orders"),
+            n,
+            at(0),
+        )
+        .unwrap();
+        let file = created.file_id;
+        assert_eq!(file, 1000);
+        let status = |n: &mut u32, t: u64| {
+            call_at(&shared, &GetDiSyncInstanceInfo::new(10000, file), n, at(t))
+                .unwrap()
+                .status
+        };
+        assert_eq!(status(n, 0), InstanceStatus::NoRun);
+        let info = call_at(&shared, &GetDiSyncInstanceInfo::new(10000, file), n, at(0)).unwrap();
+        assert_eq!(info.name.as_deref(), Some("orders"));
+        // Not deployed yet: start and stop fail.
+        let start = StartDiSyncInstance::new(10000, file);
+        assert_eq!(
+            failure(call_at(&shared, &start, n, at(0))).reason,
+            FailureReason::NotDeployed
+        );
+        call_at(&shared, &DeployDiSyncTask::new(10000, file), n, at(0)).unwrap();
+        let stop = StopDiSyncInstance::new(10000, file);
+        assert_eq!(
+            failure(call_at(&shared, &stop, n, at(0))).reason,
+            FailureReason::NotRunning
+        );
+        // Start: WAIT until the delay passed, then RUN.
+        call_at(&shared, &start, n, at(10)).unwrap();
+        assert_eq!(status(n, 14), InstanceStatus::Wait);
+        assert_eq!(
+            failure(call_at(&shared, &start, n, at(14))).reason,
+            FailureReason::AlreadyRunning
+        );
+        assert_eq!(
+            failure(call_at(&shared, &stop, n, at(14))).message,
+            format!("fileId:[{file}] is changing state (WAIT); try again later.")
+        );
+        assert_eq!(status(n, 15), InstanceStatus::Run);
+        // Stop: KILLING, then PAUSE; a repeat finds it not running.
+        call_at(&shared, &stop, n, at(20)).unwrap();
+        assert_eq!(status(n, 21), InstanceStatus::Killing);
+        assert_eq!(
+            failure(call_at(&shared, &stop, n, at(21))).reason,
+            FailureReason::NotRunning
+        );
+        let terminate = TerminateDiSyncInstance::new(10000, file);
+        assert_eq!(
+            failure(call_at(&shared, &terminate, n, at(21))).reason,
+            FailureReason::Other
+        );
+        assert_eq!(status(n, 25), InstanceStatus::Pause);
+        // Update and read the script back.
+        let update = UpdateDiSyncTask::new(10000, file).with_task_content(r#"{"steps":[1]}"#);
+        call_at(&shared, &update, n, at(25)).unwrap();
+        let task = call_at(&shared, &GetDiSyncTask::new(10000, file), n, at(25)).unwrap();
+        assert_eq!(task.code, r#"{"steps":[1]}"#);
+        // A paused task is deployed: it cannot be deleted, and undeploys at once.
+        let delete = DeleteDiSyncTask::new(10000, file);
+        assert!(
+            failure(call_at(&shared, &delete, n, at(25)))
+                .message
+                .contains("is deployed")
+        );
+        call_at(&shared, &terminate, n, at(25)).unwrap();
+        assert_eq!(status(n, 25), InstanceStatus::NoRun);
+        call_at(&shared, &delete, n, at(25)).unwrap();
+        assert_eq!(
+            failure(call_at(
+                &shared,
+                &GetDiSyncTask::new(10000, file),
+                n,
+                at(25)
+            ))
+            .reason,
+            FailureReason::TaskNotFound
+        );
+        // A running task undeploys through KILLING, and cannot be deleted until it settled.
+        call_at(
+            &shared,
+            &TerminateDiSyncInstance::new(10000, 100),
+            n,
+            at(30),
+        )
+        .unwrap();
+        assert_eq!(
+            call_at(&shared, &GetDiSyncInstanceInfo::new(10000, 100), n, at(31))
+                .unwrap()
+                .status,
+            InstanceStatus::Killing
+        );
+        let delete_100 = DeleteDiSyncTask::new(10000, 100);
+        assert!(
+            failure(call_at(&shared, &delete_100, n, at(31)))
+                .message
+                .contains("changing state (KILLING)")
+        );
+        call_at(&shared, &delete_100, n, at(35)).unwrap();
+    }
+
+    #[test]
+    fn never_settling_tasks_stay_in_between_and_client_tokens_repeat_creates() {
+        use di_proto::ops::{
+            CreateDiSyncTask, GetDiSyncInstanceInfo, InstanceStatus, StopDiSyncInstance,
+        };
+        let shared = Shared::new(Config::default().never_settling());
+        let n = &mut 0;
+        call_at(
+            &shared,
+            &StopDiSyncInstance::new(10000, 100),
+            n,
+            Duration::ZERO,
+        )
+        .unwrap();
+        let info = call_at(
+            &shared,
+            &GetDiSyncInstanceInfo::new(10000, 100),
+            n,
+            Duration::from_secs(86_400 * 365),
+        )
+        .unwrap();
+        assert_eq!(info.status, InstanceStatus::Killing);
+
+        let create = CreateDiSyncTask::new(10000, "{}").with_client_token("token-1");
+        let first = call_at(&shared, &create, n, Duration::ZERO).unwrap();
+        let again = call_at(&shared, &create, n, Duration::ZERO).unwrap();
+        assert_eq!(first.file_id, again.file_id);
+        let other = call_at(
+            &shared,
+            &CreateDiSyncTask::new(10000, "{}"),
+            n,
+            Duration::ZERO,
+        )
+        .unwrap();
+        assert_eq!(other.file_id, first.file_id + 1);
     }
 
     #[test]
@@ -421,7 +754,7 @@ mod tests {
             let tampered = uri.replace("FileId=100", "FileId=101");
             let mut request = sent.request.clone();
             *request.uri_mut() = tampered.parse().unwrap();
-            let response = answer(&shared, &request, now());
+            let response = answer(&shared, &request, now(), Duration::ZERO);
             let result = delete.parse_response(&response, &ResponseContext::new());
             assert!(
                 matches!(result, Err(Error::SignatureMismatch { .. })),
@@ -455,7 +788,7 @@ mod tests {
                     );
             }
             let request = builder.body(Bytes::new()).unwrap();
-            let response = answer(&shared, &request, now());
+            let response = answer(&shared, &request, now(), Duration::ZERO);
             assert!(
                 response.status().is_client_error(),
                 "{uri} {authorization:?}: {:?}",

@@ -9,23 +9,82 @@ use crate::config::Config;
 use crate::faults::FaultPlan;
 
 /// Where a real-time sync task is in its life.
+///
+/// `CreateDISyncTask` makes an [`TaskState::Undeployed`] task; `DeployDISyncTask` makes it
+/// [`TaskState::NotStarted`]; `StartDISyncInstance` [`TaskState::Deployed`] (running);
+/// `StopDISyncInstance` [`TaskState::Paused`]; `TerminateDISyncInstance` undeploys it again;
+/// `DeleteDISyncTask` deletes an undeployed task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TaskState {
-    /// Deployed and running.
+    /// Deployed and running (`RUN`).
     Deployed,
-    /// Undeployed (`TerminateDISyncInstance`), still in the workspace.
+    /// Undeployed (created, or `TerminateDISyncInstance`), still in the workspace (`NORUN`).
     Undeployed,
     /// Deleted (`DeleteDISyncTask`).
     Deleted,
+    /// Deployed and stopped by `StopDISyncInstance` (`PAUSE`).
+    Paused,
+    /// Deployed, never started (`NORUN`).
+    NotStarted,
+}
+
+/// How long a state change takes to settle: while it does, `GetDISyncInstanceInfo` reports
+/// `KILLING` (stopping, undeploying a running task) or `WAIT` (starting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Settle {
+    /// At once.
+    #[default]
+    Immediately,
+    /// After this long, on the emulator's clock.
+    After(Duration),
+    /// Never: the task stays `KILLING` or `WAIT`.
+    Never,
+}
+
+/// One task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Task {
+    pub(crate) state: TaskState,
+    /// When the last change settles, on the emulator's clock (time since it started); `None`
+    /// once settled.
+    pub(crate) settles_at: Option<Duration>,
+    pub(crate) name: String,
+    /// The script, `TaskContent`.
+    pub(crate) content: String,
+    /// `TaskParam`, when given.
+    pub(crate) param: Option<String>,
+}
+
+/// The script of the tasks the emulator starts with.
+pub(crate) const DEFAULT_SCRIPT: &str = r#"{"type":"job","version":"2.0","steps":[{"stepType":"mysql","category":"reader"},{"stepType":"odps","category":"writer"}],"setting":{}}"#;
+
+impl Task {
+    /// A settled task in `state`, with a generated name and the default script.
+    pub(crate) fn new(file_id: i64, state: TaskState) -> Task {
+        Task {
+            state,
+            settles_at: None,
+            name: format!("realtime_task_{file_id}"),
+            content: DEFAULT_SCRIPT.to_owned(),
+            param: None,
+        }
+    }
+
+    /// Whether the last change has settled at `uptime`.
+    pub(crate) fn is_settled(&self, uptime: Duration) -> bool {
+        self.settles_at.is_none_or(|at| uptime >= at)
+    }
 }
 
 /// Everything the request handlers share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: Config,
-    /// Task state by `(project id, file id)`.
-    pub(crate) tasks: Mutex<HashMap<(i64, i64), TaskState>>,
+    /// Tasks by `(project id, file id)`.
+    pub(crate) tasks: Mutex<HashMap<(i64, i64), Task>>,
+    /// Tasks created with a `ClientToken`, by `(project id, token)`.
+    pub(crate) client_tokens: Mutex<HashMap<(i64, String), i64>>,
     /// Nonces seen, with the Unix second they were first seen at.
     pub(crate) nonces: Mutex<HashMap<String, i64>>,
     pub(crate) faults: Mutex<FaultPlan>,
@@ -53,11 +112,12 @@ impl Shared {
         let tasks = config
             .tasks
             .iter()
-            .map(|&(project, file)| ((project, file), TaskState::Deployed))
+            .map(|&(project, file)| ((project, file), Task::new(file, TaskState::Deployed)))
             .collect();
         Shared {
             config,
             tasks: Mutex::new(tasks),
+            client_tokens: Mutex::new(HashMap::new()),
             nonces: Mutex::new(HashMap::new()),
             faults: Mutex::new(FaultPlan::default()),
             requests: AtomicU64::new(0),

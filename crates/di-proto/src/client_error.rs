@@ -42,6 +42,12 @@ pub enum ClientError {
     /// The HTTP client could not be built (TLS setup, invalid user agent, invalid proxy).
     #[error("cannot build the HTTP client: {0}")]
     Build(String),
+
+    /// A wait for a task to settle ran out of time; the details carry the last status seen.
+    /// Waiting is a client-level concern (a sequence of calls), hence a client error rather
+    /// than a [`crate::Error`], which describes one call.
+    #[error("timed out waiting: {0}")]
+    WaitTimedOut(Box<crate::wait::WaitTimeout>),
 }
 
 impl ClientError {
@@ -57,6 +63,14 @@ impl ClientError {
     /// The request id of the failed call, when an answer carried one: quote it to support.
     pub fn request_id(&self) -> Option<&str> {
         self.api()?.request_id()
+    }
+
+    /// The details of a wait that timed out.
+    pub fn wait_timeout(&self) -> Option<&crate::wait::WaitTimeout> {
+        match self {
+            ClientError::WaitTimedOut(timeout) => Some(timeout),
+            _ => None,
+        }
     }
 }
 

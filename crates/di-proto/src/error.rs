@@ -262,7 +262,8 @@ impl fmt::Display for ServiceError {
 ///
 /// DataWorks documents one failure text, `fileId:[100] is invalid.`, for a file id it does not
 /// know. The other texts are matched on phrases (`not exist`, `not found`, `deleted`,
-/// `not deployed`, `undeployed`, `offline`, `already terminated`), case-insensitively.
+/// `not deployed`, `undeployed`, `offline`, `already terminated`, `already running`,
+/// `not running`, `already stopped`, `already paused`), case-insensitively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FailureReason {
@@ -270,6 +271,10 @@ pub enum FailureReason {
     TaskNotFound,
     /// The task exists but is not deployed.
     NotDeployed,
+    /// The task is already running (a start found it running).
+    AlreadyRunning,
+    /// The task is deployed but not running (a stop found it stopped or never started).
+    NotRunning,
     /// Any other reason; read the message.
     Other,
 }

@@ -7,8 +7,8 @@
 //!   its signature kept for diagnostics;
 //! - typed operations ([`ops`]) and the generic call ([`RpcRequest`]), and reading their
 //!   responses, JSON or XML, into typed outputs or an [`Error`] that says what to do;
-//! - endpoint resolution ([`Endpoint::resolve`]) and the retry policy every transport shares
-//!   ([`retry`]).
+//! - endpoint resolution ([`Endpoint::resolve`]), the retry policy every transport shares
+//!   ([`retry`]), and the policy for waiting until a task settles ([`wait`]).
 //!
 //! **Out of scope:** sockets, clocks, randomness, environment variables and files. The caller
 //! reads the clock and draws the nonce, then passes both in, so the same inputs always give
@@ -46,6 +46,7 @@ mod response;
 pub mod retry;
 pub mod sign;
 mod time;
+pub mod wait;
 
 pub use http;
 

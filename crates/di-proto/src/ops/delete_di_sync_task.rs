@@ -1,6 +1,6 @@
 //! `DeleteDISyncTask`: deletes a real-time synchronization task.
 
-use super::{Operation, TaskType, TeardownResponse, teardown};
+use super::{Operation, TaskType, TeardownResponse, change};
 use crate::error::FailureReason;
 use crate::retry::Idempotency;
 use crate::{Error, ResponseContext, RpcRequest};
@@ -56,7 +56,7 @@ impl Operation for DeleteDiSyncTask {
     type Output = TeardownResponse;
 
     fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
-        teardown::request(Self::ACTION, self.project_id, self.file_id, self.task_type)
+        change::task_request(Self::ACTION, self.project_id, self.file_id, self.task_type)
     }
 
     fn idempotency(&self) -> Idempotency {
@@ -68,11 +68,12 @@ impl Operation for DeleteDiSyncTask {
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
     ) -> Result<TeardownResponse, Error> {
-        teardown::parse(
+        change::read_change(
             Self::ACTION,
             &[FailureReason::TaskNotFound],
             response,
             context,
         )
+        .map(|(response, _)| response)
     }
 }

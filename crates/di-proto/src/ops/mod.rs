@@ -23,17 +23,34 @@
 //! # Ok::<(), di_proto::Error>(())
 //! ```
 
+mod change;
+mod create_di_sync_task;
 mod delete_di_sync_task;
+mod deploy_di_sync_task;
+mod get_di_sync_instance_info;
+mod get_di_sync_task;
 mod rpc;
+mod start_di_sync_instance;
+mod stop_di_sync_instance;
 mod teardown;
 mod terminate_di_sync_instance;
+mod update_di_sync_task;
 
+pub use change::{ChangeOutcome, ChangeResponse};
+pub use create_di_sync_task::{CreateDiSyncTask, CreatedDiSyncTask};
 pub use delete_di_sync_task::DeleteDiSyncTask;
+pub use deploy_di_sync_task::DeployDiSyncTask;
+pub use get_di_sync_instance_info::{GetDiSyncInstanceInfo, InstanceInfo, InstanceStatus};
+pub use get_di_sync_task::{DiSyncTaskDetails, GetDiSyncTask};
 pub use rpc::RpcResponse;
+pub use start_di_sync_instance::StartDiSyncInstance;
+pub use stop_di_sync_instance::StopDiSyncInstance;
 pub use teardown::{
-    TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep, terminate_step,
+    StopFirstReport, StopStep, TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep,
+    stop_step, terminate_step,
 };
 pub use terminate_di_sync_instance::TerminateDiSyncInstance;
+pub use update_di_sync_task::UpdateDiSyncTask;
 
 use std::fmt;
 use std::str::FromStr;
@@ -75,7 +92,8 @@ pub trait Operation {
 #[non_exhaustive]
 pub enum TaskType {
     /// A real-time synchronization task, `DI_REALTIME`: the only value that
-    /// `DeleteDISyncTask` and `TerminateDISyncInstance` accept.
+    /// `DeleteDISyncTask`, `TerminateDISyncInstance` and `StopDISyncInstance` accept, and
+    /// the one whose lifecycle the typed operations cover.
     #[default]
     DiRealtime,
 }

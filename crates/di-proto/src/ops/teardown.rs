@@ -1,40 +1,18 @@
-//! What `DeleteDISyncTask` and `TerminateDISyncInstance` share: the same three parameters and
-//! the same `{Success, RequestId, Data: {Status, Message}}` answer.
+//! A full teardown (terminate, then delete; optionally stop and wait first): the steps'
+//! results, and the rules that let a teardown go on past a task already in the state a step
+//! wants.
 
-use std::borrow::Cow;
+use super::change::{ChangeOutcome, ChangeResponse};
+use super::get_di_sync_instance_info::InstanceInfo;
+use crate::Error;
+use crate::error::FailureReason;
 
-use super::{API_VERSION, TaskType, positive_id};
-use crate::error::{BodyProblem, FailureReason, TaskFailure};
-use crate::response::{self, ResponseContext};
-use crate::{Error, RpcRequest};
+/// The answer to a teardown call ([`super::DeleteDiSyncTask`],
+/// [`super::TerminateDiSyncInstance`]): the answer every task-changing call shares.
+pub type TeardownResponse = ChangeResponse;
 
-/// The answer to a teardown call that left the task in the state asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TeardownResponse {
-    /// The request id.
-    pub request_id: String,
-    /// How the task got there.
-    pub outcome: TeardownOutcome,
-    /// `Data.Message`, when the service sent one.
-    pub message: Option<String>,
-}
-
-/// How a teardown reached its end state. Both outcomes mean the task is in the state asked
-/// for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TeardownOutcome {
-    /// The service did it now (`Data.Status = success`).
-    Done,
-    /// An earlier attempt was sent but got no answer, and this attempt found the task already
-    /// gone (or already undeployed): most likely the earlier attempt did it. The service
-    /// answered `Data.Status = fail` for this reason.
-    AlreadyDone {
-        /// What the service's message said.
-        reason: FailureReason,
-    },
-}
+/// How a teardown call reached its end state.
+pub type TeardownOutcome = ChangeOutcome;
 
 /// What the first step of a full teardown (terminate, then delete) found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,130 +66,108 @@ pub fn terminate_step(result: Result<TeardownResponse, Error>) -> Result<Termina
     }
 }
 
-/// The request of a teardown action.
-pub(super) fn request(
-    action: &'static str,
-    project_id: i64,
-    file_id: i64,
-    task_type: TaskType,
-) -> Result<RpcRequest, Error> {
-    Ok(RpcRequest::new(action, API_VERSION)
-        .query_param("ProjectId", positive_id("ProjectId", project_id)?)
-        .query_param("TaskType", task_type.as_str())
-        .query_param("FileId", positive_id("FileId", file_id)?))
+/// What the stop step of a teardown with `--stop-first` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopStep {
+    /// `StopDISyncInstance` stopped the task, now or in an attempt whose answer was lost.
+    Stopped(ChangeResponse),
+    /// The task was not running, or not deployed: nothing to stop, so the teardown goes on.
+    NotRunning {
+        /// The request id of the answer that said so.
+        request_id: String,
+        /// `Data.Message`.
+        message: String,
+        /// Why: [`FailureReason::NotRunning`] or [`FailureReason::NotDeployed`].
+        reason: FailureReason,
+    },
 }
 
-/// Reads the answer of a teardown action. `gone` says which failure reasons mean that the
-/// task is already in the end state.
-pub(super) fn parse<B: AsRef<[u8]>>(
-    action: &'static str,
-    gone: &[FailureReason],
-    response: &http::Response<B>,
-    context: &ResponseContext<'_>,
-) -> Result<TeardownResponse, Error> {
-    let answer = response::read(
-        response.status(),
-        response.headers(),
-        response.body().as_ref(),
-        context,
-    )?;
-    let request_id = answer.request_id.into_owned();
-    let message = answer.fields.data_message.map(Cow::into_owned);
-    let status = answer.fields.data_status.as_deref().unwrap_or_default();
-    if status.eq_ignore_ascii_case("success") {
-        return Ok(TeardownResponse {
-            request_id,
-            outcome: TeardownOutcome::Done,
-            message,
-        });
+/// Reads the result of the stop step of a teardown that stops first: a task that is not
+/// running (or not deployed) has nothing to stop, so those failures let the teardown go on.
+///
+/// # Errors
+/// The stop step's error, unless it says the task is not running or not deployed.
+pub fn stop_step(result: Result<ChangeResponse, Error>) -> Result<StopStep, Error> {
+    match result {
+        Ok(response) => Ok(StopStep::Stopped(response)),
+        Err(Error::TaskFailed(failure))
+            if matches!(
+                failure.reason,
+                FailureReason::NotRunning | FailureReason::NotDeployed
+            ) =>
+        {
+            Ok(StopStep::NotRunning {
+                request_id: failure.request_id,
+                message: failure.message,
+                reason: failure.reason,
+            })
+        }
+        Err(error) => Err(error),
     }
-    if !status.eq_ignore_ascii_case("fail") {
-        let problem = if answer.fields.data_status.is_none() {
-            BodyProblem::MissingField {
-                field: "Data.Status",
-            }
-        } else {
-            BodyProblem::Malformed {
-                detail: format!(
-                    "Data.Status is {:?}, not success or fail",
-                    crate::error::truncate_for_message(status, 32)
-                ),
-            }
-        };
-        let mut details = response::unexpected_response(
-            response.status(),
-            response.headers(),
-            response.body().as_ref(),
-            problem,
-        );
-        details.request_id.get_or_insert(request_id);
-        return Err(Error::UnexpectedResponse(details));
-    }
-    let message = message.unwrap_or_default();
-    let reason = failure_reason(&message);
-    if context.prior_outcome_unknown() && gone.contains(&reason) {
-        return Ok(TeardownResponse {
-            request_id,
-            outcome: TeardownOutcome::AlreadyDone { reason },
-            message: Some(message),
-        });
-    }
-    Err(Error::TaskFailed(Box::new(TaskFailure {
-        action,
-        request_id,
-        message,
-        reason,
-        after_unknown_outcome: context.prior_outcome_unknown(),
-    })))
 }
 
-/// Reads what a `Data.Message` says about the task (see [`FailureReason`]).
-pub(crate) fn failure_reason(message: &str) -> FailureReason {
-    let message = message.to_ascii_lowercase();
-    let has = |phrase: &str| message.contains(phrase);
-    if (has("fileid") && has("invalid"))
-        || has("not exist")
-        || has("not found")
-        || has("no such")
-        || has("deleted")
-    {
-        FailureReason::TaskNotFound
-    } else if has("not deployed")
-        || has("undeployed")
-        || has("not online")
-        || has("offline")
-        || has("already terminated")
-    {
-        FailureReason::NotDeployed
-    } else {
-        FailureReason::Other
+/// What a teardown that stops first did: stop, wait until the task settled, then the full
+/// teardown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StopFirstReport {
+    /// The stop step.
+    pub stop: StopStep,
+    /// What the last poll of the wait saw (`PAUSE` or `NORUN`); `None` when the stop found
+    /// the task not deployed, which leaves no instance to wait for.
+    pub settled: Option<InstanceInfo>,
+    /// The terminate and delete steps.
+    pub teardown: TeardownReport,
+}
+
+impl StopFirstReport {
+    /// The three parts' results.
+    pub fn new(stop: StopStep, settled: Option<InstanceInfo>, teardown: TeardownReport) -> Self {
+        StopFirstReport {
+            stop,
+            settled,
+            teardown,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TaskFailure;
+
+    fn failed(message: &str) -> Result<ChangeResponse, Error> {
+        Err(Error::TaskFailed(Box::new(TaskFailure {
+            action: "StopDISyncInstance",
+            request_id: "r".to_owned(),
+            message: message.to_owned(),
+            reason: super::super::change::failure_reason(message),
+            after_unknown_outcome: false,
+        })))
+    }
 
     #[test]
-    fn reads_failure_reasons() {
-        for (message, reason) in [
-            ("fileId:[100] is invalid.", FailureReason::TaskNotFound),
-            ("The file does not exist", FailureReason::TaskNotFound),
-            ("task 100 has been deleted", FailureReason::TaskNotFound),
-            ("Task Not Found", FailureReason::TaskNotFound),
-            ("the task is not deployed", FailureReason::NotDeployed),
-            ("instance already undeployed", FailureReason::NotDeployed),
-            ("task is offline", FailureReason::NotDeployed),
-            ("instance already terminated", FailureReason::NotDeployed),
-            // Found by the CLI: an action name is not a state.
-            (
-                "fileId:[7] is still running; terminate it with TerminateDISyncInstance first.",
-                FailureReason::Other,
-            ),
-            ("the task is running", FailureReason::Other),
-            ("", FailureReason::Other),
-        ] {
-            assert_eq!(failure_reason(message), reason, "{message}");
-        }
+    fn steps_go_on_past_tasks_already_there() {
+        assert!(matches!(
+            stop_step(failed("fileId:[1] is not running.")),
+            Ok(StopStep::NotRunning {
+                reason: FailureReason::NotRunning,
+                ..
+            })
+        ));
+        assert!(matches!(
+            stop_step(failed("fileId:[1] is not deployed.")),
+            Ok(StopStep::NotRunning {
+                reason: FailureReason::NotDeployed,
+                ..
+            })
+        ));
+        assert!(stop_step(failed("fileId:[1] is invalid.")).is_err());
+        assert!(matches!(
+            terminate_step(failed("fileId:[1] is not deployed.")),
+            Ok(TerminateStep::AlreadyUndeployed { .. })
+        ));
+        assert!(terminate_step(failed("fileId:[1] is changing state (KILLING)")).is_err());
     }
 }

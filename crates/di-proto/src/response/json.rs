@@ -84,11 +84,14 @@ fn text(value: Option<Text<'_>>) -> Option<Cow<'_, str>> {
     value.map(|Text(text)| text)
 }
 
-/// `Data.Status` and `Data.Message` when `Data` is an object; nothing otherwise.
+/// The members of `Data` that are kept, when `Data` is an object; nothing otherwise.
 #[derive(Default)]
 struct Data<'a> {
     status: Option<Text<'a>>,
     message: Option<Text<'a>>,
+    file_id: Option<Text<'a>>,
+    name: Option<Text<'a>>,
+    code: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +99,9 @@ struct Data<'a> {
 enum DataKey {
     Status,
     Message,
+    FileId,
+    Name,
+    Code,
     #[serde(other)]
     Other,
 }
@@ -121,6 +127,9 @@ impl<'de: 'a, 'a> Visitor<'de> for DataVisitor<'a> {
             let (slot, name) = match key {
                 DataKey::Status => (&mut data.status, "Status"),
                 DataKey::Message => (&mut data.message, "Message"),
+                DataKey::FileId => (&mut data.file_id, "FileId"),
+                DataKey::Name => (&mut data.name, "Name"),
+                DataKey::Code => (&mut data.code, "Code"),
                 DataKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
@@ -191,6 +200,9 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
         },
         data_status: text(body.data.status),
         data_message: text(body.data.message),
+        data_file_id: text(body.data.file_id),
+        data_name: text(body.data.name),
+        data_code: text(body.data.code),
     })
 }
 
@@ -246,6 +258,13 @@ mod tests {
         assert!(matches!(fields.code, Some(Cow::Borrowed("c"))));
         let fields = parse(br#"{"RequestId":"r","Data":[1,2]}"#).unwrap();
         assert_eq!(fields.data_status, None);
+        let fields = parse(
+            br#"{"RequestId":"r","Data":{"Status":"success","FileId":123,"Name":"n","Code":"{\"a\":1}"}}"#,
+        )
+        .unwrap();
+        assert_eq!(fields.data_file_id.as_deref(), Some("123"));
+        assert_eq!(fields.data_name.as_deref(), Some("n"));
+        assert_eq!(fields.data_code.as_deref(), Some(r#"{"a":1}"#));
     }
 
     #[test]

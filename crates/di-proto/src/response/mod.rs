@@ -100,6 +100,12 @@ pub(crate) struct Fields<'a> {
     pub(crate) access_denied_detail: Option<String>,
     pub(crate) data_status: Option<Cow<'a, str>>,
     pub(crate) data_message: Option<Cow<'a, str>>,
+    /// `Data.FileId` (`CreateDISyncTask`), as its text.
+    pub(crate) data_file_id: Option<Cow<'a, str>>,
+    /// `Data.Name` (`GetDISyncInstanceInfo`).
+    pub(crate) data_name: Option<Cow<'a, str>>,
+    /// `Data.Code`, the task's script (`GetDISyncTask`).
+    pub(crate) data_code: Option<Cow<'a, str>>,
 }
 
 /// Why a body did not parse.

@@ -25,6 +25,9 @@ enum Slot {
     AccessDeniedDetail,
     DataStatus,
     DataMessage,
+    DataFileId,
+    DataName,
+    DataCode,
 }
 
 impl Slot {
@@ -39,6 +42,9 @@ impl Slot {
             (2, _, "AccessDeniedDetail") => Some(Slot::AccessDeniedDetail),
             (3, true, "Status") => Some(Slot::DataStatus),
             (3, true, "Message") => Some(Slot::DataMessage),
+            (3, true, "FileId") => Some(Slot::DataFileId),
+            (3, true, "Name") => Some(Slot::DataName),
+            (3, true, "Code") => Some(Slot::DataCode),
             _ => None,
         }
     }
@@ -256,6 +262,9 @@ fn store<'a>(fields: &mut Fields<'a>, slot: Slot, value: Cow<'a, str>) -> Result
         Slot::Recommend => (&mut fields.recommend, "Recommend"),
         Slot::DataStatus => (&mut fields.data_status, "Data.Status"),
         Slot::DataMessage => (&mut fields.data_message, "Data.Message"),
+        Slot::DataFileId => (&mut fields.data_file_id, "Data.FileId"),
+        Slot::DataName => (&mut fields.data_name, "Data.Name"),
+        Slot::DataCode => (&mut fields.data_code, "Data.Code"),
     };
     if target.0.replace(value).is_some() {
         return Err(duplicate(target.1));
@@ -308,6 +317,14 @@ mod tests {
         assert_eq!(fields.code, None);
         assert_eq!(fields.data_status.as_deref(), Some("ok"));
         assert_eq!(fields.message.as_deref(), Some(""));
+        let fields = parse(
+            b"<R><Code>top</Code><Data><FileId>7</FileId><Name>n</Name><Code>{&quot;a&quot;:1}</Code></Data></R>",
+        )
+        .unwrap();
+        assert_eq!(fields.code.as_deref(), Some("top"));
+        assert_eq!(fields.data_file_id.as_deref(), Some("7"));
+        assert_eq!(fields.data_name.as_deref(), Some("n"));
+        assert_eq!(fields.data_code.as_deref(), Some(r#"{"a":1}"#));
     }
 
     #[test]

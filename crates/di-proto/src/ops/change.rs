@@ -1,0 +1,279 @@
+//! What the DISyncTask family shares: the `ProjectId` / `TaskType` / `FileId` request, and the
+//! reading of its `{Success, RequestId, Data: {Status, Message, ...}}` answer, where HTTP 200
+//! with `Data.Status = fail` is a refusal.
+//!
+//! Every operation of the family reads its answer here: [`read_data`] for the members of
+//! `Data`, [`read_change`] for the operations whose `Data.Status` is `success` or `fail`, and
+//! [`task_failed`] / [`failure_reason`] for a refusal.
+
+use std::borrow::Cow;
+
+use super::{API_VERSION, TaskType, positive_id};
+use crate::error::{BodyProblem, FailureReason, TaskFailure};
+use crate::response::{self, ResponseContext};
+use crate::{Error, RpcRequest};
+
+/// The answer to a call that changes a task (delete, terminate, deploy, start, stop, update)
+/// and left it in the state asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChangeResponse {
+    /// The request id.
+    pub request_id: String,
+    /// How the task got there.
+    pub outcome: ChangeOutcome,
+    /// `Data.Message`, when the service sent one.
+    pub message: Option<String>,
+}
+
+/// How a change reached its end state. Both outcomes mean the task is in the state asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChangeOutcome {
+    /// The service did it now (`Data.Status = success`).
+    Done,
+    /// An earlier attempt was sent but got no answer, and this attempt found the task already
+    /// in the end state (gone, undeployed, running or stopped, as the operation asked): most
+    /// likely the earlier attempt did it. The service answered `Data.Status = fail` for this
+    /// reason.
+    AlreadyDone {
+        /// What the service's message said.
+        reason: FailureReason,
+    },
+}
+
+/// The members of a success answer's `Data`, owned.
+#[derive(Debug, Default)]
+pub(super) struct DataAnswer {
+    pub(super) request_id: String,
+    pub(super) status: Option<String>,
+    pub(super) message: Option<String>,
+    pub(super) file_id: Option<String>,
+    pub(super) name: Option<String>,
+    pub(super) code: Option<String>,
+}
+
+/// The request `ProjectId`, `TaskType`, `FileId` (all in the query, as the official SDKs
+/// send them) that most of the family takes.
+pub(super) fn task_request(
+    action: &'static str,
+    project_id: i64,
+    file_id: i64,
+    task_type: TaskType,
+) -> Result<RpcRequest, Error> {
+    Ok(RpcRequest::new(action, API_VERSION)
+        .query_param("ProjectId", positive_id("ProjectId", project_id)?)
+        .query_param("TaskType", task_type.as_str())
+        .query_param("FileId", positive_id("FileId", file_id)?))
+}
+
+/// Checks that an optional JSON parameter (`TaskParam`, `StartParam`) is a JSON object.
+pub(super) fn json_object(name: &str, value: &str) -> Result<(), Error> {
+    match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(Error::InvalidParameter {
+            name: name.to_owned(),
+            reason: "must be a JSON object",
+        }),
+    }
+}
+
+/// Checks that a script (`TaskContent`) is JSON.
+pub(super) fn json_script(value: &str) -> Result<(), Error> {
+    match serde_json::from_str::<serde::de::IgnoredAny>(value) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::InvalidParameter {
+            name: "TaskContent".to_owned(),
+            reason: "must be the task's script, as JSON",
+        }),
+    }
+}
+
+/// Reads a success answer of the family and keeps the members of `Data`.
+///
+/// # Errors
+/// What [`response::read`] finds: a classified service error or a foreign body.
+pub(super) fn read_data<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+    context: &ResponseContext<'_>,
+) -> Result<DataAnswer, Error> {
+    let answer = response::read(
+        response.status(),
+        response.headers(),
+        response.body().as_ref(),
+        context,
+    )?;
+    let fields = answer.fields;
+    Ok(DataAnswer {
+        request_id: answer.request_id.into_owned(),
+        status: fields.data_status.map(Cow::into_owned),
+        message: fields.data_message.map(Cow::into_owned),
+        file_id: fields.data_file_id.map(Cow::into_owned),
+        name: fields.data_name.map(Cow::into_owned),
+        code: fields.data_code.map(Cow::into_owned),
+    })
+}
+
+/// Reads the answer of an operation whose `Data.Status` is `success` or `fail`. `done` says
+/// which failure reasons mean that the task is already where the operation takes it: after an
+/// attempt with an unknown outcome, those count as [`ChangeOutcome::AlreadyDone`].
+///
+/// Returns the response and the rest of `Data`, for operations that read more of it.
+///
+/// # Errors
+/// [`Error::TaskFailed`] for `fail`; [`Error::UnexpectedResponse`] for a missing or other
+/// status; what [`read_data`] finds.
+pub(super) fn read_change<B: AsRef<[u8]>>(
+    action: &'static str,
+    done: &[FailureReason],
+    response: &http::Response<B>,
+    context: &ResponseContext<'_>,
+) -> Result<(ChangeResponse, DataAnswer), Error> {
+    let mut data = read_data(response, context)?;
+    let status = data.status.as_deref().unwrap_or_default();
+    if status.eq_ignore_ascii_case("success") {
+        let change = ChangeResponse {
+            request_id: data.request_id.clone(),
+            outcome: ChangeOutcome::Done,
+            message: data.message.take(),
+        };
+        return Ok((change, data));
+    }
+    if !status.eq_ignore_ascii_case("fail") {
+        let problem = match &data.status {
+            None => BodyProblem::MissingField {
+                field: "Data.Status",
+            },
+            Some(status) => BodyProblem::Malformed {
+                detail: format!(
+                    "Data.Status is {:?}, not success or fail",
+                    crate::error::truncate_for_message(status, 32)
+                ),
+            },
+        };
+        return Err(unexpected(response, problem, data.request_id));
+    }
+    let message = data.message.take().unwrap_or_default();
+    let reason = failure_reason(&message);
+    if context.prior_outcome_unknown() && done.contains(&reason) {
+        let change = ChangeResponse {
+            request_id: data.request_id.clone(),
+            outcome: ChangeOutcome::AlreadyDone { reason },
+            message: Some(message),
+        };
+        return Ok((change, data));
+    }
+    Err(task_failed(action, data.request_id, message, context))
+}
+
+/// The [`Error::TaskFailed`] of a `Data.Status = fail` answer.
+pub(super) fn task_failed(
+    action: &'static str,
+    request_id: String,
+    message: String,
+    context: &ResponseContext<'_>,
+) -> Error {
+    Error::TaskFailed(Box::new(TaskFailure {
+        action,
+        request_id,
+        reason: failure_reason(&message),
+        message,
+        after_unknown_outcome: context.prior_outcome_unknown(),
+    }))
+}
+
+/// The [`Error::UnexpectedResponse`] of a service answer that lacks what the operation needs.
+pub(super) fn unexpected<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+    problem: BodyProblem,
+    request_id: String,
+) -> Error {
+    let mut details = response::unexpected_response(
+        response.status(),
+        response.headers(),
+        response.body().as_ref(),
+        problem,
+    );
+    details.request_id.get_or_insert(request_id);
+    Error::UnexpectedResponse(details)
+}
+
+/// Reads what a `Data.Message` says about the task (see [`FailureReason`]).
+pub(crate) fn failure_reason(message: &str) -> FailureReason {
+    let message = message.to_ascii_lowercase();
+    let has = |phrase: &str| message.contains(phrase);
+    if (has("fileid") && has("invalid"))
+        || has("not exist")
+        || has("not found")
+        || has("no such")
+        || has("deleted")
+    {
+        FailureReason::TaskNotFound
+    } else if has("not deployed")
+        || has("undeployed")
+        || has("not online")
+        || has("offline")
+        || has("already terminated")
+    {
+        FailureReason::NotDeployed
+    } else if has("already running") {
+        FailureReason::AlreadyRunning
+    } else if has("not running") || has("already stopped") || has("already paused") {
+        FailureReason::NotRunning
+    } else {
+        FailureReason::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_failure_reasons() {
+        for (message, reason) in [
+            ("fileId:[100] is invalid.", FailureReason::TaskNotFound),
+            ("The file does not exist", FailureReason::TaskNotFound),
+            ("task 100 has been deleted", FailureReason::TaskNotFound),
+            ("Task Not Found", FailureReason::TaskNotFound),
+            ("the task is not deployed", FailureReason::NotDeployed),
+            ("instance already undeployed", FailureReason::NotDeployed),
+            ("task is offline", FailureReason::NotDeployed),
+            ("instance already terminated", FailureReason::NotDeployed),
+            (
+                "fileId:[7] is already running.",
+                FailureReason::AlreadyRunning,
+            ),
+            ("fileId:[7] is not running.", FailureReason::NotRunning),
+            ("instance already stopped", FailureReason::NotRunning),
+            ("Task Already Paused", FailureReason::NotRunning),
+            // Found by the CLI: an action name is not a state.
+            (
+                "fileId:[7] is still running; terminate it with TerminateDISyncInstance first.",
+                FailureReason::Other,
+            ),
+            ("the task is running", FailureReason::Other),
+            (
+                "fileId:[7] is changing state (KILLING); try again later.",
+                FailureReason::Other,
+            ),
+            ("", FailureReason::Other),
+        ] {
+            assert_eq!(failure_reason(message), reason, "{message}");
+        }
+    }
+
+    #[test]
+    fn json_parameters_must_be_objects() {
+        assert!(json_object("TaskParam", r#"{"FileFolderPath":"x/y"}"#).is_ok());
+        for bad in ["", "[]", "1", "{", "\"s\""] {
+            assert!(
+                matches!(
+                    json_object("TaskParam", bad),
+                    Err(Error::InvalidParameter { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+}
