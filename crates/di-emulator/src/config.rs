@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
 /// The secret of [`DEMO_ACCESS_KEY_ID`]. Not a real secret.
 pub const DEMO_ACCESS_KEY_SECRET: &str = "DemoAccessKeySecretForLocalUse1";
+/// A role the default emulator lets STS `AssumeRole` into, for every workspace. Not a real
+/// role.
+pub const DEMO_ROLE_ARN: &str = "acs:ram::1000000000000000:role/di-demo";
 /// The workspace of the demo tasks.
 pub const DEMO_PROJECT_ID: i64 = 10000;
 
@@ -22,6 +25,10 @@ pub struct Config {
     pub(crate) access_keys: Vec<(String, String, Vec<i64>)>,
     pub(crate) sts_tokens: Vec<String>,
     pub(crate) tasks: Vec<(i64, i64)>,
+    /// STS roles: `(ARN, projects)`; an empty project list allows every workspace.
+    pub(crate) roles: Vec<(String, Vec<i64>)>,
+    /// OIDC providers: `(ARN, the one token accepted)`.
+    pub(crate) oidc_providers: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -36,6 +43,8 @@ impl Default for Config {
             )],
             sts_tokens: Vec::new(),
             tasks: (100..=104).map(|file| (DEMO_PROJECT_ID, file)).collect(),
+            roles: vec![(DEMO_ROLE_ARN.to_owned(), Vec::new())],
+            oidc_providers: Vec::new(),
         }
     }
 }
@@ -54,6 +63,11 @@ impl std::fmt::Debug for Config {
             .field("access_keys", &keys)
             .field("sts_tokens", &self.sts_tokens.len())
             .field("tasks", &self.tasks.len())
+            .field(
+                "roles",
+                &self.roles.iter().map(|(arn, _)| arn).collect::<Vec<_>>(),
+            )
+            .field("oidc_providers", &self.oidc_providers.len())
             .finish()
     }
 }
@@ -122,6 +136,22 @@ impl Config {
     #[must_use]
     pub fn with_sts_token(mut self, token: impl Into<String>) -> Self {
         self.sts_tokens.push(token.into());
+        self
+    }
+
+    /// Lets STS `AssumeRole` (and `AssumeRoleWithOIDC`) into role `arn`, whose sessions may
+    /// act on the workspaces in `projects` (every workspace when empty).
+    #[must_use]
+    pub fn with_role(mut self, arn: impl Into<String>, projects: &[i64]) -> Self {
+        self.roles.push((arn.into(), projects.to_vec()));
+        self
+    }
+
+    /// Accepts OIDC provider `arn` for `AssumeRoleWithOIDC`, with `token` as its one valid
+    /// OIDC token.
+    #[must_use]
+    pub fn with_oidc_provider(mut self, arn: impl Into<String>, token: impl Into<String>) -> Self {
+        self.oidc_providers.push((arn.into(), token.into()));
         self
     }
 
