@@ -5,7 +5,6 @@ use std::io::IsTerminal;
 use di_proto::RpcRequest;
 use di_proto::http::Method;
 use di_proto::retry::Idempotency;
-use di_ureq::Client;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -43,8 +42,7 @@ pub(crate) fn tasks(
         return Ok(Exit::Success);
     }
 
-    let credentials = settings::require_credentials()?;
-    let client = Client::new(&config, credentials)?;
+    let client = settings::client(global, &config)?;
     let bar = progress_bar(global.output, file_ids.len());
     let reports = run_batch(
         &client,
@@ -108,7 +106,7 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
         dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
         return Ok(Exit::Success);
     }
-    let client = Client::new(&config, settings::require_credentials()?)?;
+    let client = settings::client(global, &config)?;
     match client.call(&request) {
         Ok(response) => {
             let failed = response
