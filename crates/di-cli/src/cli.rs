@@ -9,8 +9,14 @@ use crate::ids::{IdRange, parse_range};
 /// Shown after `di --help`: credentials, file ids, retries, exit codes.
 const AFTER_LONG_HELP: &str = "\
 Credentials:
-  Read from ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, with
-  ALIBABA_CLOUD_SECURITY_TOKEN for an STS token. --dry-run without them signs with the
+  Found where the official SDKs and the aliyun CLI look, in this order:
+  ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (with
+  ALIBABA_CLOUD_SECURITY_TOKEN for an STS token); OIDC (ALIBABA_CLOUD_ROLE_ARN,
+  ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE); the aliyun CLI's
+  ~/.aliyun/config.json; ~/.alibabacloud/credentials (or credentials.ini); the ECS
+  instance's RAM role; ALIBABA_CLOUD_CREDENTIALS_URI. --profile (or ALIBABA_CLOUD_PROFILE)
+  picks the profile in both files. When none is found, di lists what it tried.
+  --dry-run reads the environment variables only; without them it signs with the
   emulator's demo AccessKey and says so on stderr.
 
 File ids:
@@ -109,6 +115,10 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(0..=10))]
     pub(crate) retries: u32,
+
+    /// The profile to read in ~/.aliyun/config.json and ~/.alibabacloud/credentials
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
 
     /// Print the signed requests, secrets redacted, and send nothing
     #[arg(long, global = true)]

@@ -43,8 +43,7 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
         return Ok(Exit::Success);
     }
 
-    let credentials = settings::require_credentials()?;
-    let client = Client::new(&config, credentials)?;
+    let client = settings::client(global, &config)?;
     let bar = progress_bar(global.output, file_ids.len());
     let reports = run_batch(
         &client,
@@ -108,7 +107,7 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
         dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
         return Ok(Exit::Success);
     }
-    let client = Client::new(&config, settings::require_credentials()?)?;
+    let client = settings::client(global, &config)?;
     match client.call(&request) {
         Ok(response) => {
             let failed = response
@@ -251,7 +250,7 @@ fn single<O: Operation>(
         dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
         return Ok(Exit::Success);
     }
-    let client = Client::new(&config, settings::require_credentials()?)?;
+    let client = settings::client(global, &config)?;
     let action = request.action().to_owned();
     let (file_id, result) = match call(&client) {
         Ok((file_id, step)) => (file_id, Ok(step)),

@@ -63,8 +63,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
                 .with_deadline(Some(Duration::from_secs(10))),
         )
         .with_user_agent_suffix(concat!("di-cli/", env!("CARGO_PKG_VERSION"), " demo"));
-    let credentials =
-        Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET).map_err(Error::Credentials)?;
+    let credentials = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
+        .map_err(|error| Error::Credentials(error.to_string()))?;
     let client = Client::new(&config, credentials)?;
 
     // People read the text; with --output json, stdout holds only the task objects.

@@ -4,13 +4,6 @@ use std::process::ExitCode;
 
 use di_proto::{Error as ApiError, FailureReason};
 
-/// The environment variable that holds the AccessKey id.
-pub(crate) const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
-/// The environment variable that holds the AccessKey secret.
-pub(crate) const ENV_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
-/// The environment variable that holds an STS security token (optional).
-pub(crate) const ENV_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
-
 /// How `di` ends, in the order of precedence a batch uses: a larger value outranks a smaller.
 ///
 /// The numeric exit codes are 0, 3, 1 and 2 in that order (see [`Exit::code`]).
@@ -70,16 +63,10 @@ pub(crate) enum Error {
         source: std::io::Error,
     },
 
-    /// No credentials in the environment.
-    #[error(
-        "no credentials: set {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET} (and \
-         {ENV_SECURITY_TOKEN} for an STS token) in the environment"
-    )]
-    MissingCredentials,
-
-    /// Credentials in the environment that cannot sign (the message never holds the secret).
-    #[error("unusable credentials in the environment: {0}")]
-    Credentials(ApiError),
+    /// No usable credentials: the default chain's error (every source tried, or the source
+    /// that is configured but unusable); never a secret.
+    #[error("credentials: {0}")]
+    Credentials(String),
 
     /// An invalid endpoint, region or other setting.
     #[error("configuration: {0}")]
@@ -101,7 +88,6 @@ impl Error {
             Error::Usage(_)
             | Error::IdList { .. }
             | Error::Read { .. }
-            | Error::MissingCredentials
             | Error::Credentials(_)
             | Error::Config(_) => Exit::Usage,
             Error::Client(error) => Failure::of(error).exit,
@@ -143,6 +129,7 @@ impl Failure {
                 Some(timeout.last_status.to_string()),
                 Exit::Unavailable,
             ),
+            di_ureq::Error::Credentials(_) => ("credentials", None, Exit::Usage),
             _ => ("error", None, Exit::Failed),
         };
         Failure {
@@ -240,11 +227,10 @@ mod tests {
             reason: "must be a positive integer",
         });
         assert_eq!(Failure::of(&input).exit, Exit::Usage);
-        assert_eq!(Error::MissingCredentials.exit(), Exit::Usage);
-        assert!(
-            Error::MissingCredentials
-                .to_string()
-                .contains(ENV_ACCESS_KEY_SECRET)
-        );
+        let missing = Error::Credentials("no credentials found; tried, in order: ...".to_owned());
+        assert_eq!(missing.exit(), Exit::Usage);
+        let refreshed = di_ureq::Error::Credentials("STS refused".into());
+        assert_eq!(Failure::of(&refreshed).exit, Exit::Usage);
+        assert_eq!(Failure::of(&refreshed).kind, "credentials");
     }
 }

@@ -1,12 +1,18 @@
 //! From the global options and the environment to a client: endpoint, signature, format,
-//! timeouts, retries, credentials.
+//! timeouts, retries, and credentials from the default chain (`--profile`).
 
+use std::sync::Arc;
+
+use di_credentials::{
+    ChainOptions, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, Environment, Resolver, Source, Step,
+};
 use di_proto::config::ClientConfig;
 use di_proto::retry::RetryPolicy;
-use di_proto::{Credentials, Endpoint, Format, Network, SignatureVersion};
+use di_proto::{Credentials, Endpoint, Format, Network, SignatureVersion, Timestamp};
+use di_ureq::{Client, DefaultChain};
 
 use crate::cli::{FormatArg, GlobalArgs, SignatureArg};
-use crate::error::{ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, Error};
+use crate::error::Error;
 
 /// The client settings the global options describe, the endpoint checked.
 ///
@@ -56,53 +62,56 @@ pub(crate) fn format(arg: FormatArg) -> Format {
     }
 }
 
-/// The credentials in the environment, if both the AccessKey id and the secret are set.
+/// The default credential chain over the process's environment, with `--profile`.
 ///
 /// # Errors
-/// [`Error::Credentials`] when they are set but cannot sign (not visible ASCII, an empty
-/// token), or are not valid Unicode.
-pub(crate) fn credentials_from_env() -> Result<Option<Credentials>, Error> {
-    let read = |name: &'static str| -> Result<Option<String>, Error> {
-        match std::env::var(name) {
-            Ok(value) if value.is_empty() => Ok(None),
-            Ok(value) => Ok(Some(value)),
-            Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                Err(Error::Credentials(di_proto::Error::InvalidCredentials {
-                    reason: "an ALIBABA_CLOUD_* variable is not valid Unicode",
-                }))
-            }
-        }
-    };
-    let (Some(id), Some(secret)) = (read(ENV_ACCESS_KEY_ID)?, read(ENV_ACCESS_KEY_SECRET)?) else {
-        return Ok(None);
-    };
-    let mut credentials = Credentials::new(id, secret).map_err(Error::Credentials)?;
-    if let Some(token) = read(ENV_SECURITY_TOKEN)? {
-        credentials = credentials
-            .with_security_token(token)
-            .map_err(Error::Credentials)?;
+/// [`Error::Client`] when its HTTP agent cannot be built.
+pub(crate) fn chain(global: &GlobalArgs) -> Result<Arc<DefaultChain>, Error> {
+    let mut options = ChainOptions::new();
+    if let Some(profile) = &global.profile {
+        options = options.with_profile(profile.clone());
     }
-    Ok(Some(credentials))
+    Ok(Arc::new(DefaultChain::new(
+        Environment::from_process(),
+        options,
+    )?))
 }
 
-/// The credentials to send with.
+/// A client whose credentials come from the default chain, resolved now: when none are
+/// found, the error lists every source tried and nothing is sent.
 ///
 /// # Errors
-/// [`Error::MissingCredentials`] when the environment has none; as
-/// [`credentials_from_env`] otherwise.
-pub(crate) fn require_credentials() -> Result<Credentials, Error> {
-    credentials_from_env()?.ok_or(Error::MissingCredentials)
+/// [`Error::Credentials`] when the chain finds no usable credentials; as [`chain`].
+pub(crate) fn client(global: &GlobalArgs, config: &ClientConfig) -> Result<Client, Error> {
+    let chain = chain(global)?;
+    chain
+        .credentials()
+        .map_err(|error| Error::Credentials(error.to_string()))?;
+    Ok(Client::with_default_chain(config, chain)?)
 }
 
-/// The credentials to sign a dry run with: the environment's, else the emulator's demo key,
-/// with a note on stderr.
+/// The credentials to sign a dry run with: the environment variables' (a dry run sends
+/// nothing, so it asks no metadata service or STS), else the emulator's demo key, with a
+/// note on stderr.
 ///
 /// # Errors
-/// As [`credentials_from_env`].
+/// [`Error::Credentials`] when the variables are set but unusable.
 pub(crate) fn dry_run_credentials() -> Result<Credentials, Error> {
-    if let Some(credentials) = credentials_from_env()? {
-        return Ok(credentials);
+    let mut resolver = Resolver::for_source(
+        Environment::from_process(),
+        ChainOptions::new(),
+        Source::Environment,
+    );
+    let now = Timestamp::from_unix_seconds(0).map_err(Error::Config)?;
+    match resolver.next(now, "dry-run", None) {
+        Step::Done(Ok(resolved)) => return Ok(resolved.credentials),
+        Step::Done(Err(di_credentials::Error::NotFound { .. })) => {}
+        Step::Done(Err(error)) => return Err(Error::Credentials(error.to_string())),
+        Step::Send(_) => {
+            return Err(Error::Credentials(
+                "the environment source asked for an exchange".to_owned(),
+            ));
+        }
     }
     eprintln!(
         "note: {ENV_ACCESS_KEY_ID} / {ENV_ACCESS_KEY_SECRET} are not set; signing with the \
@@ -113,5 +122,5 @@ pub(crate) fn dry_run_credentials() -> Result<Credentials, Error> {
         di_emulator::DEMO_ACCESS_KEY_ID,
         di_emulator::DEMO_ACCESS_KEY_SECRET,
     )
-    .map_err(Error::Credentials)
+    .map_err(|error| Error::Credentials(error.to_string()))
 }

@@ -65,15 +65,72 @@ impl Drop for Emulator {
     }
 }
 
-/// `di` with a stable environment: no credentials, a fixed terminal width.
+/// An empty directory to serve as `di`'s home, so that no profile file of the machine's is
+/// read.
+fn empty_home() -> PathBuf {
+    let home =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-home", std::process::id()));
+    std::fs::create_dir_all(&home).expect("the temporary home is writable");
+    home
+}
+
+/// `di` with a stable environment: no credentials anywhere the default chain looks (no
+/// variable, an empty home, the metadata service off), a fixed terminal width.
 fn di() -> Command {
     let mut command = Command::new(DI);
-    for name in ENV_VARS {
-        command.env_remove(name);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ALIBABA_CLOUD_") {
+            command.env_remove(name);
+        }
     }
+    command
+        .env("HOME", empty_home())
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true");
     command.env("COLUMNS", "100").env("NO_COLOR", "1");
     command.stdin(Stdio::null());
     command
+}
+
+#[test]
+fn profile_picks_the_aliyun_cli_profile() {
+    let emulator = Emulator::start(300, 301);
+    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{}-profile-home", std::process::id()));
+    std::fs::create_dir_all(home.join(".aliyun")).unwrap();
+    std::fs::write(
+        home.join(".aliyun/config.json"),
+        format!(
+            r#"{{"current": "broken", "profiles": [
+                {{"name": "broken", "mode": "AK", "access_key_id": "LTAI5tWrongKey", "access_key_secret": "wrong"}},
+                {{"name": "work", "mode": "AK", "access_key_id": "{ACCESS_KEY_ID}", "access_key_secret": "{ACCESS_KEY_SECRET}"}}
+            ]}}"#
+        ),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(di()
+        .env("HOME", &home)
+        .args(["--endpoint", &emulator.url, "--profile", "work"])
+        .args(["teardown", "--project-id", PROJECT, "--file-id", "300"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains(ACCESS_KEY_SECRET) && !stderr.contains(ACCESS_KEY_SECRET));
+    // The file's current profile holds a key the emulator does not know.
+    let (code, _, stderr) = run(di()
+        .env("HOME", &home)
+        .args(["--endpoint", &emulator.url])
+        .args(["teardown", "--project-id", PROJECT, "--file-id", "301"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("InvalidAccessKeyId") || stderr.contains("credentials_rejected"),
+        "{stderr}"
+    );
+    // A profile that is in neither file: nothing found, and the list says why.
+    let (code, _, stderr) = run(di()
+        .env("HOME", &home)
+        .env("ALIBABA_CLOUD_PROFILE", "missing")
+        .args(["--endpoint", &emulator.url])
+        .args(["teardown", "--project-id", PROJECT, "--file-id", "301"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("has no profile \"missing\""), "{stderr}");
 }
 
 /// `di` with the test AccessKey in its environment, sending to `emulator`.
@@ -405,7 +462,7 @@ fn usage_and_configuration_errors_exit_2() {
     let (code, _, _) = run(di().args(["teardown", "--project-id", PROJECT]));
     assert_eq!(code, 2);
 
-    // No credentials: the message names the variables.
+    // No credentials: the message lists every source tried and why it was passed over.
     let (code, _, stderr) = run(di().args([
         "--endpoint",
         "http://127.0.0.1:9",
@@ -416,11 +473,16 @@ fn usage_and_configuration_errors_exit_2() {
         "1",
     ]));
     assert_eq!(code, 2);
-    assert!(
-        stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_ID")
-            && stderr.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-        "{stderr}"
-    );
+    for expected in [
+        "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set",
+        "oidc:",
+        ".aliyun/config.json does not exist",
+        "credentials.ini do(es) not exist",
+        "ecs-ram-role: ALIBABA_CLOUD_ECS_METADATA_DISABLED is true",
+        "credentials-uri:",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
 
     // No endpoint or region.
     let (code, _, stderr) = run(di()

@@ -10,6 +10,9 @@ use crate::state::Settle;
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
 /// The secret of [`DEMO_ACCESS_KEY_ID`]. Not a real secret.
 pub const DEMO_ACCESS_KEY_SECRET: &str = "DemoAccessKeySecretForLocalUse1";
+/// A role the default emulator lets STS `AssumeRole` into, for every workspace. Not a real
+/// role.
+pub const DEMO_ROLE_ARN: &str = "acs:ram::1000000000000000:role/di-demo";
 /// The workspace of the demo tasks.
 pub const DEMO_PROJECT_ID: i64 = 10000;
 
@@ -34,6 +37,10 @@ pub struct Config {
     pub(crate) idle_timeout: Option<Duration>,
     /// How long stops, starts and undeploys of running tasks take to settle.
     pub(crate) settle: Settle,
+    /// STS roles: `(ARN, projects)`; an empty project list allows every workspace.
+    pub(crate) roles: Vec<(String, Vec<i64>)>,
+    /// OIDC providers: `(ARN, the one token accepted)`.
+    pub(crate) oidc_providers: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -51,6 +58,8 @@ impl Default for Config {
             clock_skew: 0,
             idle_timeout: None,
             settle: Settle::Immediately,
+            roles: vec![(DEMO_ROLE_ARN.to_owned(), Vec::new())],
+            oidc_providers: Vec::new(),
         }
     }
 }
@@ -72,6 +81,11 @@ impl std::fmt::Debug for Config {
             .field("clock_skew", &self.clock_skew)
             .field("idle_timeout", &self.idle_timeout)
             .field("settle", &self.settle)
+            .field(
+                "roles",
+                &self.roles.iter().map(|(arn, _)| arn).collect::<Vec<_>>(),
+            )
+            .field("oidc_providers", &self.oidc_providers.len())
             .finish()
     }
 }
@@ -140,6 +154,22 @@ impl Config {
     #[must_use]
     pub fn with_sts_token(mut self, token: impl Into<String>) -> Self {
         self.sts_tokens.push(token.into());
+        self
+    }
+
+    /// Lets STS `AssumeRole` (and `AssumeRoleWithOIDC`) into role `arn`, whose sessions may
+    /// act on the workspaces in `projects` (every workspace when empty).
+    #[must_use]
+    pub fn with_role(mut self, arn: impl Into<String>, projects: &[i64]) -> Self {
+        self.roles.push((arn.into(), projects.to_vec()));
+        self
+    }
+
+    /// Accepts OIDC provider `arn` for `AssumeRoleWithOIDC`, with `token` as its one valid
+    /// OIDC token.
+    #[must_use]
+    pub fn with_oidc_provider(mut self, arn: impl Into<String>, token: impl Into<String>) -> Self {
+        self.oidc_providers.push((arn.into(), token.into()));
         self
     }
 

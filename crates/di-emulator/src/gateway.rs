@@ -177,6 +177,28 @@ pub(crate) fn verify(
     }
 }
 
+/// The query's and the form body's parameters, decoded.
+pub(crate) fn all_params(request: &http::Request<Bytes>) -> Result<Vec<(String, String)>, Refusal> {
+    let mut params = decode_pairs(request.uri().query().unwrap_or_default().as_bytes())?;
+    if is_form(request.headers()) {
+        params.extend(decode_pairs(request.body())?);
+    }
+    Ok(params)
+}
+
+/// Whether AccessKey `access_key_id` (a configured one, or a temporary one STS issued) may act
+/// on workspace `project_id`.
+pub(crate) fn may_access(shared: &Shared, access_key_id: &str, project_id: i64) -> bool {
+    let projects = shared
+        .config
+        .access_keys
+        .iter()
+        .find(|(id, _, _)| id == access_key_id)
+        .map(|(_, _, projects)| projects.clone())
+        .or_else(|| crate::sts::issued_projects(shared, access_key_id));
+    projects.is_some_and(|projects| projects.is_empty() || projects.contains(&project_id))
+}
+
 fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(http::header::CONTENT_TYPE)
@@ -219,6 +241,9 @@ fn take(params: &mut Vec<(String, String)>, name: &str) -> Option<String> {
 }
 
 fn check_action_and_version(action: &str, version: &str) -> Result<(), Refusal> {
+    if crate::sts::is_sts_action(action, version) {
+        return Ok(());
+    }
     if !ACTIONS.contains(&action) {
         return Err(Refusal::new(
             StatusCode::NOT_FOUND,
@@ -236,7 +261,7 @@ fn check_action_and_version(action: &str, version: &str) -> Result<(), Refusal> 
     Ok(())
 }
 
-fn check_time(text: &str, now: Timestamp) -> Result<(), Refusal> {
+pub(crate) fn check_time(text: &str, now: Timestamp) -> Result<(), Refusal> {
     let time = Timestamp::parse(text).map_err(|_| {
         Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -259,7 +284,20 @@ fn credentials(
     shared: &Shared,
     access_key_id: &str,
     token: Option<&str>,
+    now: Timestamp,
 ) -> Result<Credentials, Refusal> {
+    if let Some(secret) = crate::sts::issued_secret(shared, access_key_id, token, now)? {
+        let malformed = || {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidSecurityToken.Malformed",
+                "The security token you provided is malformed.",
+            )
+        };
+        return Credentials::new(access_key_id, secret)
+            .and_then(|credentials| credentials.with_security_token(token.unwrap_or_default()))
+            .map_err(|_| malformed());
+    }
     let Some((_, secret, _)) = shared
         .config
         .access_keys
@@ -324,7 +362,7 @@ fn check_nonce(shared: &Shared, nonce: &str, now: Timestamp) -> Result<(), Refus
     }
 }
 
-fn equal_in_constant_time(left: &str, right: &str) -> bool {
+pub(crate) fn equal_in_constant_time(left: &str, right: &str) -> bool {
     left.as_bytes().ct_eq(right.as_bytes()).into()
 }
 
@@ -377,7 +415,7 @@ fn verify_v1(
         .iter()
         .find(|(key, _)| key == "SecurityToken")
         .map(|(_, value)| value.clone());
-    let credentials = credentials(shared, &access_key_id, token.as_deref())?;
+    let credentials = credentials(shared, &access_key_id, token.as_deref(), now)?;
 
     let pairs: Vec<(&str, &str)> = params
         .iter()
@@ -504,7 +542,7 @@ fn verify_v3(
     let authorization = header(headers, "authorization")?.unwrap_or_default();
     let authorization = parse_authorization(authorization)?;
     let token = header(headers, "x-acs-security-token")?;
-    let credentials = credentials(shared, authorization.access_key_id, token)?;
+    let credentials = credentials(shared, authorization.access_key_id, token, now)?;
 
     // Every x-acs- header and the host must be signed, so that none can be changed on the way.
     for name in headers.keys() {

@@ -9,6 +9,9 @@
 //! `UpdateDISyncTask`, `GetDISyncTask`, `DeployDISyncTask`, `StartDISyncInstance`,
 //! `StopDISyncInstance`, `GetDISyncInstanceInfo`, `TerminateDISyncInstance` and
 //! `DeleteDISyncTask` in JSON or XML, and misbehaves on demand ([`Fault`]).
+//! It also serves STS (`2015-04-01`) `AssumeRole` and `AssumeRoleWithOIDC` for the roles and
+//! OIDC providers of its [`Config`]; the temporary keys it issues are accepted, with their
+//! security token, until they expire.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -26,9 +29,10 @@ mod render;
 mod server;
 mod service;
 mod state;
+mod sts;
 
 pub use config::{
-    Config, ConfigError, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID,
+    Config, ConfigError, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, DEMO_ROLE_ARN,
 };
 pub use faults::{Fault, FaultPlan};
 pub use server::{Counters, Handle, start};

@@ -506,7 +506,8 @@ async fn serve(
 /// The service core's answer, on the wall clock.
 fn answer_now(inner: &Inner, request: &Request<Bytes>) -> Response<Bytes> {
     match Timestamp::try_from(inner.shared.now()) {
-        Ok(now) => answer(&inner.shared, request, now, inner.started.elapsed()),
+        Ok(now) => crate::sts::answer(&inner.shared, request, now)
+            .unwrap_or_else(|| answer(&inner.shared, request, now, inner.started.elapsed())),
         Err(_) => gateway_error(
             inner,
             (request.headers(), request.uri()),

@@ -84,12 +84,7 @@ fn serve(
         Some("DI_REALTIME") => {}
         _ => return Err(param_invalid("TaskType must be DI_REALTIME.")),
     }
-    let allowed = shared
-        .config
-        .access_keys
-        .iter()
-        .find(|(id, _, _)| *id == verified.access_key_id)
-        .is_some_and(|(_, _, projects)| projects.is_empty() || projects.contains(&project_id));
+    let allowed = gateway::may_access(shared, &verified.access_key_id, project_id);
     if !allowed {
         return Err(Refusal {
             status: StatusCode::FORBIDDEN,

@@ -93,6 +93,8 @@ pub(crate) struct Shared {
     pub(crate) faults_served: AtomicU64,
     /// The counter behind `RequestId`s.
     pub(crate) request_ids: AtomicU64,
+    /// The temporary keys STS issued.
+    pub(crate) sts: crate::sts::StsState,
 }
 
 impl Shared {
@@ -124,6 +126,7 @@ impl Shared {
             connections: AtomicU64::new(0),
             faults_served: AtomicU64::new(0),
             request_ids: AtomicU64::new(0),
+            sts: crate::sts::StsState::default(),
         }
     }
 }

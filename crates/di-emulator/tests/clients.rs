@@ -77,10 +77,10 @@ fn run<O: Operation>(
     policy: RetryPolicy,
 ) -> Result<O::Output, Error> {
     let started = Instant::now();
-    let mut call = Call::new(operation, signer, policy)?;
+    let mut call = Call::new(operation, policy)?;
     loop {
         let now = Timestamp::try_from(SystemTime::now())?;
-        let request = call.start_attempt(now, &fresh_nonce())?;
+        let request = call.start_attempt(signer, now, &fresh_nonce())?;
         match agent.run(request) {
             Ok(response) => {
                 let (parts, mut body) = response.into_parts();

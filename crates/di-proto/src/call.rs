@@ -50,11 +50,12 @@ pub enum Step<T> {
 /// let credentials = Credentials::new("LTAI5tDemoKeyId", "demo-secret")?;
 /// let endpoint = Endpoint::parse("http://127.0.0.1:8080")?;
 /// let operation = DeleteDiSyncTask::new(10000, 100);
-/// let mut call = Call::new(&operation, Signer::new(&credentials, &endpoint), RetryPolicy::default())?;
+/// let mut call = Call::new(&operation, RetryPolicy::default())?;
 ///
-/// // Attempt 1: the transport reads its clock, draws a nonce, sends...
+/// // Attempt 1: the transport asks its credentials provider, reads its clock, draws a nonce,
+/// // sends...
 /// let now = Timestamp::from_unix_seconds(1_700_000_000)?;
-/// let request = call.start_attempt(now, "nonce-1")?;
+/// let request = call.start_attempt(Signer::new(&credentials, &endpoint), now, "nonce-1")?;
 /// assert_eq!(request.uri().host(), Some("127.0.0.1"));
 /// // ...and gets a throttling answer.
 /// let throttled = di_proto::http::Response::builder()
@@ -68,8 +69,8 @@ pub enum Step<T> {
 /// };
 /// assert_eq!(delay, Duration::from_millis(250));
 ///
-/// // Attempt 2, re-signed with a fresh nonce: done.
-/// let request = call.start_attempt(now, "nonce-2")?;
+/// // Attempt 2, re-signed with a fresh nonce (and the credentials as they are now): done.
+/// let request = call.start_attempt(Signer::new(&credentials, &endpoint), now, "nonce-2")?;
 /// let done = di_proto::http::Response::builder()
 ///     .header("content-type", "application/json")
 ///     .body(r#"{"Success":true,"RequestId":"r2","Data":{"Status":"success"}}"#)
@@ -84,23 +85,21 @@ pub enum Step<T> {
 pub struct Call<'a, O: Operation> {
     operation: &'a O,
     request: RpcRequest,
-    signer: Signer<'a>,
     attempts: Attempts,
     nonces: Vec<String>,
     sent: Option<(Signature, Timestamp)>,
 }
 
 impl<'a, O: Operation> Call<'a, O> {
-    /// Starts a call of `operation`, signed by `signer`, retried under `policy`.
+    /// Starts a call of `operation`, retried under `policy`.
     ///
     /// # Errors
     /// The operation's argument errors: nothing is sent then.
-    pub fn new(operation: &'a O, signer: Signer<'a>, policy: RetryPolicy) -> Result<Self, Error> {
+    pub fn new(operation: &'a O, policy: RetryPolicy) -> Result<Self, Error> {
         Ok(Call {
             request: operation.to_rpc_request()?,
             attempts: Attempts::new(policy, operation.idempotency()),
             operation,
-            signer,
             nonces: Vec::new(),
             sent: None,
         })
@@ -113,14 +112,18 @@ impl<'a, O: Operation> Call<'a, O> {
         self
     }
 
-    /// Signs the next attempt with `local_now` (moved by the measured clock offset) and
-    /// `nonce`, and returns the request to send. Retries carry `x-acs-retry-attempts`.
+    /// Signs the next attempt with `signer`, `local_now` (moved by the measured clock offset)
+    /// and `nonce`, and returns the request to send. Retries carry `x-acs-retry-attempts`.
+    ///
+    /// The signer comes per attempt, so that credentials refreshed between two attempts (an
+    /// STS token near its expiry) sign the next one.
     ///
     /// # Errors
     /// [`Error::InvalidNonce`] when `nonce` is invalid or an earlier attempt of this call used
     /// it; the signer's errors otherwise.
     pub fn start_attempt(
         &mut self,
+        signer: Signer<'_>,
         local_now: Timestamp,
         nonce: &str,
     ) -> Result<http::Request<Vec<u8>>, Error> {
@@ -131,8 +134,7 @@ impl<'a, O: Operation> Call<'a, O> {
         }
         let signing_time = self.attempts.start_attempt(local_now)?;
         let retries = self.attempts.attempts_made().saturating_sub(1);
-        let (request, signature) = self
-            .signer
+        let (request, signature) = signer
             .with_retry_attempts(retries)
             .sign(&self.request, signing_time, nonce)?
             .into_parts();
@@ -214,8 +216,8 @@ mod tests {
         let now = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
 
         // Without a lost answer, the same body is a failure.
-        let mut call = Call::new(&operation, signer, RetryPolicy::default()).unwrap();
-        call.start_attempt(now, "n1").unwrap();
+        let mut call = Call::new(&operation, RetryPolicy::default()).unwrap();
+        call.start_attempt(signer, now, "n1").unwrap();
         let Step::Done(Err(Error::TaskFailed(failure))) =
             call.finish_attempt(&json(200, GONE), Duration::ZERO, 0)
         else {
@@ -224,17 +226,17 @@ mod tests {
         assert_eq!(failure.reason, FailureReason::TaskNotFound);
         assert!(!failure.after_unknown_outcome);
 
-        let mut call = Call::new(&operation, signer, RetryPolicy::default()).unwrap();
-        call.start_attempt(now, "n1").unwrap();
+        let mut call = Call::new(&operation, RetryPolicy::default()).unwrap();
+        call.start_attempt(signer, now, "n1").unwrap();
         assert!(matches!(
             call.transport_failed(TransportFailure::OutcomeUnknown, Duration::from_secs(5), 0),
             RetryDecision::Retry { .. }
         ));
         assert!(matches!(
-            call.start_attempt(now, "n1"),
+            call.start_attempt(signer, now, "n1"),
             Err(Error::InvalidNonce { .. })
         ));
-        let retry = call.start_attempt(now, "n2").unwrap();
+        let retry = call.start_attempt(signer, now, "n2").unwrap();
         assert_eq!(retry.headers()["x-acs-retry-attempts"], "1");
         let Step::Done(Ok(output)) = call.finish_attempt(&json(200, GONE), Duration::ZERO, 0)
         else {
@@ -255,16 +257,12 @@ mod tests {
         let endpoint = Endpoint::parse("http://127.0.0.1:1").unwrap();
         let signer = Signer::new(&credentials, &endpoint);
         assert!(matches!(
-            Call::new(
-                &DeleteDiSyncTask::new(-1, 100),
-                signer,
-                RetryPolicy::default()
-            ),
+            Call::new(&DeleteDiSyncTask::new(-1, 100), RetryPolicy::default()),
             Err(Error::InvalidParameter { .. })
         ));
         let operation = DeleteDiSyncTask::new(1, 1);
-        let mut call = Call::new(&operation, signer, RetryPolicy::default()).unwrap();
-        call.start_attempt(Timestamp::MIN, "n").unwrap();
+        let mut call = Call::new(&operation, RetryPolicy::default()).unwrap();
+        call.start_attempt(signer, Timestamp::MIN, "n").unwrap();
         let denied = json(
             403,
             r#"{"RequestId":"r","Code":"Forbidden.Access","Message":"no"}"#,

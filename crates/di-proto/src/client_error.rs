@@ -39,6 +39,11 @@ pub enum ClientError {
         limit: usize,
     },
 
+    /// No credentials to sign with: the provider's error (for the default chain, a
+    /// `di_credentials::Error` that lists every source it tried).
+    #[error("no usable credentials: {0}")]
+    Credentials(#[source] crate::config::CredentialsError),
+
     /// The HTTP client could not be built (TLS setup, invalid user agent, invalid proxy).
     #[error("cannot build the HTTP client: {0}")]
     Build(String),

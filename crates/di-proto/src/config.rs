@@ -13,21 +13,35 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default cap on a response body: 1 MiB. Every DI answer is far smaller.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
-/// Where credentials come from, asked once per attempt so that a provider can refresh them.
+/// Why a credentials provider has none to give: the provider's own error, boxed so that any
+/// provider (the default chain of `di-credentials`, one of your own) can report in its terms.
+/// A client returns it as [`ClientError::Credentials`](crate::client_error::ClientError).
+pub type CredentialsError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Where a blocking client's credentials come from, asked once per attempt so that a provider
+/// can refresh them between attempts.
 ///
-/// `Credentials` provides itself. The credential chain of the environment, profiles and
-/// metadata service builds on this trait.
+/// `Credentials` provides itself. The default chain (`di-credentials`, cached by each
+/// transport) is the other provider.
 pub trait ProvideCredentials: Send + Sync + std::fmt::Debug {
     /// The credentials to sign the next attempt with.
     ///
     /// # Errors
-    /// [`Error::InvalidCredentials`] when none are available.
-    fn provide(&self) -> Result<Credentials, Error>;
+    /// The provider's error when none are available; it must not hold a secret.
+    fn provide(&self) -> Result<Credentials, CredentialsError>;
 }
 
 impl ProvideCredentials for Credentials {
-    fn provide(&self) -> Result<Credentials, Error> {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
         Ok(self.clone())
+    }
+}
+
+/// A shared provider provides, so that one provider (and its cache) can serve several
+/// clients and stay inspectable.
+impl<P: ProvideCredentials + ?Sized> ProvideCredentials for std::sync::Arc<P> {
+    fn provide(&self) -> Result<Credentials, CredentialsError> {
+        (**self).provide()
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use di_credentials::Source;
 use di_proto::config::{ClientConfig, ProvideCredentials};
 use di_proto::ops::{
     DeleteDiSyncTask, Operation, TeardownReport, TeardownResponse, TerminateDiSyncInstance,
@@ -14,6 +15,7 @@ use di_proto::retry::{RetryDecision, TransportFailure};
 use di_proto::{Call, Endpoint, Signer, Step, Timestamp};
 use tracing::Instrument;
 
+use crate::credentials::DefaultChain;
 use crate::random;
 use crate::transport::{self, AttemptError};
 use crate::{Error, TransportErrorKind};
@@ -47,9 +49,16 @@ pub struct Client {
 struct Inner {
     config: ClientConfig,
     endpoint: Endpoint,
-    credentials: Box<dyn ProvideCredentials>,
+    credentials: CredentialSource,
     http: reqwest::Client,
     clock_offset: AtomicI64,
+}
+
+/// Where a client's credentials come from: a blocking provider (fixed credentials), or the
+/// default chain, whose refreshes are async.
+enum CredentialSource {
+    Provider(Box<dyn ProvideCredentials>),
+    Chain(Arc<DefaultChain>),
 }
 
 impl fmt::Debug for Client {
@@ -84,11 +93,53 @@ impl Client {
             inner: Arc::new(Inner {
                 config: config.clone(),
                 endpoint,
-                credentials: Box::new(credentials),
+                credentials: CredentialSource::Provider(Box::new(credentials)),
                 http,
                 clock_offset: AtomicI64::new(0),
             }),
         })
+    }
+
+    /// A client whose credentials come from the default chain of the process's environment
+    /// (see [`DefaultChain`]): environment variables, OIDC, the aliyun CLI's profile, the
+    /// credentials file, the ECS RAM role, a credentials URI. Nothing is looked up until the
+    /// first call.
+    ///
+    /// # Errors
+    /// As [`Client::new`].
+    pub fn from_default_chain(config: &ClientConfig) -> Result<Client, Error> {
+        Client::with_default_chain(config, Arc::new(DefaultChain::from_process()?))
+    }
+
+    /// A client whose credentials come from `chain`, which may be shared with other clients
+    /// (one cache, one refresh at a time for all of them).
+    ///
+    /// # Errors
+    /// As [`Client::new`].
+    pub fn with_default_chain(
+        config: &ClientConfig,
+        chain: Arc<DefaultChain>,
+    ) -> Result<Client, Error> {
+        let endpoint = config.endpoint()?;
+        let http = transport::build_http_client(config, &endpoint)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config: config.clone(),
+                endpoint,
+                credentials: CredentialSource::Chain(chain),
+                http,
+                clock_offset: AtomicI64::new(0),
+            }),
+        })
+    }
+
+    /// The default-chain source the credentials came from, once a call asked for them
+    /// (`None` for a client built with fixed credentials or another provider).
+    pub fn credentials_source(&self) -> Option<Source> {
+        match &self.inner.credentials {
+            CredentialSource::Chain(chain) => chain.source(),
+            CredentialSource::Provider(_) => None,
+        }
     }
 
     /// The settings this client was built with.
@@ -178,12 +229,7 @@ impl Client {
     ) -> Result<O::Output, Error> {
         let inner = &*self.inner;
         let started = Instant::now();
-        // The Call borrows one signer, hence one set of credentials, for all its attempts.
-        let credentials = inner.credentials.provide()?;
-        let signer = Signer::new(&credentials, &inner.endpoint)
-            .with_signature_version(inner.config.signature_version())
-            .with_format(inner.config.format());
-        let mut call = Call::new(operation, signer, inner.config.retry_policy())?
+        let mut call = Call::new(operation, inner.config.retry_policy())?
             .with_clock_offset(self.clock_offset());
         let result = self.attempts(&mut call, &action, started).await;
         inner
@@ -231,8 +277,17 @@ impl Client {
         };
         let nonce = random::nonce().map_err(randomness_failed)?;
         let jitter = random::jitter().map_err(randomness_failed)?;
+        // Asked per attempt: credentials refreshed between two attempts sign the next one.
+        let credentials = match &inner.credentials {
+            CredentialSource::Provider(provider) => provider.provide(),
+            CredentialSource::Chain(chain) => chain.credentials().await,
+        }
+        .map_err(Error::Credentials)?;
+        let signer = Signer::new(&credentials, &inner.endpoint)
+            .with_signature_version(inner.config.signature_version())
+            .with_format(inner.config.format());
         let now = Timestamp::try_from(SystemTime::now())?;
-        let request = call.start_attempt(now, &nonce)?;
+        let request = call.start_attempt(signer, now, &nonce)?;
         let sent = Instant::now();
         let outcome = transport::send(
             &inner.http,

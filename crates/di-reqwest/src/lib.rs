@@ -55,10 +55,13 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod credentials;
 mod lifecycle;
 mod random;
 mod transport;
 
 pub use client::Client;
+pub use credentials::DefaultChain;
+pub use di_credentials;
 pub use di_proto;
 pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};

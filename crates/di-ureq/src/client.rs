@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use di_credentials::Source;
 use di_proto::config::{ClientConfig, ProvideCredentials};
 use di_proto::ops::{
     DeleteDiSyncTask, Operation, TeardownReport, TeardownResponse, TerminateDiSyncInstance,
@@ -13,6 +14,7 @@ use di_proto::ops::{
 use di_proto::retry::RetryDecision;
 use di_proto::{Call, Endpoint, Signer, Step, Timestamp};
 
+use crate::credentials::DefaultChain;
 use crate::random;
 use crate::transport::{Failure, Transport};
 use crate::{Error, TransportErrorKind};
@@ -48,6 +50,8 @@ struct Inner {
     config: ClientConfig,
     endpoint: Endpoint,
     credentials: Box<dyn ProvideCredentials>,
+    /// The default chain, when the credentials come from it (the same as `credentials`).
+    chain: Option<Arc<DefaultChain>>,
     transport: Transport,
     clock_offset: AtomicI64,
 }
@@ -77,10 +81,44 @@ impl Client {
                 config: config.clone(),
                 endpoint,
                 credentials: Box::new(credentials),
+                chain: None,
                 transport,
                 clock_offset: AtomicI64::new(0),
             }),
         })
+    }
+
+    /// A client whose credentials come from the default chain of the process's environment
+    /// (see [`DefaultChain`]): environment variables, OIDC, the aliyun CLI's profile, the
+    /// credentials file, the ECS RAM role, a credentials URI. Nothing is looked up until the
+    /// first call.
+    ///
+    /// # Errors
+    /// As [`Client::new`].
+    pub fn from_default_chain(config: &ClientConfig) -> Result<Client, Error> {
+        Client::with_default_chain(config, Arc::new(DefaultChain::from_process()?))
+    }
+
+    /// A client whose credentials come from `chain`, which may be shared with other clients
+    /// (one cache, one refresh at a time for all of them).
+    ///
+    /// # Errors
+    /// As [`Client::new`].
+    pub fn with_default_chain(
+        config: &ClientConfig,
+        chain: Arc<DefaultChain>,
+    ) -> Result<Client, Error> {
+        let mut client = Client::new(config, Arc::clone(&chain))?;
+        if let Some(inner) = Arc::get_mut(&mut client.inner) {
+            inner.chain = Some(chain);
+        }
+        Ok(client)
+    }
+
+    /// The default-chain source the credentials came from, once a call asked for them
+    /// (`None` for a client built with fixed credentials or another provider).
+    pub fn credentials_source(&self) -> Option<Source> {
+        self.inner.chain.as_ref()?.source()
     }
 
     /// The settings this client was built with.
@@ -96,8 +134,8 @@ impl Client {
     /// Calls any operation: a typed one from [`di_proto::ops`], or a generic
     /// [`di_proto::RpcRequest`].
     ///
-    /// The credentials are asked for once per call. Each attempt is signed with the current
-    /// time (moved by the measured clock offset) and a fresh nonce, and read by di-proto,
+    /// The credentials are asked for once per attempt, so that credentials refreshed between
+    /// two attempts sign the next one. Each attempt is signed with the current time (moved by the measured clock offset) and a fresh nonce, and read by di-proto,
     /// which decides whether to retry and after how long. A retry never starts past the
     /// retry policy's deadline, and an attempt in flight gives up when the deadline passes.
     ///
@@ -112,12 +150,8 @@ impl Client {
         let _entered = span.enter();
 
         let config = &self.inner.config;
-        let credentials = self.inner.credentials.provide()?;
-        let signer = Signer::new(&credentials, &self.inner.endpoint)
-            .with_signature_version(config.signature_version())
-            .with_format(config.format());
-        let mut call = Call::new(operation, signer, config.retry_policy())?
-            .with_clock_offset(self.clock_offset());
+        let mut call =
+            Call::new(operation, config.retry_policy())?.with_clock_offset(self.clock_offset());
         let result = self.run(&mut call, &action, started);
         self.inner
             .clock_offset
@@ -146,8 +180,16 @@ impl Client {
             };
             let nonce = random::nonce().map_err(randomness_failed)?;
             let jitter = random::jitter().map_err(randomness_failed)?;
+            let credentials = self
+                .inner
+                .credentials
+                .provide()
+                .map_err(Error::Credentials)?;
+            let signer = Signer::new(&credentials, &self.inner.endpoint)
+                .with_signature_version(self.inner.config.signature_version())
+                .with_format(self.inner.config.format());
             let now = Timestamp::try_from(SystemTime::now())?;
-            let request = call.start_attempt(now, &nonce)?;
+            let request = call.start_attempt(signer, now, &nonce)?;
             let time_left = deadline.map(|deadline| deadline.saturating_sub(started.elapsed()));
             let sent = Instant::now();
             let outcome = self.inner.transport.send(request, time_left);

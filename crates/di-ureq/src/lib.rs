@@ -59,11 +59,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod client;
+mod credentials;
 mod lifecycle;
 mod random;
 mod transport;
 
+pub use di_credentials;
 pub use di_proto;
 
 pub use client::Client;
+pub use credentials::DefaultChain;
 pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};
