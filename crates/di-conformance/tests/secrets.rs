@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{Env, Failure, Reqwest, Transport, Ureq, instance_info};
+use common::{Env, Failure, Reqwest, Transport, Ureq, captured_traces, instance_info};
 use di_emulator::{Config, Fault};
 use di_proto::config::ClientConfig;
 use di_proto::ops::{Operation, TerminateDiSyncInstance};
@@ -36,36 +34,6 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every trace of this test binary, at TRACE, from both clients and the emulator.
-fn traces() -> &'static Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        captured
-    })
-}
-
 /// The message of the panic `run` raises, as the default hook would print it.
 fn panic_message(run: impl FnOnce() + std::panic::UnwindSafe) -> String {
     let payload = std::panic::catch_unwind(run).expect_err("the closure panics");
@@ -83,7 +51,7 @@ fn panic_message(run: impl FnOnce() + std::panic::UnwindSafe) -> String {
 /// Every error a call can end with, provoked with the secret-bearing credentials, shown every
 /// way a caller might show it.
 fn errors_hold_no_secret<T: Transport>() {
-    traces();
+    captured_traces();
     let env = Env::with(
         Config::default()
             .with_access_key(KEY_ID, SECRET, &[])
@@ -243,7 +211,7 @@ fn traces_at_trace_level_hold_no_secret() {
             .with_access_key(KEY_ID, SECRET, &[])
             .with_sts_token(TOKEN),
     );
-    traces();
+    captured_traces();
     for version in [SignatureVersion::V1, SignatureVersion::V3] {
         let config = env.config().with_signature_version(version);
         let client: Ureq = Transport::new(&env, &config, credentials(SECRET));
@@ -253,7 +221,7 @@ fn traces_at_trace_level_hold_no_secret() {
         env.emulator().fail_next(Fault::ConnectionReset, 1);
         client.call(&instance_info(1)).unwrap();
     }
-    let logs = String::from_utf8_lossy(&traces().0.lock().unwrap()).into_owned();
+    let logs = String::from_utf8_lossy(&captured_traces().0.lock().unwrap()).into_owned();
     assert!(logs.contains("di.attempt"), "nothing was traced:\n{logs}");
     assert!(logs.contains("retrying"), "no retry was traced:\n{logs}");
     assert_clean("the traces", &logs);

@@ -4,170 +4,30 @@
 //! Each test is a generic function over [`Transport`]; the `suite!` macro instantiates every one
 //! for both clients, so the two cannot drift apart.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
-use di_proto::client_error::ClientError;
-use di_proto::config::ClientConfig;
-use di_proto::ops::{
-    RpcResponse, TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep,
+use common::{
+    Env, Failure, PROJECT, Reqwest, Transport, Ureq, captured_traces, demo, instance_info,
 };
-use di_proto::retry::{Idempotency, RetryPolicy};
+use di_emulator::{Config, DEMO_ACCESS_KEY_SECRET, Fault, TaskState};
+use di_proto::ops::{TeardownOutcome, TerminateStep};
+use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
-use di_proto::{Credentials, Error as ApiError, Format, RpcRequest};
+use di_proto::{Error as ApiError, Format};
 
-const PROJECT: i64 = 10000;
 const STS_TOKEN: &str = "CAIS.conformance.sts.token.SECRETLY";
 
-/// How a call failed, whichever client made it.
-#[derive(Debug)]
-enum Failure {
-    Api(ApiError),
-    Transport { kind: String, attempts: u32 },
-    TooLarge,
-    Other(#[expect(dead_code, reason = "shown by Debug when a test fails")] String),
-}
-
-/// Both clients fail with di-proto's `ClientError`, so one conversion serves both.
-impl From<ClientError> for Failure {
-    fn from(error: ClientError) -> Self {
-        match error {
-            ClientError::Api(error) => Failure::Api(error),
-            ClientError::Transport { kind, attempts, .. } => Failure::Transport {
-                kind: format!("{kind:?}"),
-                attempts,
-            },
-            ClientError::ResponseTooLarge { .. } => Failure::TooLarge,
-            other => Failure::Other(other.to_string()),
-        }
-    }
-}
-
-/// What the suite asks of a client.
-trait Transport: Sized {
-    fn new(env: &Env, config: &ClientConfig, credentials: Credentials) -> Self;
-    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
-    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure>;
-    fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure>;
-}
-
-struct Ureq(di_ureq::Client);
-
-impl Transport for Ureq {
-    fn new(_: &Env, config: &ClientConfig, credentials: Credentials) -> Self {
-        Ureq(di_ureq::Client::new(config, credentials).unwrap())
-    }
-    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
-        Ok(self.0.terminate_di_sync_instance(PROJECT, file_id)?)
-    }
-    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
-        Ok(self.0.delete_di_sync_task(PROJECT, file_id)?)
-    }
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure> {
-        Ok(self.0.teardown(PROJECT, file_id)?)
-    }
-    fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure> {
-        Ok(self.0.call(request)?)
-    }
-}
-
-struct Reqwest(di_reqwest::Client, tokio::runtime::Handle);
-
-impl Transport for Reqwest {
-    fn new(env: &Env, config: &ClientConfig, credentials: Credentials) -> Self {
-        Reqwest(
-            di_reqwest::Client::new(config, credentials).unwrap(),
-            env.runtime.handle().clone(),
-        )
-    }
-    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
-        Ok(self
-            .1
-            .block_on(self.0.terminate_di_sync_instance(PROJECT, file_id))?)
-    }
-    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
-        Ok(self
-            .1
-            .block_on(self.0.delete_di_sync_task(PROJECT, file_id))?)
-    }
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure> {
-        Ok(self.1.block_on(self.0.teardown(PROJECT, file_id))?)
-    }
-    fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure> {
-        Ok(self.1.block_on(self.0.call(request))?)
-    }
-}
-
-/// An emulator on its own runtime, with tasks 1..=50 of workspace 10000 deployed.
-struct Env {
-    runtime: tokio::runtime::Runtime,
-    emulator: Option<Handle>,
-}
-
-impl Env {
-    fn start() -> Env {
-        captured_traces();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let mut config = Config::default().with_sts_token(STS_TOKEN);
-        for file in 1..=50 {
-            config = config.with_task(PROJECT, file);
-        }
-        let emulator = runtime.block_on(di_emulator::start(config)).unwrap();
-        Env {
-            runtime,
-            emulator: Some(emulator),
-        }
-    }
-
-    fn emulator(&self) -> &Handle {
-        self.emulator.as_ref().unwrap()
-    }
-
-    /// Fast retries, so that fault tests stay quick; the deadline still bounds every call.
-    fn config(&self) -> ClientConfig {
-        ClientConfig::new()
-            .with_endpoint(self.emulator().base_url())
-            .with_read_timeout(Duration::from_secs(2))
-            .with_retry_policy(
-                RetryPolicy::default()
-                    .with_initial_backoff(Duration::from_millis(5))
-                    .with_max_attempts(4)
-                    .with_deadline(Some(Duration::from_secs(10))),
-            )
-    }
-
-    fn client<T: Transport>(&self) -> T {
-        T::new(self, &self.config(), demo())
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            self.runtime.block_on(emulator.shutdown());
-        }
-    }
-}
-
-fn demo() -> Credentials {
-    Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET).unwrap()
-}
-
-/// `GetDISyncInstanceInfo` through the generic call: it only reads, so it is marked
-/// idempotent and retried like the teardowns.
-fn instance_info(file_id: i64) -> RpcRequest {
-    RpcRequest::new("GetDISyncInstanceInfo", "2020-05-18")
-        .with_idempotency(Idempotency::Idempotent)
-        .query_param("ProjectId", PROJECT.to_string())
-        .query_param("TaskType", "DI_REALTIME")
-        .query_param("FileId", file_id.to_string())
+/// The emulator every test here runs against: the default one, also accepting [`STS_TOKEN`],
+/// with every trace captured.
+fn start() -> Env {
+    captured_traces();
+    Env::with(Config::default().with_sts_token(STS_TOKEN))
 }
 
 fn both_operations_in_every_signature_format_and_credential<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let sts = demo().with_security_token(STS_TOKEN).unwrap();
     let mut file = 0;
     for version in [SignatureVersion::V1, SignatureVersion::V3] {
@@ -198,7 +58,7 @@ fn both_operations_in_every_signature_format_and_credential<T: Transport>() {
 }
 
 fn fail_status_comes_out_typed<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let client: T = env.client();
     match client.delete(1) {
         Err(Failure::Api(ApiError::TaskFailed(failure))) => {
@@ -216,7 +76,7 @@ fn fail_status_comes_out_typed<T: Transport>() {
 }
 
 fn faults_end_in_success_or_the_right_error<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let client: T = env.client();
     let emulator = env.emulator();
     let transient = [
@@ -293,7 +153,7 @@ fn faults_end_in_success_or_the_right_error<T: Transport>() {
 }
 
 fn lost_responses_make_teardown_done<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let client: T = env.client();
     let emulator = env.emulator();
 
@@ -332,7 +192,7 @@ fn lost_responses_make_teardown_done<T: Transport>() {
 }
 
 fn a_stalled_body_hits_the_read_timeout<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let config = env
         .config()
         .with_read_timeout(Duration::from_millis(500))
@@ -352,7 +212,7 @@ fn a_stalled_body_hits_the_read_timeout<T: Transport>() {
 }
 
 fn a_ten_mib_body_hits_the_cap<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let client: T = env.client();
     env.emulator()
         .fail_next(Fault::HugeBody { bytes: 10 << 20 }, 1);
@@ -367,7 +227,7 @@ fn a_ten_mib_body_hits_the_cap<T: Transport>() {
 }
 
 fn sequential_calls_share_one_connection<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let client: T = env.client();
     let before = env.emulator().counters().connections;
     for _ in 0..10 {
@@ -381,40 +241,8 @@ fn sequential_calls_share_one_connection<T: Transport>() {
     assert_eq!(env.emulator().counters().connections - before, 1);
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every trace of every test in this process, from the first `Env::start` on: a global
-/// subscriber, because a scoped one misses events whose callsites another test thread saw
-/// first.
-fn captured_traces() -> &'static Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        captured
-    })
-}
-
 fn tracing_output_holds_no_secret<T: Transport>() {
-    let env = Env::start();
+    let env = start();
     let sts = demo().with_security_token(STS_TOKEN).unwrap();
     for version in [SignatureVersion::V1, SignatureVersion::V3] {
         let config = env.config().with_signature_version(version);

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses its own part of this module")]
 
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Handle};
@@ -177,4 +179,36 @@ pub(crate) fn instance_info(file_id: i64) -> RpcRequest {
         .query_param("ProjectId", PROJECT.to_string())
         .query_param("TaskType", "DI_REALTIME")
         .query_param("FileId", file_id.to_string())
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(pub(crate) Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every trace of every test in this process, at TRACE, from the first call on: a global
+/// subscriber, because a scoped one misses events whose callsites another test thread saw
+/// first.
+pub(crate) fn captured_traces() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        captured
+    })
 }
