@@ -19,10 +19,10 @@ thread_local! {
     static RETRIES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The level `-v` given `count` times asks for: none, info, debug, trace.
+/// The level `-v` given `count` times asks for: warnings only, info, debug, trace.
 pub(crate) fn level(count: u8) -> LevelFilter {
     match count {
-        0 => LevelFilter::OFF,
+        0 => LevelFilter::WARN,
         1 => LevelFilter::INFO,
         2 => LevelFilter::DEBUG,
         _ => LevelFilter::TRACE,
@@ -102,7 +102,7 @@ mod tests {
         let retries = take_retries();
         assert_eq!(retries, vec!["server error: X".to_owned()]);
         assert!(take_retries().is_empty());
-        assert_eq!(level(0), LevelFilter::OFF);
+        assert_eq!(level(0), LevelFilter::WARN);
         assert_eq!(level(9), LevelFilter::TRACE);
     }
 }

@@ -113,6 +113,54 @@ fn profile_picks_the_aliyun_cli_profile() {
         .args(["teardown", "--project-id", PROJECT, "--file-id", "300"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(!stdout.contains(ACCESS_KEY_SECRET) && !stderr.contains(ACCESS_KEY_SECRET));
+    #[cfg(unix)]
+    {
+        // A file others may read draws a warning; once restricted, none.
+        use std::os::unix::fs::PermissionsExt;
+        let config = home.join(".aliyun/config.json");
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (code, _, stderr) = run(di()
+            .env("HOME", &home)
+            .args([
+                "--endpoint",
+                &emulator.url,
+                "--profile",
+                "work",
+                "--dry-run",
+            ])
+            .args([
+                "get-sync-instance-info",
+                "--project-id",
+                PROJECT,
+                "--file-id",
+                "300",
+            ]));
+        assert_eq!(code, 0, "{stderr}");
+        let (_, _, stderr) = run(di()
+            .env("HOME", &home)
+            .args(["--endpoint", &emulator.url, "--profile", "work"])
+            .args([
+                "get-sync-instance-info",
+                "--project-id",
+                PROJECT,
+                "--file-id",
+                "300",
+            ]));
+        assert!(stderr.contains("readable by other users"), "{stderr}");
+        assert!(stderr.contains("config.json"), "{stderr}");
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (_, _, stderr) = run(di()
+            .env("HOME", &home)
+            .args(["--endpoint", &emulator.url, "--profile", "work"])
+            .args([
+                "get-sync-instance-info",
+                "--project-id",
+                PROJECT,
+                "--file-id",
+                "300",
+            ]));
+        assert!(!stderr.contains("readable by other users"), "{stderr}");
+    }
     // The file's current profile holds a key the emulator does not know.
     let (code, _, stderr) = run(di()
         .env("HOME", &home)

@@ -688,7 +688,16 @@ fn with_source(error: Error, source: Source) -> Error {
 /// The bytes of `path`; `None` when it does not exist and was not named explicitly.
 fn read_file(source: Source, path: &Path, explicit: bool) -> Result<Option<Vec<u8>>, Error> {
     match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
+        Ok(bytes) => {
+            if let Some(mode) = readable_by_others(path) {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = %format_args!("{mode:o}"),
+                    "the credentials file is readable by other users; restrict it with chmod 600"
+                );
+            }
+            Ok(Some(bytes))
+        }
         Err(error) if error.kind() == io::ErrorKind::NotFound && !explicit => Ok(None),
         Err(error) => Err(Error::File {
             source_name: source,
@@ -696,6 +705,21 @@ fn read_file(source: Source, path: &Path, explicit: bool) -> Result<Option<Vec<u
             line: None,
             reason: format!("cannot read it: {}", io_reason(&error)),
         }),
+    }
+}
+
+/// The permission bits of `path` when users other than its owner may read it (Unix only).
+pub(crate) fn readable_by_others(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
