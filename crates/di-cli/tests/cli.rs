@@ -119,23 +119,6 @@ fn profile_picks_the_aliyun_cli_profile() {
         use std::os::unix::fs::PermissionsExt;
         let config = home.join(".aliyun/config.json");
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let (code, _, stderr) = run(di()
-            .env("HOME", &home)
-            .args([
-                "--endpoint",
-                &emulator.url,
-                "--profile",
-                "work",
-                "--dry-run",
-            ])
-            .args([
-                "get-sync-instance-info",
-                "--project-id",
-                PROJECT,
-                "--file-id",
-                "300",
-            ]));
-        assert_eq!(code, 0, "{stderr}");
         let (_, _, stderr) = run(di()
             .env("HOME", &home)
             .args(["--endpoint", &emulator.url, "--profile", "work"])
