@@ -118,6 +118,8 @@ pub(super) fn parse<B: AsRef<[u8]>>(
     let request_id = answer.request_id.into_owned();
     let message = answer.fields.data_message.map(Cow::into_owned);
     let status = answer.fields.data_status.as_deref().unwrap_or_default();
+    // What goes into an error is redacted of security tokens, as the service's errors are.
+    let redacted = |text: &str| response::redact_secrets(text).into_owned();
     if status.eq_ignore_ascii_case("success") {
         return Ok(TeardownResponse {
             request_id,
@@ -134,7 +136,7 @@ pub(super) fn parse<B: AsRef<[u8]>>(
             BodyProblem::Malformed {
                 detail: format!(
                     "Data.Status is {:?}, not success or fail",
-                    crate::error::truncate_for_message(status, 32)
+                    crate::error::truncate_for_message(&redacted(status), 32)
                 ),
             }
         };
@@ -144,7 +146,7 @@ pub(super) fn parse<B: AsRef<[u8]>>(
             response.body().as_ref(),
             problem,
         );
-        details.request_id.get_or_insert(request_id);
+        details.request_id.get_or_insert_with(|| redacted(&request_id));
         return Err(Error::UnexpectedResponse(details));
     }
     let message = message.unwrap_or_default();
@@ -158,8 +160,8 @@ pub(super) fn parse<B: AsRef<[u8]>>(
     }
     Err(Error::TaskFailed(Box::new(TaskFailure {
         action,
-        request_id,
-        message,
+        request_id: redacted(&request_id),
+        message: redacted(&message),
         reason,
         after_unknown_outcome: context.prior_outcome_unknown(),
     })))

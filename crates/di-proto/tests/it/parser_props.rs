@@ -1860,3 +1860,29 @@ fn typed_operations_reject_json_that_is_not_utf8() {
     let result = DeleteDiSyncTask::new(10000, 100).parse_response(&http, &ResponseContext::new());
     assert!(result.is_err(), "{result:?}");
 }
+
+#[test]
+fn tokens_are_redacted_from_every_text_of_an_answer() {
+    // Only `Message` was redacted: a token in another member reached the error's Debug
+    // (found by the `response` fuzz target).
+    let token = "CAIS.Regression%2BToken";
+    let error_body = format!(
+        r#"{{"RequestId":"SecurityToken={token}","HostId":"SecurityToken={token}","Code":"SecurityToken={token}","Message":"m","Recommend":"https://x/?q=1&SecurityToken={token}","AccessDeniedDetail":{{"SecurityToken":"{token}"}}}}"#
+    );
+    let fail_body = format!(
+        r#"{{"RequestId":"r","Success":true,"Data":{{"Status":"fail","Message":"SecurityToken={token}&a=b"}}}}"#
+    );
+    for (status, body) in [(StatusCode::FORBIDDEN, error_body), (StatusCode::OK, fail_body)] {
+        let http = response(
+            status,
+            with_content_type(Some("application/json")),
+            body.into_bytes(),
+        );
+        let error = DeleteDiSyncTask::new(10000, 100)
+            .parse_response(&http, &ResponseContext::new())
+            .unwrap_err();
+        let shown = format!("{error}\n{error:?}");
+        assert!(!shown.contains(token), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+}
