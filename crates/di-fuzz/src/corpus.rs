@@ -59,7 +59,10 @@ pub fn write_seeds(dir: &Path) -> io::Result<usize> {
     let mut golden: Vec<PathBuf> = std::fs::read_dir(&responses)?
         .map(|entry| entry.map(|entry| entry.path()))
         .collect::<io::Result<_>>()?;
-    golden.retain(|path| path.extension().is_some_and(|extension| extension == "http"));
+    golden.retain(|path| {
+        path.extension()
+            .is_some_and(|extension| extension == "http")
+    });
     golden.sort();
     for path in golden {
         let Some(name) = path.file_name() else {
@@ -103,10 +106,7 @@ fn signed_requests() -> Vec<(String, di_proto::http::Request<Vec<u8>>)> {
     };
     let mut requests = Vec::new();
     let calls: Vec<(&str, RpcRequest)> = [
-        (
-            "delete",
-            DeleteDiSyncTask::new(10000, 100).to_rpc_request(),
-        ),
+        ("delete", DeleteDiSyncTask::new(10000, 100).to_rpc_request()),
         (
             "terminate",
             TerminateDiSyncInstance::new(10000, 101).to_rpc_request(),

@@ -107,8 +107,7 @@ pub fn run(
                     let mut index = job;
                     while index < cases {
                         let data = input(seed, target.name, index, corpus);
-                        if panic::catch_unwind(AssertUnwindSafe(|| (target.run)(&data))).is_err()
-                        {
+                        if panic::catch_unwind(AssertUnwindSafe(|| (target.run)(&data))).is_err() {
                             panics += 1;
                             if found.len() < MAX_SAVED {
                                 let message = LAST_PANIC.with(|last| last.borrow().clone());

@@ -244,7 +244,8 @@ fn check_answer(request: &http::Request<Vec<u8>>, answer: &http::Response<Vec<u8
 }
 
 fn read(answer: &http::Response<Vec<u8>>) -> std::result::Result<RpcResponse, Error> {
-    RpcRequest::new("DeleteDISyncTask", "2020-05-18").parse_response(answer, &ResponseContext::new())
+    RpcRequest::new("DeleteDISyncTask", "2020-05-18")
+        .parse_response(answer, &ResponseContext::new())
 }
 
 fn code_of(answer: &http::Response<Vec<u8>>) -> Option<String> {
@@ -495,9 +496,7 @@ impl Tamper {
                     })
                     .cloned()
                     .collect();
-                if request.headers().contains_key(http::header::AUTHORIZATION)
-                    && index % 4 == 0
-                {
+                if request.headers().contains_key(http::header::AUTHORIZATION) && index % 4 == 0 {
                     headers.insert("x-acs-fuzz-added", HeaderValue::from_static("1"));
                 } else {
                     // V1 signs no header: only V3 requests take this change.
@@ -528,7 +527,9 @@ impl Tamper {
                     );
                     return Some(changed);
                 }
-                let at = query.iter().position(|pair| pair.starts_with("Signature="))?;
+                let at = query
+                    .iter()
+                    .position(|pair| pair.starts_with("Signature="))?;
                 let pair = &query[at];
                 let start = "Signature=".len();
                 query[at] = change_char(pair, start + index % (pair.len() - start).max(1))?;

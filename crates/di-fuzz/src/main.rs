@@ -7,7 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use di_fuzz::{TARGETS, Target, corpus, driver};
 
-const USAGE: &str = "usage: di-fuzz [run] [--cases N] [--target NAME]... [--seed N] [--jobs N] [--corpus DIR]
+const USAGE: &str =
+    "usage: di-fuzz [run] [--cases N] [--target NAME]... [--seed N] [--jobs N] [--corpus DIR]
        di-fuzz replay TARGET FILE...   run saved inputs, panics shown as they are
        di-fuzz seed-corpus [DIR]       rewrite the seed corpus (fuzz/corpus by default)
        di-fuzz list                    the targets
@@ -78,9 +79,7 @@ fn run(args: &[String]) -> ExitCode {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_nanos() as u64)
     });
-    println!(
-        "di-fuzz: seed {seed}, {cases} cases per target, {jobs} jobs (replay: --seed {seed})"
-    );
+    println!("di-fuzz: seed {seed}, {cases} cases per target, {jobs} jobs (replay: --seed {seed})");
     driver::quiet_panics();
     let crash_dir = corpus::workspace_root().join("target").join("fuzz-crashes");
     let mut failed = false;
@@ -88,7 +87,10 @@ fn run(args: &[String]) -> ExitCode {
         let corpus = match corpus::load(&corpus_dir.join(target.name)) {
             Ok(corpus) => corpus,
             Err(error) => {
-                eprintln!("di-fuzz: cannot read the corpus of {}: {error}", target.name);
+                eprintln!(
+                    "di-fuzz: cannot read the corpus of {}: {error}",
+                    target.name
+                );
                 return ExitCode::FAILURE;
             }
         };
@@ -145,12 +147,13 @@ fn replay(args: &[String]) -> ExitCode {
 }
 
 fn seed_corpus(args: &[String]) -> ExitCode {
-    let dir = args
-        .first()
-        .map_or_else(corpus::default_dir, PathBuf::from);
+    let dir = args.first().map_or_else(corpus::default_dir, PathBuf::from);
     match corpus::write_seeds(&dir) {
         Ok(written) => {
-            println!("di-fuzz: wrote {written} seed files under {}", dir.display());
+            println!(
+                "di-fuzz: wrote {written} seed files under {}",
+                dir.display()
+            );
             ExitCode::SUCCESS
         }
         Err(error) => {

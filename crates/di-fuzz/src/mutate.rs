@@ -217,19 +217,28 @@ mod tests {
 
     #[test]
     fn the_generator_follows_its_seed() {
-        let first: Vec<u64> = (0..4).map({
-            let mut rng = Rng::new(7);
-            move |_| rng.next_u64()
-        }).collect();
-        let again: Vec<u64> = (0..4).map({
-            let mut rng = Rng::new(7);
-            move |_| rng.next_u64()
-        }).collect();
+        let first: Vec<u64> = (0..4)
+            .map({
+                let mut rng = Rng::new(7);
+                move |_| rng.next_u64()
+            })
+            .collect();
+        let again: Vec<u64> = (0..4)
+            .map({
+                let mut rng = Rng::new(7);
+                move |_| rng.next_u64()
+            })
+            .collect();
         assert_eq!(first, again);
-        assert_ne!(first, (0..4).map({
-            let mut rng = Rng::new(8);
-            move |_| rng.next_u64()
-        }).collect::<Vec<_>>());
+        assert_ne!(
+            first,
+            (0..4)
+                .map({
+                    let mut rng = Rng::new(8);
+                    move |_| rng.next_u64()
+                })
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -146,7 +146,9 @@ pub(super) fn parse<B: AsRef<[u8]>>(
             response.body().as_ref(),
             problem,
         );
-        details.request_id.get_or_insert_with(|| redacted(&request_id));
+        details
+            .request_id
+            .get_or_insert_with(|| redacted(&request_id));
         return Err(Error::UnexpectedResponse(details));
     }
     let message = message.unwrap_or_default();

@@ -141,8 +141,9 @@ impl From<ParseError> for BodyProblem {
     fn from(error: ParseError) -> Self {
         match error {
             ParseError::Truncated => BodyProblem::Truncated,
+            // The parser's words may quote the body: redacted like any text from it.
             ParseError::Malformed(detail) => BodyProblem::Malformed {
-                detail: crate::error::truncate_for_message(&detail, 120),
+                detail: crate::error::truncate_for_message(&redact_secrets(&detail), 120),
             },
         }
     }
