@@ -14,9 +14,11 @@
 //! Every response goes through `DeleteDiSyncTask`, `TerminateDiSyncInstance` and the generic
 //! `RpcRequest`, each with and without an unknown prior outcome.
 //!
-//! The case count is `DI_FUZZ_CASES` (256 when unset): `cargo xtask fuzz` runs the four
-//! targets in release mode with 100,000 cases each. The bugs the properties found are kept as
-//! minimal regression tests at the end of this file.
+//! The case count is `DI_FUZZ_CASES` (256 when unset); for a longer run:
+//! `DI_FUZZ_CASES=100000 cargo test --release -p di-proto --test it parser_props`. (The fuzz
+//! targets of `crates/di-fuzz`, run by `cargo xtask fuzz`, cover the same parsers from raw
+//! bytes.) The bugs the properties and the fuzz targets found are kept as minimal regression
+//! tests at the end of this file.
 
 use std::time::{Duration, SystemTime};
 
