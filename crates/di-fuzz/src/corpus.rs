@@ -165,7 +165,12 @@ mod tests {
     fn every_target_runs_its_corpus() {
         for target in TARGETS {
             let corpus = load(&default_dir().join(target.name)).unwrap();
-            assert!(corpus.len() >= 20, "{}: {} seeds", target.name, corpus.len());
+            assert!(
+                corpus.len() >= 20,
+                "{}: {} seeds",
+                target.name,
+                corpus.len()
+            );
             for entry in &corpus {
                 (target.run)(entry);
             }

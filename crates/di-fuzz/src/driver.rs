@@ -3,7 +3,7 @@
 //!
 //! Case `i` of a run is a pure function of the seed, the target's name and `i`: the first
 //! cases are the corpus entries as they are, then four in five mutate a corpus entry
-//! ([`mutate`](crate::mutate::mutate)) and one in five is fresh random bytes, which the
+//! ([`mutate`]) and one in five is fresh random bytes, which the
 //! targets read through `arbitrary::Unstructured`. Threads take every `jobs`-th case, so the
 //! inputs do not depend on how many threads ran them.
 
@@ -29,7 +29,7 @@ pub struct Report {
     pub panics: u64,
     /// Wall time of the run.
     pub elapsed: Duration,
-    /// The saved crashing inputs, with their panic messages (at most [`MAX_SAVED`]).
+    /// The saved crashing inputs, with their panic messages (at most 20).
     pub crashes: Vec<(PathBuf, String)>,
 }
 
