@@ -3,13 +3,11 @@
 //! - `vectors FILE...`: runs golden signing vectors through di-proto, with the output contract
 //!   of `crates/di-proto/tests/data/vectors/README.md`.
 //! - `ci`: runs `.ci/run`, exactly what CI runs.
-//! - `fuzz [CASES]`: runs di-proto's response-parser properties
-//!   (`crates/di-proto/tests/it/parser_props.rs`) in release mode with `CASES` cases per
-//!   target (100,000 by default).
+//! - `fuzz [--cases N] [--target NAME]... [--seed N] [--jobs N]`: runs the fuzz targets of
+//!   `crates/di-fuzz` on the stable toolchain ([`fuzz`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
 
 // The runner is di-proto's own test code, included here so that `cargo test` and
 // `cargo xtask vectors` run the very same checks.
@@ -17,6 +15,7 @@ use std::time::Instant;
 #[allow(dead_code)]
 mod vector_runner;
 
+mod fuzz;
 #[cfg(test)]
 mod msrv;
 #[cfg(test)]
@@ -27,14 +26,15 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   vectors FILE...   check golden signing vectors (JSON Lines) against di-proto
   ci                run .ci/run, what CI runs
-  fuzz [CASES]      run the response-parser properties, CASES per target (100000)";
+  fuzz [--cases N] [--target NAME]... [--seed N] [--jobs N]
+                    run the fuzz targets (crates/di-fuzz), N cases per target (200000)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("vectors") => vectors(&args[1..]),
         Some("ci") => ci(),
-        Some("fuzz") => fuzz(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -87,57 +87,6 @@ fn ci() -> ExitCode {
         }
         Err(error) => {
             eprintln!("could not run .ci/run: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The cases per target when `cargo xtask fuzz` is given no count.
-const FUZZ_CASES: u32 = 100_000;
-
-fn fuzz(args: &[String]) -> ExitCode {
-    let cases = match args {
-        [] => FUZZ_CASES,
-        [cases] => match cases.parse::<u32>() {
-            Ok(cases) if cases > 0 => cases,
-            _ => {
-                eprintln!("usage: cargo xtask fuzz [CASES]  (CASES: a positive whole number)");
-                return ExitCode::from(2);
-            }
-        },
-        _ => {
-            eprintln!("usage: cargo xtask fuzz [CASES]");
-            return ExitCode::from(2);
-        }
-    };
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let started = Instant::now();
-    // The test reads its own variable: an explicit proptest config overrides PROPTEST_CASES.
-    let status = Command::new(cargo)
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "di-proto",
-            "--test",
-            "it",
-            "parser_props",
-        ])
-        .env("DI_FUZZ_CASES", cases.to_string())
-        .current_dir(workspace_root())
-        .status();
-    let elapsed = started.elapsed().as_secs();
-    match status {
-        Ok(status) if status.success() => {
-            println!("fuzz: passed, {cases} cases per target, {elapsed} s");
-            ExitCode::SUCCESS
-        }
-        Ok(status) => {
-            eprintln!("fuzz: failed ({status}) after {elapsed} s");
-            ExitCode::FAILURE
-        }
-        Err(error) => {
-            eprintln!("could not run cargo test: {error}");
             ExitCode::FAILURE
         }
     }

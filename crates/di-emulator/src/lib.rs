@@ -26,6 +26,7 @@ mod config;
 mod faults;
 mod gateway;
 mod render;
+mod respond;
 mod server;
 mod service;
 mod state;
@@ -35,5 +36,6 @@ pub use config::{
     Config, ConfigError, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, DEMO_ROLE_ARN,
 };
 pub use faults::{Fault, FaultPlan};
+pub use respond::Responder;
 pub use server::{Counters, Handle, start};
 pub use state::TaskState;

@@ -147,7 +147,7 @@ pub(super) fn read_change<B: AsRef<[u8]>>(
             Some(status) => BodyProblem::Malformed {
                 detail: format!(
                     "Data.Status is {:?}, not success or fail",
-                    crate::error::truncate_for_message(status, 32)
+                    crate::error::truncate_for_message(&response::redact_secrets(status), 32)
                 ),
             },
         };
@@ -173,11 +173,12 @@ pub(super) fn task_failed(
     message: String,
     context: &ResponseContext<'_>,
 ) -> Error {
+    // What goes into an error is redacted of security tokens, as the service's errors are.
     Error::TaskFailed(Box::new(TaskFailure {
         action,
-        request_id,
+        request_id: response::redact_secrets(&request_id).into_owned(),
         reason: failure_reason(&message),
-        message,
+        message: response::redact_secrets(&message).into_owned(),
         after_unknown_outcome: context.prior_outcome_unknown(),
     }))
 }
@@ -194,7 +195,9 @@ pub(super) fn unexpected<B: AsRef<[u8]>>(
         response.body().as_ref(),
         problem,
     );
-    details.request_id.get_or_insert(request_id);
+    details
+        .request_id
+        .get_or_insert_with(|| response::redact_secrets(&request_id).into_owned());
     Error::UnexpectedResponse(details)
 }
 

@@ -108,6 +108,32 @@ pub(crate) struct Fields<'a> {
     pub(crate) data_code: Option<Cow<'a, str>>,
 }
 
+impl Fields<'_> {
+    /// Redacts security tokens from every text the service sent ([`redact_secrets`]), before
+    /// they make an error, and so its `Debug` or `Display`. `message` stays whole here:
+    /// the signature diagnosis reads the server's string to sign in it; [`service_error`]
+    /// redacts it.
+    fn redact_secrets(&mut self) {
+        for field in [
+            &mut self.request_id,
+            &mut self.host_id,
+            &mut self.code,
+            &mut self.recommend,
+            &mut self.data_status,
+            &mut self.data_message,
+        ] {
+            if let Some(Cow::Owned(redacted)) = field.as_deref().map(redact_secrets) {
+                *field = Some(Cow::Owned(redacted));
+            }
+        }
+        if let Some(detail) = &mut self.access_denied_detail
+            && let Cow::Owned(redacted) = redact_secrets(detail)
+        {
+            *detail = redacted;
+        }
+    }
+}
+
 /// Why a body did not parse.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ParseError {
@@ -121,8 +147,9 @@ impl From<ParseError> for BodyProblem {
     fn from(error: ParseError) -> Self {
         match error {
             ParseError::Truncated => BodyProblem::Truncated,
+            // The parser's words may quote the body: redacted like any text from it.
             ParseError::Malformed(detail) => BodyProblem::Malformed {
-                detail: crate::error::truncate_for_message(&detail, 120),
+                detail: crate::error::truncate_for_message(&redact_secrets(&detail), 120),
             },
         }
     }
@@ -151,7 +178,7 @@ pub(crate) fn read<'a>(
         Error::UnexpectedResponse(unexpected_response(status, headers, body, problem))
     };
     let format = body_format(headers, body).map_err(unexpected)?;
-    let fields = match format {
+    let mut fields = match format {
         Format::Xml => xml::parse(body),
         _ => json::parse(body),
     }
@@ -161,6 +188,7 @@ pub(crate) fn read<'a>(
         || fields.success == Some(false)
         || (fields.code.is_some() && fields.success != Some(true));
     if failed {
+        fields.redact_secrets();
         return Err(match fields.code {
             Some(_) => service_error(status, headers, fields, context),
             None => unexpected(BodyProblem::NoErrorCode),
