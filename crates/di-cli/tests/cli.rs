@@ -118,30 +118,20 @@ fn profile_picks_the_aliyun_cli_profile() {
         // A file others may read draws a warning; once restricted, none.
         use std::os::unix::fs::PermissionsExt;
         let config = home.join(".aliyun/config.json");
+        let warnings = || {
+            let (_, _, stderr) = run(di()
+                .env("HOME", &home)
+                .args(["--endpoint", &emulator.url, "--profile", "work"])
+                .args(["get-sync-instance-info", "--project-id", PROJECT])
+                .args(["--file-id", "300"]));
+            stderr
+        };
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let (_, _, stderr) = run(di()
-            .env("HOME", &home)
-            .args(["--endpoint", &emulator.url, "--profile", "work"])
-            .args([
-                "get-sync-instance-info",
-                "--project-id",
-                PROJECT,
-                "--file-id",
-                "300",
-            ]));
+        let stderr = warnings();
         assert!(stderr.contains("readable by other users"), "{stderr}");
         assert!(stderr.contains("config.json"), "{stderr}");
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let (_, _, stderr) = run(di()
-            .env("HOME", &home)
-            .args(["--endpoint", &emulator.url, "--profile", "work"])
-            .args([
-                "get-sync-instance-info",
-                "--project-id",
-                PROJECT,
-                "--file-id",
-                "300",
-            ]));
+        let stderr = warnings();
         assert!(!stderr.contains("readable by other users"), "{stderr}");
     }
     // The file's current profile holds a key the emulator does not know.
