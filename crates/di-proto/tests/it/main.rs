@@ -1,6 +1,7 @@
 //! di-proto's integration tests: one binary, one module per behaviour.
 
 mod canonicalization;
+mod http_date;
 mod parser_props;
 mod request;
 mod responses;
