@@ -1,4 +1,5 @@
-//! Signs many `DeleteDISyncTask` requests in a row, each with its own timestamp and nonce, and
+//! Signs many `DeleteDISyncTask` requests in a row, each with its own timestamp and nonce (as
+//! `Call` makes them), and
 //! drops each one: the memory figure of `docs/BENCHMARKS.md` (peak RSS must stay flat) and a
 //! steady loop to profile signing under `valgrind --tool=callgrind`.
 //!
@@ -7,7 +8,10 @@
 
 use std::process::ExitCode;
 
-use di_proto::{Credentials, Endpoint, Format, RpcRequest, SignatureVersion, Signer, Timestamp};
+use di_proto::{
+    Credentials, Endpoint, Format, RpcRequest, SignatureVersion, Signer, Timestamp,
+    nonce_from_bytes,
+};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -29,7 +33,7 @@ fn main() -> ExitCode {
     };
     match run(count, version) {
         Ok(bytes) => {
-            println!("signed {count} requests ({version:?}), {bytes} URI bytes in all");
+            println!("signed {count} requests ({version:?}), {bytes} query bytes in all");
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -51,14 +55,12 @@ fn run(count: u64, version: SignatureVersion) -> Result<u64, di_proto::Error> {
         .with_signature_version(version)
         .with_format(Format::Json);
     let start = 1_909_248_054;
-    let mut nonce = String::with_capacity(32);
     let mut uri_bytes = 0_u64;
     for index in 0..count {
-        nonce.clear();
-        nonce.push_str(&format!("{index:032x}"));
+        let nonce = nonce_from_bytes(u128::from(index).to_be_bytes());
         let timestamp = Timestamp::from_unix_seconds(start + (index / 1000) as i64)?;
         let signed = signer.sign(&request, timestamp, &nonce)?;
-        uri_bytes += signed.request().uri().to_string().len() as u64;
+        uri_bytes += signed.request().uri().query().map_or(0, str::len) as u64;
     }
     Ok(uri_bytes)
 }

@@ -57,17 +57,12 @@ pub fn percent_encode_into(out: &mut Vec<u8>, input: &str) {
 
 /// How many bytes of `input` percent-encoding escapes; each grows by two bytes.
 pub(crate) fn reserved_count(input: &[u8]) -> usize {
-    // Range tests rather than the table: the compiler turns this loop into vector code.
+    // A table lookup and an add per byte. (Range tests let the compiler vectorize this loop,
+    // but for parameter-sized inputs its widening shuffles cost more than they save.)
     input
         .iter()
-        .filter(|&&byte| {
-            !(byte.is_ascii_alphanumeric()
-                || byte == b'-'
-                || byte == b'_'
-                || byte == b'.'
-                || byte == b'~')
-        })
-        .count()
+        .map(|&byte| usize::from(!is_unreserved(byte)))
+        .sum()
 }
 
 /// Writes the encoded form of `input` at the start of `out`, which must be at least
@@ -103,6 +98,17 @@ pub(crate) fn encode_twice_to_slices(
     twice: &mut [u8],
     input: &[u8],
 ) -> (usize, usize) {
+    if reserved_count(input) == 0 {
+        // The common case, a name or value with nothing to escape: two copies.
+        if let (Some(slot), Some(slot_twice)) = (
+            canonical.get_mut(..input.len()),
+            twice.get_mut(..input.len()),
+        ) {
+            slot.copy_from_slice(input);
+            slot_twice.copy_from_slice(input);
+        }
+        return (input.len(), input.len());
+    }
     let (mut at, mut at_twice) = (0, 0);
     for &byte in input {
         if is_unreserved(byte) {
