@@ -3,6 +3,10 @@
 //! - `vectors FILE...`: runs golden signing vectors through di-proto, with the output contract
 //!   of `crates/di-proto/tests/data/vectors/README.md`.
 //! - `ci`: runs `.ci/run`, exactly what CI runs.
+//! - `load [OPTIONS]`: the async client against an in-process emulator under load, optionally
+//!   with injected faults (`load.rs`).
+//! - `bench [--quick|--full|--smoke]`: runs the benchmarks and measurements and writes
+//!   `docs/BENCHMARKS.md` (`bench.rs`).
 //! - `fuzz [CASES]`: runs di-proto's response-parser properties
 //!   (`crates/di-proto/tests/it/parser_props.rs`) in release mode with `CASES` cases per
 //!   target (100,000 by default).
@@ -17,6 +21,8 @@ use std::time::Instant;
 #[allow(dead_code)]
 mod vector_runner;
 
+mod bench;
+mod load;
 #[cfg(test)]
 mod tidy;
 
@@ -25,7 +31,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   vectors FILE...   check golden signing vectors (JSON Lines) against di-proto
   ci                run .ci/run, what CI runs
-  fuzz [CASES]      run the response-parser properties, CASES per target (100000)";
+  fuzz [CASES]      run the response-parser properties, CASES per target (100000)
+  load [OPTIONS]    the async client against the emulator under load (--help for options)
+  bench [MODE]      run the benchmarks and write docs/BENCHMARKS.md
+                    (--quick, under 2 minutes; --full; --smoke: run once, write nothing)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +42,9 @@ fn main() -> ExitCode {
         Some("vectors") => vectors(&args[1..]),
         Some("ci") => ci(),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("load" | "bench") if cfg!(debug_assertions) => in_release(&args),
+        Some("load") => load::command(&args[1..]),
+        Some("bench") => bench::command(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -136,6 +148,25 @@ fn fuzz(args: &[String]) -> ExitCode {
         }
         Err(error) => {
             eprintln!("could not run cargo test: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs this xtask command again from an optimized build: load figures from a debug build of
+/// the clients and the emulator would measure the debug build.
+fn in_release(args: &[String]) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "--release", "--package", "xtask", "--"])
+        .args(args)
+        .current_dir(workspace_root())
+        .status();
+    match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("could not run cargo run --release: {error}");
             ExitCode::FAILURE
         }
     }
