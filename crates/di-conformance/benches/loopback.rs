@@ -11,12 +11,16 @@
 //!   with a keep-alive connection) sending one request signed once before the loop, and
 //!   reading the body into bytes. Nothing is signed or parsed.
 //!
+//! - **raw_with_timeouts** (ureq only): the raw agent with the timeouts di-ureq configures,
+//!   to tell ureq's timeout handling apart from di's own work.
+//!
 //! The difference is di's overhead per call. Run: `cargo bench -p di-conformance --bench
 //! loopback`; `cargo xtask bench` writes the figures into `docs/BENCHMARKS.md`.
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use di_proto::config::ClientConfig;
@@ -27,12 +31,17 @@ const KEY_ID: &str = "LTAI5tBenchmarkKeyId0001";
 const SECRET: &str = "Eaz0tZMszibBzJycbK2D0D3e5jrqxc";
 const BODY: &str = r#"{"Success":true,"RequestId":"0bc1411515937635973****","Data":{"Status":"success","Message":null}}"#;
 
+/// Connections the server accepted, printed after each group: a client that fails to reuse
+/// its connection would pay a TCP handshake per call.
+static CONNECTIONS: AtomicU64 = AtomicU64::new(0);
+
 /// Starts the server on an ephemeral loopback port; it lives as long as the process.
 fn start_server() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let address = listener.local_addr().expect("local address");
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            CONNECTIONS.fetch_add(1, Ordering::Relaxed);
             std::thread::spawn(move || serve(stream));
         }
     });
@@ -123,7 +132,34 @@ fn loopback(c: &mut Criterion) {
             black_box(response.body_mut().read_to_vec().expect("body"))
         })
     });
+    // The same raw agent with the timeouts di-ureq sets (per phase, and a per-request global
+    // one for the call's deadline): what ureq's timeouts cost, apart from di.
+    let timeout = Some(std::time::Duration::from_secs(30));
+    let timed_agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_resolve(timeout)
+        .timeout_connect(timeout)
+        .timeout_send_request(timeout)
+        .timeout_send_body(timeout)
+        .timeout_recv_response(timeout)
+        .timeout_recv_body(timeout)
+        .build()
+        .into();
+    group.bench_function("raw_with_timeouts", |b| {
+        b.iter(|| {
+            let request = timed_agent
+                .configure_request(prebuilt.clone())
+                .timeout_global(timeout)
+                .build();
+            let mut response = timed_agent.run(request).expect("raw ureq");
+            black_box(response.body_mut().read_to_vec().expect("body"))
+        })
+    });
     group.finish();
+    eprintln!(
+        "loopback/ureq: {} connections opened",
+        CONNECTIONS.swap(0, Ordering::Relaxed)
+    );
 
     let mut group = c.benchmark_group("loopback/reqwest");
     let di_reqwest = runtime.block_on(async {
@@ -158,6 +194,10 @@ fn loopback(c: &mut Criterion) {
         })
     });
     group.finish();
+    eprintln!(
+        "loopback/reqwest: {} connections opened",
+        CONNECTIONS.swap(0, Ordering::Relaxed)
+    );
 }
 
 criterion_group!(benches, loopback);
