@@ -5,6 +5,10 @@
 //! - `ci`: runs `.ci/run`, exactly what CI runs.
 //! - `fuzz [--cases N] [--target NAME]... [--seed N] [--jobs N]`: runs the fuzz targets of
 //!   `crates/di-fuzz` on the stable toolchain ([`fuzz`]).
+//! - `load [OPTIONS]`: the async client against an in-process emulator under load, optionally
+//!   with injected faults (`load.rs`).
+//! - `bench [--quick|--full|--smoke]`: runs the benchmarks and measurements and writes
+//!   `docs/BENCHMARKS.md` (`bench.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -15,7 +19,9 @@ use std::process::{Command, ExitCode};
 #[allow(dead_code)]
 mod vector_runner;
 
+mod bench;
 mod fuzz;
+mod load;
 #[cfg(test)]
 mod msrv;
 #[cfg(test)]
@@ -27,7 +33,10 @@ commands:
   vectors FILE...   check golden signing vectors (JSON Lines) against di-proto
   ci                run .ci/run, what CI runs
   fuzz [--cases N] [--target NAME]... [--seed N] [--jobs N]
-                    run the fuzz targets (crates/di-fuzz), N cases per target (200000)";
+                    run the fuzz targets (crates/di-fuzz), N cases per target (200000)
+  load [OPTIONS]    the async client against the emulator under load (--help for options)
+  bench [MODE]      run the benchmarks and write docs/BENCHMARKS.md
+                    (--quick, under 2 minutes; --full; --smoke: run once, write nothing)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +44,9 @@ fn main() -> ExitCode {
         Some("vectors") => vectors(&args[1..]),
         Some("ci") => ci(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("load" | "bench") if cfg!(debug_assertions) => in_release(&args),
+        Some("load") => load::command(&args[1..]),
+        Some("bench") => bench::command(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -87,6 +99,25 @@ fn ci() -> ExitCode {
         }
         Err(error) => {
             eprintln!("could not run .ci/run: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs this xtask command again from an optimized build: load figures from a debug build of
+/// the clients and the emulator would measure the debug build.
+fn in_release(args: &[String]) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "--release", "--package", "xtask", "--"])
+        .args(args)
+        .current_dir(workspace_root())
+        .status();
+    match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("could not run cargo run --release: {error}");
             ExitCode::FAILURE
         }
     }

@@ -206,6 +206,11 @@ impl Endpoint {
         self.authority.as_str()
     }
 
+    /// `host[:port]` as `http` holds it, for building request URIs without parsing them again.
+    pub(crate) fn http_authority(&self) -> &Authority {
+        &self.authority
+    }
+
     /// The host name or address, without brackets around IPv6 addresses.
     pub fn host(&self) -> &str {
         let host = self.authority.host();

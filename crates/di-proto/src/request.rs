@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
+use http::uri::{self, PathAndQuery};
 use http::{Method, Uri};
 
 use crate::retry::Idempotency;
@@ -351,11 +352,10 @@ impl<'a> Signer<'a> {
     ) -> Result<SignedRequest, Error> {
         request.validate()?;
         validate_nonce(nonce)?;
-        let mut date = String::with_capacity(20);
-        timestamp.write_to(&mut date);
+        let date = timestamp.wire();
         match self.signature_version {
-            SignatureVersion::V1 => self.sign_v1(request, timestamp, &date, nonce),
-            SignatureVersion::V3 => self.sign_v3(request, timestamp, &date, nonce),
+            SignatureVersion::V1 => self.sign_v1(request, timestamp, date.as_str(), nonce),
+            SignatureVersion::V3 => self.sign_v3(request, timestamp, date.as_str(), nonce),
         }
     }
 
@@ -366,60 +366,67 @@ impl<'a> Signer<'a> {
         date: &str,
         nonce: &str,
     ) -> Result<SignedRequest, Error> {
-        let mut common = vec![
-            ("AccessKeyId", self.credentials.access_key_id()),
-            ("Action", request.action.as_str()),
-            ("Format", self.format.as_param()),
-            ("SignatureMethod", V1_SIGNATURE_METHOD),
-            ("SignatureNonce", nonce),
-            ("SignatureVersion", V1_SIGNATURE_VERSION),
-            ("Timestamp", date),
-            ("Version", request.version.as_str()),
+        // The common parameters, in sorted order; `SecurityToken` sorts between `Format` and
+        // `SignatureMethod`.
+        let token = self.credentials.security_token();
+        let common = [
+            Some(("AccessKeyId", self.credentials.access_key_id())),
+            Some(("Action", request.action.as_str())),
+            Some(("Format", self.format.as_param())),
+            token.map(|token| ("SecurityToken", token)),
+            Some(("SignatureMethod", V1_SIGNATURE_METHOD)),
+            Some(("SignatureNonce", nonce)),
+            Some(("SignatureVersion", V1_SIGNATURE_VERSION)),
+            Some(("Timestamp", date)),
+            Some(("Version", request.version.as_str())),
         ];
-        if let Some(token) = self.credentials.security_token() {
-            common.push(("SecurityToken", token));
+        let common = common.iter().flatten().copied();
+        let api = sorted_api_params(request, None)?;
+        // Validation keeps API parameters off the common names, so merging two sorted lists
+        // gives the sorted whole with no repeat.
+        let mut sorted = Vec::with_capacity(common.clone().count() + api.len());
+        let mut api_rest = api.iter().copied().peekable();
+        for pair in common.clone() {
+            while let Some(api_pair) = api_rest.next_if(|api_pair| api_pair.0 < pair.0) {
+                sorted.push(api_pair);
+            }
+            sorted.push(pair);
         }
-        let query_len = common.len();
-        common.extend(
-            request
-                .params
-                .iter()
-                .map(|(name, value, _)| (name.as_str(), value.as_str())),
-        );
-        let all_params = common;
-        let signature = v1::sign(&request.method, &all_params, self.credentials)?;
+        sorted.extend(api_rest);
+        let signature = v1::sign_sorted(&request.method, &sorted, self.credentials);
 
+        let has_body = request.has_body();
         let canonical = signature.canonicalized_query_string();
-        let mut uri = uri_prefix(self.endpoint, canonical.len() + 12 + 3 * 28);
-        if request.has_body() {
+        let encoded_signature_len = encoded_len(signature.signature());
+        let mut path = Vec::with_capacity(2 + canonical.len() + 11 + encoded_signature_len);
+        path.extend_from_slice(b"/?");
+        if has_body {
             // The query carries the common and the query parameters; the body the rest. Order
             // on the wire is not signed: the gateway sorts before it checks.
-            let in_query = all_params[..query_len].iter().chain(
-                all_params[query_len..]
+            let in_query = common.chain(
+                request
+                    .params
                     .iter()
-                    .zip(&request.params)
-                    .filter(|(_, (_, _, location))| *location == ParamLocation::Query)
-                    .map(|(pair, _)| pair),
+                    .filter(|(_, _, location)| *location == ParamLocation::Query)
+                    .map(|(name, value, _)| (name.as_str(), value.as_str())),
             );
             for (index, (name, value)) in in_query.enumerate() {
                 if index > 0 {
-                    uri.push(b'&');
+                    path.push(b'&');
                 }
-                percent_encode_into(&mut uri, name);
-                uri.push(b'=');
-                percent_encode_into(&mut uri, value);
+                percent_encode_into(&mut path, name);
+                path.push(b'=');
+                percent_encode_into(&mut path, value);
             }
         } else {
             // Everything travels in the query, so the canonical string is the query.
-            uri.extend_from_slice(canonical.as_bytes());
+            path.extend_from_slice(canonical.as_bytes());
         }
-        uri.extend_from_slice(b"&Signature=");
-        percent_encode_into(&mut uri, signature.signature());
+        path.extend_from_slice(b"&Signature=");
+        percent_encode_into(&mut path, signature.signature());
 
         let body = request.form_body();
-        let mut http_request = new_request(&request.method, uri, body)?;
-        let headers = http_request.headers_mut();
-        headers.reserve(4);
+        let mut headers = HeaderMap::with_capacity(4);
         headers.insert(X_ACS_ACTION, header_value("x-acs-action", &request.action)?);
         if let Some(retries) = self.retry_attempts {
             headers.insert(X_ACS_RETRY_ATTEMPTS, HeaderValue::from(retries));
@@ -428,11 +435,11 @@ impl<'a> Signer<'a> {
             X_ACS_VERSION,
             header_value("x-acs-version", &request.version)?,
         );
-        if request.has_body() {
+        if has_body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(FORM_CONTENT_TYPE));
         }
         Ok(SignedRequest {
-            request: http_request,
+            request: new_request(&request.method, self.endpoint, path, headers, body)?,
             signature: Signature::V1(signature),
             timestamp,
         })
@@ -445,57 +452,54 @@ impl<'a> Signer<'a> {
         date: &str,
         nonce: &str,
     ) -> Result<SignedRequest, Error> {
-        let query: Vec<(&str, &str)> = request
-            .params
-            .iter()
-            .filter(|(_, _, location)| *location == ParamLocation::Query)
-            .map(|(name, value, _)| (name.as_str(), value.as_str()))
-            .collect();
+        let query = sorted_api_params(request, Some(ParamLocation::Query))?;
         let has_body = request.has_body();
         let body = request.form_body();
         let payload_sha256 = v3::payload_sha256(&body);
         let authority = self.endpoint.authority();
         let token = self.credentials.security_token();
+        let retries_text = self.retry_attempts.map(|retries| retries.to_string());
 
-        // Every header di-proto sets is signed, as the official SDKs sign every header they set.
-        let mut signed_headers: Vec<(&str, &str)> = Vec::with_capacity(10);
-        signed_headers.push(("accept", self.format.as_media_type()));
-        if has_body {
-            signed_headers.push(("content-type", FORM_CONTENT_TYPE));
+        // Every header di-proto sets is signed, as the official SDKs sign every header they
+        // set. The names are lower case and listed in sorted order; every value was validated
+        // above (or is ours), so none needs trimming and none holds a control character.
+        let signed_headers = [
+            Some(("accept", self.format.as_media_type())),
+            has_body.then_some(("content-type", FORM_CONTENT_TYPE)),
+            Some(("host", authority)),
+            token.map(|_| ("x-acs-accesskey-id", self.credentials.access_key_id())),
+            Some(("x-acs-action", request.action.as_str())),
+            Some(("x-acs-content-sha256", payload_sha256.as_str())),
+            Some(("x-acs-date", date)),
+            retries_text
+                .as_deref()
+                .map(|retries| ("x-acs-retry-attempts", retries)),
+            token.map(|token| ("x-acs-security-token", token)),
+            Some(("x-acs-signature-nonce", nonce)),
+            Some(("x-acs-version", request.version.as_str())),
+        ];
+        let mut signed: [(&str, &str); 11] = [("", ""); 11];
+        let mut signed_count = 0;
+        for (slot, pair) in signed.iter_mut().zip(signed_headers.iter().flatten()) {
+            *slot = *pair;
+            signed_count += 1;
         }
-        signed_headers.push(("host", authority));
-        if token.is_some() {
-            signed_headers.push(("x-acs-accesskey-id", self.credentials.access_key_id()));
-        }
-        signed_headers.push(("x-acs-action", &request.action));
-        signed_headers.push(("x-acs-content-sha256", &payload_sha256));
-        signed_headers.push(("x-acs-date", date));
-        let retry_attempts = self.retry_attempts.map(|retries| retries.to_string());
-        if let Some(retries) = &retry_attempts {
-            signed_headers.push(("x-acs-retry-attempts", retries));
-        }
-        if let Some(token) = token {
-            signed_headers.push(("x-acs-security-token", token));
-        }
-        signed_headers.push(("x-acs-signature-nonce", nonce));
-        signed_headers.push(("x-acs-version", &request.version));
-
-        let signature = v3::sign(
-            &v3::V3Input {
-                method: &request.method,
-                pathname: "/",
-                query: &query,
-                headers: &signed_headers,
-                payload_sha256: &payload_sha256,
-            },
+        let signed = &signed[..signed_count];
+        debug_assert!(signed.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        let signature = v3::sign_normalized(
+            &request.method,
+            "/",
+            &query,
+            signed,
+            &payload_sha256,
             self.credentials,
-        )?;
+        );
 
-        let mut uri = uri_prefix(self.endpoint, signature.canonical_query_string().len());
-        uri.extend_from_slice(signature.canonical_query_string().as_bytes());
-        let mut http_request = new_request(&request.method, uri, body)?;
-        let headers = http_request.headers_mut();
-        headers.reserve(signed_headers.len() + 1);
+        let canonical_query = signature.canonical_query_string();
+        let mut path = Vec::with_capacity(2 + canonical_query.len());
+        path.extend_from_slice(b"/?");
+        path.extend_from_slice(canonical_query.as_bytes());
+        let mut headers = HeaderMap::with_capacity(signed.len() + 1);
         headers.insert(
             ACCEPT,
             HeaderValue::from_static(self.format.as_media_type()),
@@ -516,7 +520,11 @@ impl<'a> Signer<'a> {
         headers.insert(X_ACS_ACTION, header_value("x-acs-action", &request.action)?);
         headers.insert(
             X_ACS_CONTENT_SHA256,
-            header_value("x-acs-content-sha256", &payload_sha256)?,
+            if body.is_empty() {
+                HeaderValue::from_static(v3::EMPTY_PAYLOAD_SHA256)
+            } else {
+                header_value("x-acs-content-sha256", &payload_sha256)?
+            },
         );
         headers.insert(X_ACS_DATE, header_value("x-acs-date", date)?);
         if let Some(retries) = self.retry_attempts {
@@ -534,11 +542,28 @@ impl<'a> Signer<'a> {
         authorization.set_sensitive(true);
         headers.insert(AUTHORIZATION, authorization);
         Ok(SignedRequest {
-            request: http_request,
+            request: new_request(&request.method, self.endpoint, path, headers, body)?,
             signature: Signature::V3(signature),
             timestamp,
         })
     }
+}
+
+/// The API parameters (those at `location`, or all), sorted by raw name and checked for
+/// repeats. Validation has already refused empty and reserved names.
+fn sorted_api_params(
+    request: &RpcRequest,
+    location: Option<ParamLocation>,
+) -> Result<Vec<(&str, &str)>, Error> {
+    let mut sorted: Vec<(&str, &str)> = request
+        .params
+        .iter()
+        .filter(|(_, _, at)| location.is_none_or(|location| *at == location))
+        .map(|(name, value, _)| (name.as_str(), value.as_str()))
+        .collect();
+    sorted.sort_unstable_by(|left, right| left.0.cmp(right.0));
+    crate::sign::reject_repeated_names(&sorted)?;
+    Ok(sorted)
 }
 
 fn validate_nonce(nonce: &str) -> Result<(), Error> {
@@ -554,31 +579,32 @@ fn validate_nonce(nonce: &str) -> Result<(), Error> {
     Err(Error::InvalidNonce { reason })
 }
 
-/// `scheme://authority/?`, with room for `query_capacity` more bytes.
-fn uri_prefix(endpoint: &Endpoint, query_capacity: usize) -> Vec<u8> {
-    let scheme = endpoint.scheme().as_str();
-    let authority = endpoint.authority();
-    let mut uri = Vec::with_capacity(scheme.len() + 3 + authority.len() + 2 + query_capacity);
-    for part in [scheme, "://", authority, "/?"] {
-        uri.extend_from_slice(part.as_bytes());
-    }
-    uri
-}
-
 fn new_request(
     method: &Method,
-    uri: Vec<u8>,
+    endpoint: &Endpoint,
+    path_and_query: Vec<u8>,
+    headers: HeaderMap,
     body: Vec<u8>,
 ) -> Result<http::Request<Vec<u8>>, Error> {
-    // Every byte of `uri` comes from a validated endpoint or from percent-encoding, so this
-    // parse only fails on a bug; it still surfaces as an error, not a panic.
-    let uri = Uri::try_from(uri).map_err(|_| Error::InvalidEndpoint {
+    // Every byte of the path and query comes from percent-encoding, and the scheme and
+    // authority from a validated endpoint, so this only fails on a bug; it still surfaces as
+    // an error, not a panic.
+    let invalid = || Error::InvalidEndpoint {
         input: String::new(),
         reason: "the request URL could not be built",
-    })?;
+    };
+    let mut parts = uri::Parts::default();
+    parts.scheme = Some(match endpoint.scheme() {
+        crate::endpoint::Scheme::Https => uri::Scheme::HTTPS,
+        crate::endpoint::Scheme::Http => uri::Scheme::HTTP,
+    });
+    parts.authority = Some(endpoint.http_authority().clone());
+    parts.path_and_query = Some(PathAndQuery::try_from(path_and_query).map_err(|_| invalid())?);
+    let uri = Uri::from_parts(parts).map_err(|_| invalid())?;
     let mut request = http::Request::new(body);
     *request.method_mut() = method.clone();
     *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
     Ok(request)
 }
 

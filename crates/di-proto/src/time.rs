@@ -118,34 +118,102 @@ impl Timestamp {
         Timestamp::from_unix_seconds(days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second)
     }
 
+    /// Parses an HTTP date, as a response's `Date` header carries it: the preferred
+    /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) and the two obsolete forms that
+    /// RFC 9110 still asks recipients to accept, RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`,
+    /// years `70`–`99` in the 1900s, the rest in the 2000s) and asctime
+    /// (`Sun Nov  6 08:49:37 1994`). Surrounding white space is ignored; the weekday must match
+    /// the date.
+    ///
+    /// ```
+    /// use di_proto::Timestamp;
+    /// let date = Timestamp::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")?;
+    /// assert_eq!(date.to_string(), "1994-11-06T08:49:37Z");
+    /// assert_eq!(Timestamp::parse_http_date("Sun Nov  6 08:49:37 1994")?, date);
+    /// assert!(Timestamp::parse_http_date("Mon, 06 Nov 1994 08:49:37 GMT").is_err());
+    /// # Ok::<(), di_proto::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidTimestamp`] for any other text, or a date before 1970 or after 9999.
+    pub fn parse_http_date(input: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidTimestamp {
+            input: crate::error::truncate_for_message(input, 64),
+        };
+        let bytes = input.trim().as_bytes();
+        let fields = imf_fixdate(bytes)
+            .or_else(|| rfc850_date(bytes))
+            .or_else(|| asctime(bytes))
+            .ok_or_else(invalid)?;
+        let HttpDateFields {
+            weekday,
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+        } = fields;
+        let valid = (1970..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && (1..=days_in_month(year, month)).contains(&day)
+            && hour < 24
+            && minute < 60
+            && second < 60;
+        if !valid {
+            return Err(invalid());
+        }
+        let days = days_from_civil(year, month, day);
+        // 1970-01-01 was a Thursday (4, counting Monday as 1).
+        if (days + 3) % 7 + 1 != weekday {
+            return Err(invalid());
+        }
+        Timestamp::from_unix_seconds(days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second)
+    }
+
     /// Appends the wire form `yyyy-MM-ddTHH:mm:ssZ` (20 bytes) to `out`.
     pub fn write_to(self, out: &mut String) {
+        out.push_str(self.wire().as_str());
+    }
+
+    /// The wire form `yyyy-MM-ddTHH:mm:ssZ`, on the stack.
+    pub(crate) fn wire(self) -> WireTimestamp {
         let days = self.unix_seconds.div_euclid(SECONDS_PER_DAY);
         let second_of_day = self.unix_seconds.rem_euclid(SECONDS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
-        let mut push = |value: i64, width: u32, separator: char| {
-            let mut divisor = 10_i64.pow(width - 1);
-            while divisor > 0 {
-                let digit = (value / divisor) % 10;
-                out.push(char::from(b'0' + digit as u8));
-                divisor /= 10;
+        let mut bytes = *b"0000-00-00T00:00:00Z";
+        // Each field is in range (the year has four digits), so every digit is one byte.
+        let mut put = |at: usize, value: i64, width: usize| {
+            let mut value = value;
+            for slot in bytes[at..at + width].iter_mut().rev() {
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
             }
-            out.push(separator);
         };
-        push(year, 4, '-');
-        push(month, 2, '-');
-        push(day, 2, 'T');
-        push(second_of_day / 3600, 2, ':');
-        push(second_of_day / 60 % 60, 2, ':');
-        push(second_of_day % 60, 2, 'Z');
+        put(0, year, 4);
+        put(5, month, 2);
+        put(8, day, 2);
+        put(11, second_of_day / 3600, 2);
+        put(14, second_of_day / 60 % 60, 2);
+        put(17, second_of_day % 60, 2);
+        WireTimestamp(bytes)
+    }
+}
+
+/// A timestamp's 20-byte wire form, formatted without allocating.
+#[derive(Clone, Copy)]
+pub(crate) struct WireTimestamp([u8; 20]);
+
+impl WireTimestamp {
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are written, so this never falls back.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = String::with_capacity(20);
-        self.write_to(&mut out);
-        f.write_str(&out)
+        f.write_str(self.wire().as_str())
     }
 }
 
@@ -164,6 +232,142 @@ impl TryFrom<SystemTime> for Timestamp {
             }),
         }
     }
+}
+
+/// The fields of an HTTP date, before validation.
+struct HttpDateFields {
+    /// Monday is 1, Sunday 7.
+    weekday: i64,
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// The decimal value of `bytes`, all ASCII digits.
+fn digits(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() {
+        return None;
+    }
+    bytes.iter().try_fold(0_i64, |acc, &byte| {
+        byte.is_ascii_digit()
+            .then(|| acc * 10 + i64::from(byte - b'0'))
+    })
+}
+
+fn month_number(name: &[u8]) -> Option<i64> {
+    MONTHS
+        .iter()
+        .position(|month| month.as_slice() == name)
+        .map(|index| index as i64 + 1)
+}
+
+/// `HH:MM:SS` at the start of `bytes`.
+fn time_of_day(bytes: &[u8]) -> Option<(i64, i64, i64)> {
+    match bytes {
+        [h1, h2, b':', m1, m2, b':', s1, s2] => Some((
+            digits(&[*h1, *h2])?,
+            digits(&[*m1, *m2])?,
+            digits(&[*s1, *s2])?,
+        )),
+        _ => None,
+    }
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT`
+fn imf_fixdate(bytes: &[u8]) -> Option<HttpDateFields> {
+    if bytes.len() != 29 || bytes.get(3..5)? != b", " || bytes.get(25..)? != b" GMT" {
+        return None;
+    }
+    let weekday = WEEKDAYS
+        .iter()
+        .position(|name| name.as_bytes().get(..3) == bytes.get(..3))? as i64
+        + 1;
+    let [b' ', d1, d2, b' ', m1, m2, m3, b' ', y1, y2, y3, y4, b' '] = *bytes.get(4..17)? else {
+        return None;
+    };
+    let (hour, minute, second) = time_of_day(bytes.get(17..25)?)?;
+    Some(HttpDateFields {
+        weekday,
+        year: digits(&[y1, y2, y3, y4])?,
+        month: month_number(&[m1, m2, m3])?,
+        day: digits(&[d1, d2])?,
+        hour,
+        minute,
+        second,
+    })
+}
+
+/// `Sunday, 06-Nov-94 08:49:37 GMT`
+fn rfc850_date(bytes: &[u8]) -> Option<HttpDateFields> {
+    let (weekday, rest) = WEEKDAYS.iter().enumerate().find_map(|(index, name)| {
+        let rest = bytes.strip_prefix(name.as_bytes())?.strip_prefix(b", ")?;
+        Some((index as i64 + 1, rest))
+    })?;
+    let [d1, d2, b'-', m1, m2, m3, b'-', y1, y2, b' '] = *rest.get(..10)? else {
+        return None;
+    };
+    if rest.len() != 22 || rest.get(18..)? != b" GMT" {
+        return None;
+    }
+    let (hour, minute, second) = time_of_day(rest.get(10..18)?)?;
+    let year = digits(&[y1, y2])?;
+    Some(HttpDateFields {
+        weekday,
+        year: if year < 70 { 2000 + year } else { 1900 + year },
+        month: month_number(&[m1, m2, m3])?,
+        day: digits(&[d1, d2])?,
+        hour,
+        minute,
+        second,
+    })
+}
+
+/// `Sun Nov  6 08:49:37 1994`
+fn asctime(bytes: &[u8]) -> Option<HttpDateFields> {
+    if bytes.len() != 24 {
+        return None;
+    }
+    let weekday = WEEKDAYS
+        .iter()
+        .position(|name| name.as_bytes().get(..3) == bytes.get(..3))? as i64
+        + 1;
+    let [b' ', m1, m2, m3, b' ', d1, d2, b' '] = *bytes.get(3..11)? else {
+        return None;
+    };
+    let day = if d1 == b' ' {
+        digits(&[d2])?
+    } else {
+        digits(&[d1, d2])?
+    };
+    let (hour, minute, second) = time_of_day(bytes.get(11..19)?)?;
+    if bytes.get(19) != Some(&b' ') {
+        return None;
+    }
+    Some(HttpDateFields {
+        weekday,
+        year: digits(bytes.get(20..24)?)?,
+        month: month_number(&[m1, m2, m3])?,
+        day,
+        hour,
+        minute,
+        second,
+    })
 }
 
 fn is_leap_year(year: i64) -> bool {
@@ -276,6 +480,43 @@ mod tests {
         ] {
             assert!(
                 matches!(Timestamp::parse(input), Err(Error::InvalidTimestamp { .. })),
+                "{input:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_the_three_http_date_forms() {
+        let expected = Timestamp::from_unix_seconds(784_111_777).unwrap();
+        for input in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "  Sun, 06 Nov 1994 08:49:37 GMT ",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(Timestamp::parse_http_date(input), Ok(expected), "{input:?}");
+        }
+        assert_eq!(
+            Timestamp::parse_http_date("Thursday, 01-Jan-60 00:00:00 GMT")
+                .unwrap()
+                .to_string(),
+            "2060-01-01T00:00:00Z"
+        );
+        for input in [
+            "",
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 nov 1994 08:49:37 GMT",
+            "Sun, 31 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:49:37 GMT",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "Sun Nov  6 08:49:37 94",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:3\u{e9}GMT",
+        ] {
+            assert!(
+                Timestamp::parse_http_date(input).is_err(),
                 "{input:?} was accepted"
             );
         }

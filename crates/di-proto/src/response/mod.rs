@@ -463,8 +463,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// The server's clock minus `reference`, in seconds, from the response's `Date` header.
 pub(crate) fn clock_skew(headers: &HeaderMap, reference: Timestamp) -> Option<i64> {
-    let date = httpdate::parse_http_date(header_str(headers, &DATE)?).ok()?;
-    let server = Timestamp::try_from(date).ok()?;
+    let server = Timestamp::parse_http_date(header_str(headers, &DATE)?).ok()?;
     Some(server.unix_seconds() - reference.unix_seconds())
 }
 

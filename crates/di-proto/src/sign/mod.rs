@@ -60,10 +60,19 @@ pub(crate) fn reject_repeated_names<V>(sorted: &[(&str, V)]) -> Result<(), Error
 
 /// Appends the lower-case hex form of `bytes` to `out`.
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    let mut hex = Vec::with_capacity(2 * bytes.len());
+    push_hex_bytes(&mut hex, bytes);
+    out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
+}
+
+/// Appends the lower-case hex form of `bytes` to the byte buffer `out`.
+pub(crate) fn push_hex_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for &byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+        out.extend_from_slice(&[
+            DIGITS[usize::from(byte >> 4)],
+            DIGITS[usize::from(byte & 0x0f)],
+        ]);
     }
 }
 

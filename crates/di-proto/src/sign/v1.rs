@@ -13,7 +13,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::Mac as _;
 
-use super::encode::{into_string, is_unreserved, percent_encode_into};
+use super::encode::{
+    encode_to_slice, encode_twice_to_slices, into_string, percent_encode_into, reserved_count,
+};
 use crate::{Credentials, Error};
 
 /// The intermediates and the result of a V1 signature.
@@ -22,25 +24,29 @@ use crate::{Credentials, Error};
 /// `SecurityToken` included; `Debug` redacts it, the accessors do not.
 #[derive(Clone, PartialEq, Eq)]
 pub struct V1Signature {
-    canonicalized_query_string: String,
-    string_to_sign: String,
-    signature: String,
+    /// The canonical string, the string to sign and the signature, one after the other: one
+    /// allocation per signature.
+    text: String,
+    canonical_end: usize,
+    string_to_sign_end: usize,
 }
 
 impl V1Signature {
     /// Sorted, encoded `name=value` pairs joined with `&` (step 3).
     pub fn canonicalized_query_string(&self) -> &str {
-        &self.canonicalized_query_string
+        self.text.get(..self.canonical_end).unwrap_or_default()
     }
 
     /// `METHOD&%2F&` followed by the encoded canonicalized query string (step 4).
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.text
+            .get(self.canonical_end..self.string_to_sign_end)
+            .unwrap_or_default()
     }
 
     /// The Base64 signature, the value of the `Signature` parameter (step 5).
     pub fn signature(&self) -> &str {
-        &self.signature
+        self.text.get(self.string_to_sign_end..).unwrap_or_default()
     }
 }
 
@@ -51,7 +57,7 @@ impl std::fmt::Debug for V1Signature {
             .field(
                 "canonicalized_query_string",
                 &redact_marked(
-                    &self.canonicalized_query_string,
+                    self.canonicalized_query_string(),
                     "SecurityToken=",
                     &["&"],
                     "&",
@@ -60,13 +66,13 @@ impl std::fmt::Debug for V1Signature {
             .field(
                 "string_to_sign",
                 &redact_marked(
-                    &self.string_to_sign,
+                    self.string_to_sign(),
                     "SecurityToken%3D",
                     &["%26", "&"],
                     "%26",
                 ),
             )
-            .field("signature", &self.signature)
+            .field("signature", &self.signature())
             .finish()
     }
 }
@@ -91,23 +97,91 @@ pub fn sign(
     params: &[(&str, &str)],
     credentials: &Credentials,
 ) -> Result<V1Signature, Error> {
-    let canonicalized_query_string = canonicalized_query_string(params)?;
-    let string_to_sign = string_to_sign(method, &canonicalized_query_string);
-    let mut mac = credentials.v1_key().clone();
-    mac.update(string_to_sign.as_bytes());
-    let signature = BASE64.encode(mac.finalize().into_bytes());
-    Ok(V1Signature {
-        canonicalized_query_string,
-        string_to_sign,
-        signature,
-    })
+    let sorted = sorted_checked(params)?;
+    Ok(sign_sorted(method, &sorted, credentials))
 }
 
-/// Steps 1 to 3: the sorted, encoded parameters.
-///
-/// # Errors
-/// As [`sign`].
-pub fn canonicalized_query_string(params: &[(&str, &str)]) -> Result<String, Error> {
+/// [`sign`] over parameters already sorted by raw name, with no empty and no repeated name.
+pub(crate) fn sign_sorted(
+    method: &http::Method,
+    sorted: &[(&str, &str)],
+    credentials: &Credentials,
+) -> V1Signature {
+    // One counting pass sizes everything: the canonical string grows by two bytes per escaped
+    // byte, and the string to sign escapes again every `%`, `=` and `&` of it.
+    let (raw, escaped) = sorted.iter().fold((0, 0), |(raw, escaped), (name, value)| {
+        (
+            raw + name.len() + value.len(),
+            escaped + reserved_count(name.as_bytes()) + reserved_count(value.as_bytes()),
+        )
+    });
+    let separators = (2 * sorted.len()).saturating_sub(1);
+    let canonical_len = raw + 2 * escaped + separators;
+    let method = method.as_str().as_bytes();
+    let string_to_sign_len = method.len() + 5 + canonical_len + 2 * (escaped + separators);
+    let mut text = vec![0; canonical_len + string_to_sign_len + BASE64_SHA1_LEN];
+
+    let (canonical, rest) = text.split_at_mut(canonical_len);
+    let (string_to_sign, signature) = rest.split_at_mut(string_to_sign_len);
+    let prefix = method.len() + 5;
+    if let Some((head, _)) = string_to_sign.split_at_mut_checked(prefix) {
+        let (method_part, slash) = head.split_at_mut(method.len());
+        method_part.copy_from_slice(method);
+        slash.copy_from_slice(b"&%2F&");
+    }
+    let (mut at, mut at_twice) = (0, prefix);
+    for (index, (name, value)) in sorted.iter().enumerate() {
+        if index > 0 {
+            put(canonical, at, b"&");
+            put(string_to_sign, at_twice, b"%26");
+            at += 1;
+            at_twice += 3;
+        }
+        for (part, separator) in [(name, &b"="[..]), (value, &b""[..])] {
+            let (written, written_twice) = encode_twice_to_slices(
+                canonical.get_mut(at..).unwrap_or_default(),
+                string_to_sign.get_mut(at_twice..).unwrap_or_default(),
+                part.as_bytes(),
+            );
+            at += written;
+            at_twice += written_twice;
+            if !separator.is_empty() {
+                put(canonical, at, separator);
+                put(string_to_sign, at_twice, b"%3D");
+                at += 1;
+                at_twice += 3;
+            }
+        }
+    }
+
+    let mut mac = credentials.v1_key().clone();
+    mac.update(string_to_sign);
+    let written = BASE64
+        .encode_slice(mac.finalize().into_bytes(), signature)
+        .unwrap_or_default();
+    debug_assert_eq!(written, BASE64_SHA1_LEN);
+    V1Signature {
+        text: into_string(text),
+        canonical_end: canonical_len,
+        string_to_sign_end: canonical_len + string_to_sign_len,
+    }
+}
+
+/// The Base64 length of a 20-byte SHA-1 MAC.
+const BASE64_SHA1_LEN: usize = 28;
+
+/// Copies `bytes` into `out` at `at`, when they fit (they always do: the buffers are sized
+/// exactly before they are filled).
+fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
+    if let Some(slot) = out.get_mut(at..at + bytes.len()) {
+        slot.copy_from_slice(bytes);
+    }
+}
+
+/// A sorted copy of `params`, checked for empty and repeated names.
+pub(crate) fn sorted_checked<'p>(
+    params: &[(&'p str, &'p str)],
+) -> Result<Vec<(&'p str, &'p str)>, Error> {
     let mut sorted = params.to_vec();
     // Rust orders `str` by its UTF-8 bytes, which is the order the gateway uses.
     sorted.sort_unstable_by(|left, right| left.0.cmp(right.0));
@@ -118,37 +192,62 @@ pub fn canonicalized_query_string(params: &[(&str, &str)]) -> Result<String, Err
             reason: "the name is empty",
         });
     }
-    // Room for typical escaping, so that the buffer rarely grows; it is one allocation.
-    let raw_len: usize = sorted
+    Ok(sorted)
+}
+
+/// Steps 1 to 3: the sorted, encoded parameters.
+///
+/// # Errors
+/// As [`sign`].
+pub fn canonicalized_query_string(params: &[(&str, &str)]) -> Result<String, Error> {
+    let sorted = sorted_checked(params)?;
+    Ok(canonical_of_sorted(&sorted))
+}
+
+/// Step 3 over parameters already sorted and checked.
+pub(crate) fn canonical_of_sorted(sorted: &[(&str, &str)]) -> String {
+    let mut canonical = Vec::with_capacity(canonical_len(sorted));
+    write_canonical(&mut canonical, sorted);
+    into_string(canonical)
+}
+
+/// The exact length of the canonical string of `sorted`.
+pub(crate) fn canonical_len(sorted: &[(&str, &str)]) -> usize {
+    sorted
         .iter()
-        .map(|(name, value)| name.len() + value.len() + 2)
-        .sum();
-    let mut canonical = Vec::with_capacity(raw_len + raw_len / 2);
+        .map(|(name, value)| {
+            name.len()
+                + value.len()
+                + 2 * (reserved_count(name.as_bytes()) + reserved_count(value.as_bytes()))
+                + 2
+        })
+        .sum::<usize>()
+        .saturating_sub(1)
+}
+
+/// Appends the canonical string of `sorted` to `out`.
+pub(crate) fn write_canonical(out: &mut Vec<u8>, sorted: &[(&str, &str)]) {
     for (index, (name, value)) in sorted.iter().enumerate() {
         if index > 0 {
-            canonical.push(b'&');
+            out.push(b'&');
         }
-        percent_encode_into(&mut canonical, name);
-        canonical.push(b'=');
-        percent_encode_into(&mut canonical, value);
+        percent_encode_into(out, name);
+        out.push(b'=');
+        percent_encode_into(out, value);
     }
-    Ok(into_string(canonical))
 }
 
 /// Step 4: `METHOD&%2F&pct(canonicalized_query_string)`.
 pub fn string_to_sign(method: &http::Method, canonicalized_query_string: &str) -> String {
-    // The canonical string holds only unreserved bytes, `%`, `=` and `&`; each of the last
-    // three grows by two bytes when encoded again.
-    let escaped = canonicalized_query_string
-        .bytes()
-        .filter(|&byte| !is_unreserved(byte))
-        .count();
     let method = method.as_str().as_bytes();
-    let mut out =
-        Vec::with_capacity(method.len() + 5 + canonicalized_query_string.len() + 2 * escaped);
-    out.extend_from_slice(method);
-    out.extend_from_slice(b"&%2F&");
-    percent_encode_into(&mut out, canonicalized_query_string);
+    let canonical = canonicalized_query_string.as_bytes();
+    let mut out = vec![0; method.len() + 5 + canonical.len() + 2 * reserved_count(canonical)];
+    put(&mut out, 0, method);
+    put(&mut out, method.len(), b"&%2F&");
+    encode_to_slice(
+        out.get_mut(method.len() + 5..).unwrap_or_default(),
+        canonical,
+    );
     into_string(out)
 }
 

@@ -18,7 +18,8 @@ use std::borrow::Cow;
 use hmac::Mac as _;
 use sha2::{Digest as _, Sha256};
 
-use super::push_hex;
+use super::encode::into_string;
+use super::push_hex_bytes;
 use crate::{Credentials, Error};
 
 /// The algorithm name, first word of the `Authorization` header and of the string to sign.
@@ -34,55 +35,59 @@ pub const EMPTY_PAYLOAD_SHA256: &str =
 /// `x-acs-security-token` included; `Debug` redacts it, the accessors do not.
 #[derive(Clone, PartialEq, Eq)]
 pub struct V3Signature {
-    canonical_query_string: String,
-    canonical_headers: String,
-    signed_headers: String,
-    canonical_request: String,
-    hashed_canonical_request: String,
-    string_to_sign: String,
-    signature: String,
-    authorization: String,
+    /// The canonical request, the string to sign and the `Authorization` value, one after the
+    /// other: one allocation per signature. The other intermediates are parts of these.
+    text: String,
+    canonical_query: (usize, usize),
+    canonical_headers: (usize, usize),
+    signed_headers: (usize, usize),
+    canonical_request_end: usize,
+    string_to_sign_end: usize,
 }
 
 impl V3Signature {
+    fn part(&self, (start, end): (usize, usize)) -> &str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+
     /// Sorted, encoded query parameters (step 1).
     pub fn canonical_query_string(&self) -> &str {
-        &self.canonical_query_string
+        self.part(self.canonical_query)
     }
 
     /// `name:value\n` for each signed header, sorted (step 2).
     pub fn canonical_headers(&self) -> &str {
-        &self.canonical_headers
+        self.part(self.canonical_headers)
     }
 
     /// The signed header names joined with `;` (step 2).
     pub fn signed_headers(&self) -> &str {
-        &self.signed_headers
+        self.part(self.signed_headers)
     }
 
     /// The canonical request (step 3).
     pub fn canonical_request(&self) -> &str {
-        &self.canonical_request
+        self.part((0, self.canonical_request_end))
     }
 
     /// Lower-case hex SHA-256 of the canonical request (step 4).
     pub fn hashed_canonical_request(&self) -> &str {
-        &self.hashed_canonical_request
+        self.part((self.string_to_sign_end - 64, self.string_to_sign_end))
     }
 
     /// `ACS3-HMAC-SHA256\n` + the hashed canonical request (step 4).
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.part((self.canonical_request_end, self.string_to_sign_end))
     }
 
     /// Lower-case hex HMAC-SHA256 of the string to sign (step 5).
     pub fn signature(&self) -> &str {
-        &self.signature
+        self.part((self.text.len() - 64, self.text.len()))
     }
 
     /// The value of the `Authorization` header (step 6).
     pub fn authorization(&self) -> &str {
-        &self.authorization
+        self.part((self.string_to_sign_end, self.text.len()))
     }
 }
 
@@ -90,14 +95,14 @@ impl std::fmt::Debug for V3Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let redact = |text| super::redact_marked(text, "x-acs-security-token:", &["\n"], "\n");
         f.debug_struct("V3Signature")
-            .field("canonical_query_string", &self.canonical_query_string)
-            .field("canonical_headers", &redact(&self.canonical_headers))
-            .field("signed_headers", &self.signed_headers)
-            .field("canonical_request", &redact(&self.canonical_request))
-            .field("hashed_canonical_request", &self.hashed_canonical_request)
-            .field("string_to_sign", &self.string_to_sign)
-            .field("signature", &self.signature)
-            .field("authorization", &self.authorization)
+            .field("canonical_query_string", &self.canonical_query_string())
+            .field("canonical_headers", &redact(self.canonical_headers()))
+            .field("signed_headers", &self.signed_headers())
+            .field("canonical_request", &redact(self.canonical_request()))
+            .field("hashed_canonical_request", &self.hashed_canonical_request())
+            .field("string_to_sign", &self.string_to_sign())
+            .field("signature", &self.signature())
+            .field("authorization", &self.authorization())
             .finish()
     }
 }
@@ -125,8 +130,8 @@ pub struct V3Input<'a> {
 /// twice, a value with control characters, or a payload hash that is not 64 lower-case hex
 /// digits.
 pub fn sign(input: &V3Input<'_>, credentials: &Credentials) -> Result<V3Signature, Error> {
-    let canonical_query_string = canonical_query_string(input.query)?;
-    let (canonical_headers, signed_headers) = canonical_headers(input.headers)?;
+    let query = super::v1::sorted_checked(input.query)?;
+    let headers = normalized_headers(input.headers)?;
     if !(input.payload_sha256.len() == 64
         && input
             .payload_sha256
@@ -138,74 +143,117 @@ pub fn sign(input: &V3Input<'_>, credentials: &Credentials) -> Result<V3Signatur
             reason: "the payload hash must be 64 lower-case hex digits",
         });
     }
-
-    let method = input.method.as_str();
-    let mut canonical_request = String::with_capacity(
-        method.len()
-            + input.pathname.len()
-            + canonical_query_string.len()
-            + canonical_headers.len()
-            + signed_headers.len()
-            + 64
-            + 5,
-    );
-    for part in [
-        method,
-        "\n",
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_ref(), *value))
+        .collect();
+    Ok(sign_normalized(
+        input.method,
         input.pathname,
-        "\n",
-        &canonical_query_string,
-        "\n",
-        &canonical_headers,
-        "\n",
-        &signed_headers,
-        "\n",
+        &query,
+        &headers,
         input.payload_sha256,
-    ] {
-        canonical_request.push_str(part);
-    }
+        credentials,
+    ))
+}
 
-    let mut hashed_canonical_request = String::with_capacity(64);
-    push_hex(
-        &mut hashed_canonical_request,
-        &Sha256::digest(canonical_request.as_bytes()),
-    );
-    let mut string_to_sign = String::with_capacity(ALGORITHM.len() + 1 + 64);
-    string_to_sign.push_str(ALGORITHM);
-    string_to_sign.push('\n');
-    string_to_sign.push_str(&hashed_canonical_request);
+/// [`sign`] over a query sorted and checked as [`super::v1::sorted_checked`] leaves it, and
+/// headers as [`normalized_headers`] leaves them (lower-case names, sorted, unique; trimmed
+/// values without control characters); `payload_sha256` is 64 lower-case hex digits.
+pub(crate) fn sign_normalized(
+    method: &http::Method,
+    pathname: &str,
+    query: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    payload_sha256: &str,
+    credentials: &Credentials,
+) -> V3Signature {
+    let method = method.as_str();
+    let access_key_id = credentials.access_key_id();
+    let query_len = super::v1::canonical_len(query);
+    let headers_len: usize = headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 2)
+        .sum();
+    let signed_len = headers
+        .iter()
+        .map(|(name, _)| name.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    let canonical_request_len =
+        method.len() + pathname.len() + query_len + headers_len + signed_len + 64 + 5;
+    let string_to_sign_len = ALGORITHM.len() + 1 + 64;
+    let authorization_len = ALGORITHM.len()
+        + CREDENTIAL.len()
+        + access_key_id.len()
+        + SIGNED_HEADERS.len()
+        + signed_len
+        + SIGNATURE.len()
+        + 64;
+    let mut text =
+        Vec::with_capacity(canonical_request_len + string_to_sign_len + authorization_len);
+
+    text.extend_from_slice(method.as_bytes());
+    text.push(b'\n');
+    text.extend_from_slice(pathname.as_bytes());
+    text.push(b'\n');
+    let query_start = text.len();
+    super::v1::write_canonical(&mut text, query);
+    let headers_start = text.len() + 1;
+    text.push(b'\n');
+    for (name, value) in headers {
+        text.extend_from_slice(name.as_bytes());
+        text.push(b':');
+        text.extend_from_slice(value.as_bytes());
+        text.push(b'\n');
+    }
+    let signed_start = text.len() + 1;
+    text.push(b'\n');
+    push_signed_headers(&mut text, headers);
+    let signed_end = text.len();
+    text.push(b'\n');
+    text.extend_from_slice(payload_sha256.as_bytes());
+    let canonical_request_end = text.len();
+
+    let hashed = Sha256::digest(&text);
+    text.extend_from_slice(ALGORITHM.as_bytes());
+    text.push(b'\n');
+    let hashed_start = text.len();
+    push_hex_bytes(&mut text, &hashed);
+    let string_to_sign_end = text.len();
 
     let mut mac = credentials.v3_key().clone();
-    mac.update(string_to_sign.as_bytes());
-    let mut signature = String::with_capacity(64);
-    push_hex(&mut signature, &mac.finalize().into_bytes());
-
-    let access_key_id = credentials.access_key_id();
-    let mut authorization = String::with_capacity(
-        ALGORITHM.len() + 40 + access_key_id.len() + signed_headers.len() + signature.len(),
-    );
-    for part in [
-        ALGORITHM,
-        " Credential=",
-        access_key_id,
-        ",SignedHeaders=",
-        &signed_headers,
-        ",Signature=",
-        &signature,
-    ] {
-        authorization.push_str(part);
+    mac.update(text.get(canonical_request_end..).unwrap_or_default());
+    let signature = mac.finalize().into_bytes();
+    for part in [ALGORITHM, CREDENTIAL, access_key_id, SIGNED_HEADERS] {
+        text.extend_from_slice(part.as_bytes());
     }
+    push_signed_headers(&mut text, headers);
+    text.extend_from_slice(SIGNATURE.as_bytes());
+    push_hex_bytes(&mut text, &signature);
+    debug_assert_eq!(string_to_sign_end - hashed_start, 64);
 
-    Ok(V3Signature {
-        canonical_query_string,
-        canonical_headers,
-        signed_headers,
-        canonical_request,
-        hashed_canonical_request,
-        string_to_sign,
-        signature,
-        authorization,
-    })
+    V3Signature {
+        text: into_string(text),
+        canonical_query: (query_start, headers_start - 1),
+        canonical_headers: (headers_start, signed_start - 1),
+        signed_headers: (signed_start, signed_end),
+        canonical_request_end,
+        string_to_sign_end,
+    }
+}
+
+const CREDENTIAL: &str = " Credential=";
+const SIGNED_HEADERS: &str = ",SignedHeaders=";
+const SIGNATURE: &str = ",Signature=";
+
+fn push_signed_headers(out: &mut Vec<u8>, headers: &[(&str, &str)]) {
+    for (index, (name, _)) in headers.iter().enumerate() {
+        if index > 0 {
+            out.push(b';');
+        }
+        out.extend_from_slice(name.as_bytes());
+    }
 }
 
 /// Step 1: the sorted, encoded query; empty when there are no parameters.
@@ -222,6 +270,31 @@ pub fn canonical_query_string(query: &[(&str, &str)]) -> Result<String, Error> {
 /// # Errors
 /// As [`sign`].
 pub fn canonical_headers(headers: &[(&str, &str)]) -> Result<(String, String), Error> {
+    let normalized = normalized_headers(headers)?;
+    let mut canonical = String::with_capacity(
+        normalized
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + 2)
+            .sum(),
+    );
+    let mut signed = String::with_capacity(normalized.iter().map(|(name, _)| name.len() + 1).sum());
+    for (index, (name, value)) in normalized.iter().enumerate() {
+        canonical.push_str(name);
+        canonical.push(':');
+        canonical.push_str(value);
+        canonical.push('\n');
+        if index > 0 {
+            signed.push(';');
+        }
+        signed.push_str(name);
+    }
+    Ok((canonical, signed))
+}
+
+/// Headers checked, with lower-case names and trimmed values, sorted by name.
+fn normalized_headers<'h>(
+    headers: &[(&'h str, &'h str)],
+) -> Result<Vec<(Cow<'h, str>, &'h str)>, Error> {
     let mut normalized = Vec::with_capacity(headers.len());
     for &(name, value) in headers {
         if name.is_empty() || !name.bytes().all(is_token_byte) {
@@ -253,25 +326,7 @@ pub fn canonical_headers(headers: &[(&str, &str)]) -> Result<(String, String), E
             reason: "the header is given more than once",
         });
     }
-
-    let mut canonical = String::with_capacity(
-        normalized
-            .iter()
-            .map(|(name, value)| name.len() + value.len() + 2)
-            .sum(),
-    );
-    let mut signed = String::with_capacity(normalized.iter().map(|(name, _)| name.len() + 1).sum());
-    for (index, (name, value)) in normalized.iter().enumerate() {
-        canonical.push_str(name);
-        canonical.push(':');
-        canonical.push_str(value);
-        canonical.push('\n');
-        if index > 0 {
-            signed.push(';');
-        }
-        signed.push_str(name);
-    }
-    Ok((canonical, signed))
+    Ok(normalized)
 }
 
 /// The `tchar` of RFC 9110, the bytes a header name may hold.
@@ -284,9 +339,9 @@ pub fn payload_sha256(body: &[u8]) -> String {
     if body.is_empty() {
         return EMPTY_PAYLOAD_SHA256.to_owned();
     }
-    let mut hex = String::with_capacity(64);
-    push_hex(&mut hex, &Sha256::digest(body));
-    hex
+    let mut hex = Vec::with_capacity(64);
+    push_hex_bytes(&mut hex, &Sha256::digest(body));
+    into_string(hex)
 }
 
 #[cfg(test)]

@@ -226,3 +226,17 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Decoding agrees with the `percent-encoding` crate on any text, broken escapes included.
+    #[test]
+    fn decoding_agrees_with_the_crate(input in "[%0-9a-fA-Gg+ é]{0,24}") {
+        let crate_decoded = percent_encoding::percent_decode_str(&input)
+            .decode_utf8()
+            .ok()
+            .map(|decoded| decoded.into_owned());
+        prop_assert_eq!(percent_decode(&input), crate_decoded);
+    }
+}

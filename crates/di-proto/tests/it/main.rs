@@ -1,6 +1,7 @@
 //! di-proto's integration tests: one binary, one module per behaviour.
 
 mod canonicalization;
+mod http_date;
 mod lifecycle_responses;
 mod parser_props;
 mod request;

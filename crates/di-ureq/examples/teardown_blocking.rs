@@ -3,7 +3,7 @@
 //! ```text
 //! DI_REGION=cn-shanghai \
 //! ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=... \
-//! cargo run -p di-ureq --example teardown -- --project-id 10000 --file-id 100
+//! cargo run -p di-ureq --example teardown_blocking -- --project-id 10000 --file-id 100
 //! ```
 //!
 //! The endpoint comes from `DI_ENDPOINT` (for instance the emulator's `http://127.0.0.1:8080`),

@@ -3,7 +3,7 @@
 //! ```text
 //! DI_REGION=cn-shanghai \
 //! ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=... \
-//!     cargo run -p di-reqwest --example teardown -- --project-id 10000 --file-id 100
+//!     cargo run -p di-reqwest --example teardown_async -- --project-id 10000 --file-id 100
 //! ```
 //!
 //! The endpoint comes from `DI_ENDPOINT` (a URL), else from `DI_REGION`; the credentials
