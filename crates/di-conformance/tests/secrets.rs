@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{Env, Failure, Reqwest, Transport, Ureq, captured_traces, instance_info};
 use di_emulator::{Config, Fault};
 use di_proto::config::ClientConfig;
-use di_proto::ops::{Operation, TerminateDiSyncInstance};
+use di_proto::ops::{CreateDiSyncTask, Operation, TerminateDiSyncInstance, UpdateDiSyncTask};
 use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
 use di_proto::{Credentials, Endpoint, Signer, Timestamp};
@@ -182,6 +182,40 @@ fn debug_of_every_value_that_holds_a_secret_is_redacted() {
     let _guard = runtime.enter();
     let reqwest = di_reqwest::Client::new(&config, credentials.clone()).unwrap();
     assert_clean("di_reqwest::Client", &format!("{reqwest:?}"));
+}
+
+/// A task script holds a data source's password: the operations and the request built from
+/// them show its length, never its text, while the request still sends it.
+#[test]
+fn debug_of_a_task_script_shows_its_length_only() {
+    const PASSWORD: &str = "DataSourcePasswordNeverPrinted-41d9";
+    let script = format!(r#"{{"reader":{{"password":"{PASSWORD}"}}}}"#);
+    let create = CreateDiSyncTask::new(10000, script.as_str()).with_name("orders");
+    let update = UpdateDiSyncTask::new(10000, 100).with_task_content(script.as_str());
+    let request = create.to_rpc_request().unwrap();
+    for shown in [
+        format!("{create:?}"),
+        format!("{update:#?}"),
+        format!("{request:?}"),
+        format!("{:?}", update.to_rpc_request().unwrap()),
+    ] {
+        assert!(!shown.contains(PASSWORD), "{shown}");
+        assert!(
+            shown.contains(&format!("<{} bytes>", script.len())),
+            "{shown}"
+        );
+    }
+    assert!(format!("{request:?}").contains("TaskName=<6 bytes> (query)"));
+    assert!(format!("{create:?}").contains(r#"task_name: Some("orders")"#));
+    let credentials = credentials(SECRET);
+    let endpoint = Endpoint::parse("https://dataworks.cn-shanghai.aliyuncs.com").unwrap();
+    let timestamp = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
+    let signed = Signer::new(&credentials, &endpoint)
+        .sign(&request, timestamp, "6b0c4f2a9d8e7f10")
+        .unwrap();
+    assert!(!format!("{signed:?}").contains(PASSWORD));
+    let body = String::from_utf8(signed.into_request().into_body()).unwrap();
+    assert!(body.contains("DataSourcePasswordNeverPrinted"), "{body}");
 }
 
 #[test]

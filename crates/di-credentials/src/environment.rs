@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 /// The variables and home directory the chain reads.
 ///
 /// [`Environment::from_process`] reads them from the process once; tests build one from a
-/// map. Values are never shown by `Debug` (some are secrets), only the names.
+/// map. Values are never shown by `Debug` (some are secrets), only the names, and are wiped
+/// when the environment is dropped.
 ///
 /// ```
 /// use di_credentials::Environment;
@@ -106,6 +107,15 @@ impl Environment {
     /// The home directory, if known.
     pub fn home(&self) -> Option<&Path> {
         self.home.as_deref()
+    }
+}
+
+/// The variables can hold an AccessKey secret or an STS token: their bytes are wiped on drop.
+impl Drop for Environment {
+    fn drop(&mut self) {
+        for value in self.vars.values_mut() {
+            zeroize::Zeroize::zeroize(value);
+        }
     }
 }
 

@@ -93,13 +93,50 @@ const X_ACS_RETRY_ATTEMPTS: HeaderName = HeaderName::from_static("x-acs-retry-at
 ///     .query_param("FileId", "100");
 /// assert_eq!(request.action(), "DeleteDISyncTask");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows each parameter's name, place and length, never its value: a value can be a
+/// task script holding a data source's password, in the query as well as in the body
+/// (`UpdateDISyncTask` sends `TaskContent` in the query). The typed operations show their ids.
+/// The parameters' bytes are wiped when the request is dropped.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RpcRequest {
     action: String,
     version: String,
     method: Method,
     params: Vec<(String, String, ParamLocation)>,
     idempotency: Idempotency,
+}
+
+impl fmt::Debug for RpcRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: Vec<_> = self
+            .params
+            .iter()
+            .map(|(name, value, location)| {
+                let place = match location {
+                    ParamLocation::Query => "query",
+                    ParamLocation::Body => "body",
+                };
+                format!("{name}=<{} bytes> ({place})", value.len())
+            })
+            .collect();
+        f.debug_struct("RpcRequest")
+            .field("action", &self.action)
+            .field("version", &self.version)
+            .field("method", &self.method)
+            .field("params", &params)
+            .field("idempotency", &self.idempotency)
+            .finish()
+    }
+}
+
+impl Drop for RpcRequest {
+    fn drop(&mut self) {
+        for (name, value, _) in &mut self.params {
+            zeroize::Zeroize::zeroize(name);
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
 }
 
 impl RpcRequest {
@@ -620,6 +657,10 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
 /// `Debug` redacts the STS token and the `Authorization` header. The request itself holds
 /// the token in clear (V1: `SecurityToken` query parameter; V3: `x-acs-security-token`
 /// header), as it must to be sent: do not log it.
+///
+/// Dropping a `SignedRequest` wipes the body and the signature's intermediates. The URI and
+/// the header values are `http` types over shared immutable buffers, which cannot be wiped;
+/// neither can a request handed to an HTTP client with [`SignedRequest::into_request`].
 #[derive(Clone)]
 pub struct SignedRequest {
     request: http::Request<Vec<u8>>,
@@ -634,13 +675,15 @@ impl SignedRequest {
     }
 
     /// The request to send, by value.
-    pub fn into_request(self) -> http::Request<Vec<u8>> {
-        self.request
+    pub fn into_request(mut self) -> http::Request<Vec<u8>> {
+        std::mem::replace(&mut self.request, http::Request::new(Vec::new()))
     }
 
     /// The request and the signature's intermediates.
-    pub fn into_parts(self) -> (http::Request<Vec<u8>>, Signature) {
-        (self.request, self.signature)
+    pub fn into_parts(mut self) -> (http::Request<Vec<u8>>, Signature) {
+        let signature =
+            std::mem::replace(&mut self.signature, Signature::V1(v1::V1Signature::empty()));
+        (self.into_request(), signature)
     }
 
     /// Every intermediate of the signature, for diagnostics.
@@ -664,6 +707,12 @@ impl SignedRequest {
                 .map(|(_, signature)| signature),
             _ => None,
         }
+    }
+}
+
+impl Drop for SignedRequest {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(self.request.body_mut());
     }
 }
 

@@ -228,6 +228,23 @@ pub(crate) fn failure_reason(message: &str) -> FailureReason {
     }
 }
 
+/// How `Debug` shows a task script: its length only, since a script can hold a data source's
+/// password.
+pub(crate) struct Redacted<'a>(pub(crate) &'a str);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+/// Wipes the bytes of the given strings (for the operations' `Drop`).
+pub(crate) fn wipe<'a>(texts: impl IntoIterator<Item = &'a mut String>) {
+    for text in texts {
+        zeroize::Zeroize::zeroize(text);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,10 @@ use crate::{Error, ResponseContext, RpcRequest};
 /// assert_eq!(create.with_client_token("t-1").idempotency(), Idempotency::Idempotent);
 /// # Ok::<(), di_proto::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// `Debug` shows the script's length only, and the strings are wiped when the value is dropped:
+/// a script can hold a data source's password.
+#[derive(Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct CreateDiSyncTask {
     /// The DataWorks workspace id (`ProjectId`), positive.
@@ -44,6 +47,34 @@ pub struct CreateDiSyncTask {
     pub task_param: Option<String>,
     /// `ClientToken`: makes a repeat return the first attempt's task.
     pub client_token: Option<String>,
+}
+
+impl std::fmt::Debug for CreateDiSyncTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateDiSyncTask")
+            .field("project_id", &self.project_id)
+            .field("task_type", &self.task_type)
+            .field("task_content", &change::Redacted(&self.task_content))
+            .field("task_name", &self.task_name)
+            .field("task_param", &self.task_param)
+            .field("client_token", &self.client_token)
+            .finish()
+    }
+}
+
+impl Drop for CreateDiSyncTask {
+    fn drop(&mut self) {
+        change::wipe(
+            [
+                &mut self.task_name,
+                &mut self.task_param,
+                &mut self.client_token,
+            ]
+            .into_iter()
+            .flatten()
+            .chain([&mut self.task_content]),
+        );
+    }
 }
 
 impl CreateDiSyncTask {

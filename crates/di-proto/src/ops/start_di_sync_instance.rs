@@ -23,6 +23,8 @@ use crate::{Error, ResponseContext, RpcRequest};
 /// assert!(StartDiSyncInstance::new(10000, 100).with_start_param("[1]").to_rpc_request().is_err());
 /// # Ok::<(), di_proto::Error>(())
 /// ```
+///
+/// The startup parameters are wiped when the value is dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct StartDiSyncInstance {
@@ -34,6 +36,12 @@ pub struct StartDiSyncInstance {
     pub task_type: TaskType,
     /// `StartParam`: the startup parameters, a JSON object (query).
     pub start_param: Option<String>,
+}
+
+impl Drop for StartDiSyncInstance {
+    fn drop(&mut self) {
+        change::wipe(&mut self.start_param);
+    }
 }
 
 impl StartDiSyncInstance {

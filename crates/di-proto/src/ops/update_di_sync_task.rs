@@ -21,7 +21,10 @@ use crate::{Error, ResponseContext, RpcRequest};
 /// assert!(UpdateDiSyncTask::new(10000, 100).to_rpc_request().is_err(), "nothing to update");
 /// # Ok::<(), di_proto::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// `Debug` shows the script's length only, and the strings are wiped when the value is dropped:
+/// a script can hold a data source's password.
+#[derive(Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct UpdateDiSyncTask {
     /// The DataWorks workspace id (`ProjectId`), positive.
@@ -34,6 +37,31 @@ pub struct UpdateDiSyncTask {
     pub task_content: Option<String>,
     /// `TaskParam`: new parameters, a JSON object.
     pub task_param: Option<String>,
+}
+
+impl std::fmt::Debug for UpdateDiSyncTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateDiSyncTask")
+            .field("project_id", &self.project_id)
+            .field("file_id", &self.file_id)
+            .field("task_type", &self.task_type)
+            .field(
+                "task_content",
+                &self.task_content.as_deref().map(change::Redacted),
+            )
+            .field("task_param", &self.task_param)
+            .finish()
+    }
+}
+
+impl Drop for UpdateDiSyncTask {
+    fn drop(&mut self) {
+        change::wipe(
+            [&mut self.task_content, &mut self.task_param]
+                .into_iter()
+                .flatten(),
+        );
+    }
 }
 
 impl UpdateDiSyncTask {

@@ -32,6 +32,15 @@ pub struct V1Signature {
 }
 
 impl V1Signature {
+    /// No signature: what a moved-out [`crate::SignedRequest`] leaves behind.
+    pub(crate) fn empty() -> Self {
+        V1Signature {
+            text: String::new(),
+            canonical_end: 0,
+            string_to_sign_end: 0,
+        }
+    }
+
     /// Sorted, encoded `name=value` pairs joined with `&` (step 3).
     pub fn canonicalized_query_string(&self) -> &str {
         self.text.get(..self.canonical_end).unwrap_or_default()
@@ -47,6 +56,13 @@ impl V1Signature {
     /// The Base64 signature, the value of the `Signature` parameter (step 5).
     pub fn signature(&self) -> &str {
         self.text.get(self.string_to_sign_end..).unwrap_or_default()
+    }
+}
+
+/// The intermediates hold an STS token in clear: their bytes are wiped when dropped.
+impl Drop for V1Signature {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
     }
 }
 

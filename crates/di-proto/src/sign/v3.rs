@@ -91,6 +91,13 @@ impl V3Signature {
     }
 }
 
+/// The intermediates hold an STS token in clear: their bytes are wiped when dropped.
+impl Drop for V3Signature {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
+    }
+}
+
 impl std::fmt::Debug for V3Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let redact = |text| super::redact_marked(text, "x-acs-security-token:", &["\n"], "\n");
