@@ -712,7 +712,8 @@ impl SignedRequest {
 
 impl Drop for SignedRequest {
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(self.request.body_mut());
+        // In bulk: the body is built at its exact size.
+        zeroize::Zeroize::zeroize(self.request.body_mut().as_mut_slice());
     }
 }
 

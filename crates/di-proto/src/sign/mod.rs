@@ -58,6 +58,13 @@ pub(crate) fn reject_repeated_names<V>(sorted: &[(&str, V)]) -> Result<(), Error
     }
 }
 
+/// Wipes a signature's buffer in bulk (`zeroize` on the `str`: one `memset` behind an
+/// optimization barrier, where `String::zeroize` writes byte by byte). The buffers are
+/// allocated at their exact size, so there is no spare capacity to wipe.
+pub(crate) fn wipe(text: &mut String) {
+    zeroize::Zeroize::zeroize(text.as_mut_str());
+}
+
 /// Appends the lower-case hex form of `bytes` to `out`.
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
     let mut hex = Vec::with_capacity(2 * bytes.len());

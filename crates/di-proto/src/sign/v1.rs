@@ -62,7 +62,7 @@ impl V1Signature {
 /// The intermediates hold an STS token in clear: their bytes are wiped when dropped.
 impl Drop for V1Signature {
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.text);
+        super::wipe(&mut self.text);
     }
 }
 

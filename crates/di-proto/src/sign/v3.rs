@@ -94,7 +94,7 @@ impl V3Signature {
 /// The intermediates hold an STS token in clear: their bytes are wiped when dropped.
 impl Drop for V3Signature {
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.text);
+        super::wipe(&mut self.text);
     }
 }
 
