@@ -6,7 +6,6 @@
 //! - V3: SHA-256 over a string as long as the canonical request, HMAC-SHA256 with key setup
 //!   over the string to sign, plus hex.
 //!
-//!
 //! For scale, `naive` signs the same request the way a first attempt would: parameters in a
 //! `BTreeMap<String, String>`, `format!` per pair, `join`, the `percent-encoding` crate, the
 //! HMAC keyed per request, the URL built with `format!` and parsed by `http`'s builder. It
