@@ -187,8 +187,8 @@ pub fn parse_list(text: &str, source_name: &str) -> Result<Vec<IdRange>, IdError
 /// range (or an earlier part of the same list) already gave is dropped, so the result holds
 /// every id of the ranges exactly once, at its first appearance.
 ///
-/// The work is proportional to the ids returned (and the number of ranges), however much the
-/// ranges overlap.
+/// The work grows with the ids returned and the number of ranges, not with how much the
+/// ranges overlap (a long list of one wide range repeated costs little more than the range).
 ///
 /// # Errors
 /// [`IdError::NoIds`] when `ranges` is empty; [`IdError::TooMany`] when the ranges hold more
