@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
-use crate::ids::{IdRange, parse_range};
+use di_cli::ids::{IdRange, parse_range};
 
 /// Shown after `di --help`: credentials, file ids, retries, exit codes.
 const AFTER_LONG_HELP: &str = "\

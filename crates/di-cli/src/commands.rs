@@ -1,8 +1,9 @@
 //! The subcommands that talk to an endpoint: the batch commands over file ids, the two that
 //! create or update one task, and `di call`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 
+use di_cli::ids;
 use di_proto::RpcRequest;
 use di_proto::http::Method;
 use di_proto::ops::{CreateDiSyncTask, Operation, UpdateDiSyncTask};
@@ -16,7 +17,7 @@ use crate::cli::{
 };
 use crate::error::{Error, Exit, Failure};
 use crate::tasks::{Outcome, Plan, StepReport, run_batch, summary, worst_exit};
-use crate::{dry_run, ids, output, settings};
+use crate::{dry_run, output, settings};
 
 /// The batch commands: `plan` on every file id of `args`.
 ///
@@ -25,7 +26,8 @@ use crate::{dry_run, ids, output, settings};
 pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result<Exit, Error> {
     let mut ranges = args.file_ids.clone();
     if let Some(path) = &args.file_ids_from {
-        ranges.extend(ids::read_list(path)?);
+        let (name, text) = read_text(path)?;
+        ranges.extend(ids::parse_list(&text, &name)?);
     }
     let file_ids = ids::expand(&ranges)?;
     let (config, endpoint) = settings::client_config(global)?;
@@ -170,6 +172,30 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
     }
 }
 
+/// Reads the text at `path`, or stdin for `-`; returns its name for messages (`<stdin>`) and
+/// the text.
+///
+/// # Errors
+/// [`Error::Read`] when it cannot be read.
+fn read_text(path: &str) -> Result<(String, String), Error> {
+    if path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|source| Error::Read {
+                path: "<stdin>".to_owned(),
+                source,
+            })?;
+        Ok(("<stdin>".to_owned(), text))
+    } else {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok((path.to_owned(), text))
+    }
+}
+
 /// Prints a failed call's kind and message (which holds the request id) on stderr.
 fn report_error(failure: &Failure) {
     eprintln!("di: {}: {}", failure.kind, failure.message);
@@ -179,7 +205,7 @@ fn report_error(failure: &Failure) {
 fn script(args: &ScriptArgs) -> Result<Option<String>, Error> {
     match (&args.content, &args.content_from) {
         (Some(content), _) => Ok(Some(content.clone())),
-        (None, Some(path)) => Ok(Some(crate::ids::read_text(path)?.1)),
+        (None, Some(path)) => Ok(Some(read_text(path)?.1)),
         (None, None) => Ok(None),
     }
 }

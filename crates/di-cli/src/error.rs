@@ -43,16 +43,10 @@ pub(crate) enum Error {
     #[error("{0}")]
     Usage(String),
 
-    /// A file id list that does not parse; names the source, the line and the bad token.
-    #[error("{source_name}:{line}: {message}")]
-    IdList {
-        /// The file name, or `<stdin>`.
-        source_name: String,
-        /// The line number, from 1.
-        line: usize,
-        /// What is wrong, quoting the token.
-        message: String,
-    },
+    /// File ids that do not parse (naming the list's line and quoting the token), too many
+    /// of them, or none.
+    #[error(transparent)]
+    Ids(#[from] di_cli::ids::IdError),
 
     /// A file that cannot be read.
     #[error("cannot read {path}: {source}")]
@@ -86,7 +80,7 @@ impl Error {
     pub(crate) fn exit(&self) -> Exit {
         match self {
             Error::Usage(_)
-            | Error::IdList { .. }
+            | Error::Ids(_)
             | Error::Read { .. }
             | Error::Credentials(_)
             | Error::Config(_) => Exit::Usage,

@@ -1,71 +1,164 @@
 //! File ids as the command line takes them: an id (`100`), a range (`100-140`), repeated, or
 //! one per line from a file or stdin, with `#` comments and blank lines.
+//!
+//! ```
+//! use di_cli::ids::{expand, parse_list, parse_range};
+//!
+//! let range = parse_range("100-103")?;
+//! assert_eq!((range.first(), range.last()), (100, 103));
+//! assert_eq!(range.to_string(), "100-103");
+//!
+//! let listed = parse_list("# the batch\n102\n 101-104  # again\n", "ids.txt")?;
+//! // Each id once, where it first appears.
+//! assert_eq!(expand(&[&[range][..], &listed].concat())?, [100, 101, 102, 103, 104]);
+//! # Ok::<(), di_cli::ids::IdError>(())
+//! ```
 
-use std::collections::HashSet;
-use std::io::Read;
+use std::collections::BTreeMap;
+use std::fmt;
 
-use crate::error::Error;
+/// The most ids one range may span: `1-100000` is the widest range from 1.
+pub const MAX_RANGE: i64 = 100_000;
+/// The most ids one run may take, all sources together (after duplicates are dropped).
+pub const MAX_IDS: usize = 1_000_000;
 
-/// The most ids one range may span.
-pub(crate) const MAX_RANGE: i64 = 100_000;
-/// The most ids one run may take, all sources together.
-pub(crate) const MAX_IDS: usize = 1_000_000;
+/// Why file ids were refused. Every message quotes the token (or names the line) at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdError {
+    /// A token that is not digits, or two runs of digits joined by one `-`.
+    #[error("{token:?}: expected a positive id or a range FIRST-LAST, like 100 or 100-140")]
+    Malformed {
+        /// The token, as given.
+        token: String,
+    },
+    /// An id of 0.
+    #[error("{token:?}: ids are positive")]
+    NotPositive {
+        /// The token, as given.
+        token: String,
+    },
+    /// An id above `i64::MAX`.
+    #[error("{token:?}: the id is too large")]
+    TooLarge {
+        /// The token, as given.
+        token: String,
+    },
+    /// A range whose last id is below its first.
+    #[error("{token:?}: a range runs upwards (FIRST-LAST with FIRST <= LAST)")]
+    Downward {
+        /// The token, as given.
+        token: String,
+    },
+    /// A range of more than [`MAX_RANGE`] ids.
+    #[error("{token:?}: a range spans at most {MAX_RANGE} ids")]
+    TooWide {
+        /// The token, as given.
+        token: String,
+    },
+    /// A line of a list with more than one token.
+    #[error("{content:?}: one id or range per line")]
+    SeveralPerLine {
+        /// The line, comment and surrounding whitespace removed.
+        content: String,
+    },
+    /// A line of a list that does not parse.
+    #[error("{source_name}:{line}: {error}")]
+    InList {
+        /// The list's name, as the caller gave it (a file name, `<stdin>`).
+        source_name: String,
+        /// The line number, from 1.
+        line: usize,
+        /// What is wrong with the line: [`IdError::SeveralPerLine`], or the error of its
+        /// token.
+        error: Box<IdError>,
+    },
+    /// More than [`MAX_IDS`] distinct ids.
+    #[error("too many file ids: at most {MAX_IDS} in one run")]
+    TooMany,
+    /// No ids at all.
+    #[error("no file ids given")]
+    NoIds,
+}
 
-/// An inclusive range of positive ids; a single id is a range of one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct IdRange {
-    /// The first id.
-    pub(crate) first: i64,
-    /// The last id, at least `first`.
-    pub(crate) last: i64,
+/// An inclusive range of positive ids, at most [`MAX_RANGE`] long; a single id is a range of
+/// one. Made by [`parse_range`] and [`parse_list`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IdRange {
+    first: i64,
+    last: i64,
 }
 
 impl IdRange {
-    /// The ids, in order.
-    pub(crate) fn ids(self) -> impl Iterator<Item = i64> {
+    /// The first id (at least 1).
+    pub fn first(self) -> i64 {
+        self.first
+    }
+
+    /// The last id (at least [`IdRange::first`], less than `first + MAX_RANGE`).
+    pub fn last(self) -> i64 {
+        self.last
+    }
+
+    /// The ids, in ascending order.
+    pub fn ids(self) -> impl Iterator<Item = i64> {
         self.first..=self.last
     }
 }
 
-/// Parses `100` or `100-140`; the error quotes the token.
+/// `100` for a range of one, else `100-140`: the form [`parse_range`] reads back.
+impl fmt::Display for IdRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
+    }
+}
+
+/// Parses `100` or `100-140` (ASCII digits, leading zeros allowed, whitespace around the
+/// token ignored).
 ///
 /// # Errors
-/// A message for anything but a positive id or an upward range of at most [`MAX_RANGE`] ids.
-pub(crate) fn parse_range(token: &str) -> Result<IdRange, String> {
-    let bad = |why: &str| format!("{token:?}: {why}");
-    let token_trimmed = token.trim();
-    let (first, last) = match token_trimmed.split_once('-') {
-        Some((first, last)) => (first, last),
-        None => (token_trimmed, token_trimmed),
-    };
-    let parse = |text: &str| -> Result<i64, String> {
+/// An [`IdError`] quoting the token, for anything but a positive id or an upward range of at
+/// most [`MAX_RANGE`] ids: [`IdError::Malformed`], [`IdError::NotPositive`],
+/// [`IdError::TooLarge`] (the first end is checked first), then [`IdError::Downward`],
+/// [`IdError::TooWide`].
+pub fn parse_range(token: &str) -> Result<IdRange, IdError> {
+    let owned = || token.to_owned();
+    let trimmed = token.trim();
+    let (first, last) = trimmed.split_once('-').unwrap_or((trimmed, trimmed));
+    let parse = |text: &str| -> Result<i64, IdError> {
         if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
-            return Err(bad(
-                "expected a positive id or a range FIRST-LAST, like 100 or 100-140",
-            ));
+            return Err(IdError::Malformed { token: owned() });
         }
         match text.parse::<i64>() {
             Ok(id) if id > 0 => Ok(id),
-            Ok(_) => Err(bad("ids are positive")),
-            Err(_) => Err(bad("the id is too large")),
+            Ok(_) => Err(IdError::NotPositive { token: owned() }),
+            Err(_) => Err(IdError::TooLarge { token: owned() }),
         }
     };
     let (first, last) = (parse(first)?, parse(last)?);
     if last < first {
-        return Err(bad("a range runs upwards (FIRST-LAST with FIRST <= LAST)"));
+        return Err(IdError::Downward { token: owned() });
     }
     if last - first >= MAX_RANGE {
-        return Err(bad("a range spans at most 100000 ids"));
+        return Err(IdError::TooWide { token: owned() });
     }
     Ok(IdRange { first, last })
 }
 
-/// Reads an id list: one id or range per line; `#` starts a comment; blank lines are skipped.
-/// `source_name` names the source in errors.
+/// Reads an id list: one id or range per line; `#` starts a comment, anywhere on a line;
+/// blank lines (and lines that are only a comment) are skipped. Lines end with `\n` or
+/// `\r\n`. `source_name` names the list in errors.
+///
+/// Returns one range per remaining line, in order.
 ///
 /// # Errors
-/// [`Error::IdList`] naming the line and the token.
-pub(crate) fn parse_list(text: &str, source_name: &str) -> Result<Vec<IdRange>, Error> {
+/// [`IdError::InList`] for the first line that does not parse, with its number and what is
+/// wrong with it.
+pub fn parse_list(text: &str, source_name: &str) -> Result<Vec<IdRange>, IdError> {
     let mut ranges = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let content = line
@@ -75,77 +168,91 @@ pub(crate) fn parse_list(text: &str, source_name: &str) -> Result<Vec<IdRange>, 
         if content.is_empty() {
             continue;
         }
-        let error = |message: String| Error::IdList {
+        let in_list = |error: IdError| IdError::InList {
             source_name: source_name.to_owned(),
             line: index + 1,
-            message,
+            error: Box::new(error),
         };
         if content.split_whitespace().nth(1).is_some() {
-            return Err(error(format!("{content:?}: one id or range per line")));
+            return Err(in_list(IdError::SeveralPerLine {
+                content: content.to_owned(),
+            }));
         }
-        ranges.push(parse_range(content).map_err(error)?);
+        ranges.push(parse_range(content).map_err(in_list)?);
     }
     Ok(ranges)
 }
 
-/// Reads the id list at `path`, or stdin for `-`.
+/// The ids of `ranges`, in the order the ranges give them, each once: an id that an earlier
+/// range (or an earlier part of the same list) already gave is dropped, so the result holds
+/// every id of the ranges exactly once, at its first appearance.
+///
+/// The work grows with the ids returned and the number of ranges, not with how much the
+/// ranges overlap (a long list of one wide range repeated costs little more than the range).
 ///
 /// # Errors
-/// [`Error::Read`] when the file cannot be read; [`Error::IdList`] when it does not parse.
-pub(crate) fn read_list(path: &str) -> Result<Vec<IdRange>, Error> {
-    let (name, text) = read_text(path)?;
-    parse_list(&text, &name)
-}
-
-/// Reads the text at `path`, or stdin for `-`; returns its name for messages (`<stdin>`) and
-/// the text.
-///
-/// # Errors
-/// [`Error::Read`] when it cannot be read.
-pub(crate) fn read_text(path: &str) -> Result<(String, String), Error> {
-    if path == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|source| Error::Read {
-                path: "<stdin>".to_owned(),
-                source,
-            })?;
-        Ok(("<stdin>".to_owned(), text))
-    } else {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Ok((path.to_owned(), text))
-    }
-}
-
-/// The ids of `ranges`, in the order given, each once.
-///
-/// # Errors
-/// [`Error::Usage`] when there are none, or more than [`MAX_IDS`].
-pub(crate) fn expand(ranges: &[IdRange]) -> Result<Vec<i64>, Error> {
-    let mut seen = HashSet::new();
+/// [`IdError::NoIds`] when `ranges` is empty; [`IdError::TooMany`] when the ranges hold more
+/// than [`MAX_IDS`] distinct ids.
+pub fn expand(ranges: &[IdRange]) -> Result<Vec<i64>, IdError> {
+    // The ids given so far, as disjoint intervals that do not touch: first -> last.
+    let mut given: BTreeMap<i64, i64> = BTreeMap::new();
     let mut ids = Vec::new();
-    for id in ranges.iter().flat_map(|range| range.ids()) {
-        if seen.insert(id) {
-            if ids.len() == MAX_IDS {
-                return Err(Error::Usage(format!(
-                    "too many file ids: at most {MAX_IDS} in one run"
-                )));
+    for range in ranges {
+        let (first, last) = (range.first, range.last);
+        // The intervals that overlap or touch the range: the one that starts before it, if it
+        // reaches `first - 1` (ids are positive, so this does not overflow), and those that
+        // start within it or right after it.
+        let before = given
+            .range(..first)
+            .next_back()
+            .filter(|(_, end)| **end >= first - 1)
+            .map_or(first, |(start, _)| *start);
+        let touching: Vec<(i64, i64)> = given
+            .range(before..=last.saturating_add(1))
+            .map(|(start, end)| (*start, *end))
+            .collect();
+        // The range's ids not yet given, in ascending order; `next` is the lowest id of the
+        // range not yet looked at (`None` past `i64::MAX`).
+        let mut next = Some(first);
+        let (mut merged_first, mut merged_last) = (first, last);
+        for (start, end) in touching {
+            given.remove(&start);
+            merged_first = merged_first.min(start);
+            merged_last = merged_last.max(end);
+            if let Some(from) = next.filter(|from| *from < start && *from <= last) {
+                push_ids(&mut ids, from, (start - 1).min(last))?;
             }
-            ids.push(id);
+            if next.is_some_and(|from| from <= end) {
+                next = end.checked_add(1);
+            }
         }
+        if let Some(from) = next.filter(|from| *from <= last) {
+            push_ids(&mut ids, from, last)?;
+        }
+        given.insert(merged_first, merged_last);
     }
     if ids.is_empty() {
-        return Err(Error::Usage("no file ids given".to_owned()));
+        return Err(IdError::NoIds);
     }
     Ok(ids)
 }
 
+/// Appends `first..=last` to `ids`, unless that would make more than [`MAX_IDS`].
+fn push_ids(ids: &mut Vec<i64>, first: i64, last: i64) -> Result<(), IdError> {
+    let count = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
+    if count > MAX_IDS - ids.len() {
+        return Err(IdError::TooMany);
+    }
+    ids.extend(first..=last);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -158,6 +265,13 @@ mod tests {
             }
         );
         assert_eq!(
+            parse_range(" 0100-140\t").unwrap(),
+            IdRange {
+                first: 100,
+                last: 140
+            }
+        );
+        assert_eq!(
             parse_range("100-140").unwrap().ids().count(),
             41,
             "inclusive"
@@ -165,24 +279,100 @@ mod tests {
         for bad in [
             "5-x", "x", "", "-", "0", "1-0", "-5", "5-", "1-2-3", "+5", "1-100001",
         ] {
-            let error = parse_range(bad).unwrap_err();
-            assert!(error.contains(&format!("{bad:?}")), "{bad}: {error}");
+            let error = parse_range(bad).unwrap_err().to_string();
+            assert!(error.starts_with(&format!("{bad:?}: ")), "{bad}: {error}");
         }
-        assert!(parse_range("99999999999999999999").is_err());
-        assert!(parse_range("1-100000").is_ok());
+        assert!(matches!(
+            parse_range("99999999999999999999"),
+            Err(IdError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            parse_range("0-5"),
+            Err(IdError::NotPositive { .. })
+        ));
+        assert!(matches!(parse_range("7-5"), Err(IdError::Downward { .. })));
+        assert!(matches!(
+            parse_range("1-100001"),
+            Err(IdError::TooWide { .. })
+        ));
+        assert_eq!(parse_range("1-100000").unwrap().ids().count(), 100_000);
+        let top = parse_range("9223372036854775807").unwrap();
+        assert_eq!(top.last(), i64::MAX);
     }
 
     #[test]
     fn reads_lists_with_comments_and_names_bad_lines() {
         let ranges =
-            parse_list("# tasks\n100\n\n  101-103  # the batch\n100\n", "ids.txt").unwrap();
+            parse_list("# tasks\n100\n\n  101-103  # the batch\r\n100\n", "ids.txt").unwrap();
         assert_eq!(expand(&ranges).unwrap(), vec![100, 101, 102, 103]);
-        let error = parse_list("1\n2\n7-y\n", "ids.txt")
-            .unwrap_err()
-            .to_string();
-        assert!(error.starts_with("ids.txt:3:"), "{error}");
-        assert!(error.contains("7-y"), "{error}");
-        assert!(parse_list("1 2\n", "f").is_err());
-        assert!(expand(&parse_list("# none\n", "f").unwrap()).is_err());
+        let error = parse_list("1\n2\n7-y\n", "ids.txt").unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("ids.txt:3: \"7-y\": expected"), "{text}");
+        assert!(matches!(
+            error,
+            IdError::InList { line: 3, ref error, .. } if matches!(**error, IdError::Malformed { .. })
+        ));
+        let several = parse_list("1 2\n", "f").unwrap_err();
+        assert_eq!(
+            several.to_string(),
+            "f:1: \"1 2\": one id or range per line"
+        );
+        assert_eq!(parse_list("# none\n", "f").unwrap(), []);
+        assert_eq!(expand(&[]), Err(IdError::NoIds));
+    }
+
+    #[test]
+    fn expanding_caps_the_distinct_ids() {
+        let range = |first: i64| parse_range(&format!("{first}-{}", first + MAX_RANGE - 1));
+        let ten: Vec<IdRange> = (0..10).map(|i| range(1 + i * MAX_RANGE).unwrap()).collect();
+        assert_eq!(expand(&ten).unwrap().len(), MAX_IDS);
+        // Repeats do not count.
+        let repeated = [&ten[..], &ten[..]].concat();
+        assert_eq!(expand(&repeated).unwrap().len(), MAX_IDS);
+        let one_more = [&ten[..], &[parse_range("1000001").unwrap()]].concat();
+        assert_eq!(expand(&one_more), Err(IdError::TooMany));
+        let at_the_top = parse_range("9223372036854775800-9223372036854775807").unwrap();
+        assert_eq!(
+            expand(&[at_the_top, at_the_top]).unwrap(),
+            (i64::MAX - 7..=i64::MAX).collect::<Vec<_>>()
+        );
+    }
+
+    /// The documented order, computed the plain way.
+    fn naive(ranges: &[IdRange]) -> Vec<i64> {
+        let mut seen = HashSet::new();
+        ranges
+            .iter()
+            .flat_map(|range| range.ids())
+            .filter(|id| seen.insert(*id))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn expanding_keeps_each_id_once_where_it_first_appears(
+            bounds in proptest::collection::vec((1_i64..300, 0_i64..40), 0..12)
+        ) {
+            let ranges: Vec<IdRange> = bounds
+                .iter()
+                .map(|(first, len)| IdRange { first: *first, last: first + len })
+                .collect();
+            let expected = naive(&ranges);
+            match expand(&ranges) {
+                Ok(ids) => prop_assert_eq!(ids, expected),
+                Err(error) => {
+                    prop_assert!(expected.is_empty());
+                    prop_assert_eq!(error, IdError::NoIds);
+                }
+            }
+        }
+
+        #[test]
+        fn a_parsed_range_reads_back_from_its_text(first in 1_i64.., len in 0..MAX_RANGE) {
+            let last = first.saturating_add(len);
+            let range = parse_range(&format!("{first}-{last}")).unwrap();
+            prop_assert_eq!((range.first(), range.last()), (first, last));
+            prop_assert_eq!(parse_range(&range.to_string()), Ok(range));
+        }
     }
 }

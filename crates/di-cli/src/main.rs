@@ -15,7 +15,6 @@ mod demo;
 mod dry_run;
 mod emulator;
 mod error;
-mod ids;
 mod logging;
 mod output;
 mod settings;

@@ -2,8 +2,10 @@
 //!
 //! [`write_seeds`] makes it from real inputs: the golden responses of di-proto's tests (whole
 //! `.http` files, as the `response` target reads them), requests signed by di-proto for the
-//! emulator (`emulator_request`), and generator inputs that each give a signed call
-//! (`emulator_signature`).
+//! emulator (`emulator_request`), generator inputs that each give a signed call
+//! (`emulator_signature`); `config.json` and INI credentials files, and generator inputs that
+//! each draw a file with a profile that parses (`credential_files`); id lists and ranges at
+//! every bound (`cli_ranges`).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -12,8 +14,8 @@ use di_proto::ops::{DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
 use di_proto::{Endpoint, Format, RpcRequest, SignatureVersion, Signer, Timestamp};
 
 use crate::emulator::{self, ENDPOINT, NOW};
-use crate::http_text;
 use crate::mutate::Rng;
+use crate::{cli_ranges, credential_files, http_text};
 
 /// The workspace this crate belongs to.
 pub fn workspace_root() -> PathBuf {
@@ -90,6 +92,30 @@ pub fn write_seeds(dir: &Path) -> io::Result<usize> {
             kept += 1;
             written += 1;
         }
+    }
+
+    let out = dir.join("credential_files");
+    std::fs::create_dir_all(&out)?;
+    for (name, file) in credential_files::SEEDS {
+        std::fs::write(out.join(name), file)?;
+        written += 1;
+    }
+    let mut rng = Rng::new(0xc0_f1e5);
+    let mut kept = 0;
+    while kept < 8 {
+        let input = rng.bytes(256);
+        if credential_files::draws_a_profile(&input) {
+            std::fs::write(out.join(format!("drawn_{kept:02}")), input)?;
+            kept += 1;
+            written += 1;
+        }
+    }
+
+    let out = dir.join("cli_ranges");
+    std::fs::create_dir_all(&out)?;
+    for (name, list) in cli_ranges::SEEDS {
+        std::fs::write(out.join(name), list)?;
+        written += 1;
     }
     Ok(written)
 }

@@ -101,7 +101,7 @@ fn name(u: &mut Unstructured<'_>) -> Result<String> {
 }
 
 /// A JSON string literal of `value`, escaping some characters that need no escape.
-fn json_string(u: &mut Unstructured<'_>, out: &mut Vec<u8>, value: &str) -> Result<()> {
+pub(crate) fn json_string(u: &mut Unstructured<'_>, out: &mut Vec<u8>, value: &str) -> Result<()> {
     out.push(b'"');
     for c in value.chars() {
         let must = c == '"' || c == '\\' || c < ' ';
@@ -147,7 +147,8 @@ const NUMBERS: &[&str] = &[
     "1E+2",
 ];
 
-fn json_value(u: &mut Unstructured<'_>, out: &mut Vec<u8>, depth: u32) -> Result<()> {
+/// A JSON value of any kind: nested arrays and objects down to depth 4, then scalars.
+pub(crate) fn json_value(u: &mut Unstructured<'_>, out: &mut Vec<u8>, depth: u32) -> Result<()> {
     let kinds = if depth >= 4 { 5 } else { 7 };
     match u.int_in_range(0..=kinds)? {
         0 => out.extend_from_slice(b"null"),

@@ -7,7 +7,11 @@
 //! - [`emulator_request`]: any request through the emulator's gateway and service (query and
 //!   form decoding, repeated parameters, V1 and V3 checks);
 //! - [`emulator_signature`]: requests signed by di-proto pass the emulator's gateway, and any
-//!   change to a signed part is refused.
+//!   change to a signed part is refused;
+//! - [`credential_files`]: any bytes through di-credentials' parsers of the aliyun CLI's
+//!   `config.json` and the INI credentials file; no secret comes out;
+//! - [`cli_ranges`]: any text through the `di` command's file-id parsing (a range, a list,
+//!   their expansion).
 //!
 //! The same functions back two runners: `fuzz/` (cargo-fuzz and libFuzzer, on nightly) and
 //! the `di-fuzz` binary ([`driver`]), which mutates the corpus in `fuzz/corpus/<target>/` and
@@ -15,7 +19,9 @@
 
 #![warn(missing_docs)]
 
+mod cli_ranges;
 pub mod corpus;
+mod credential_files;
 pub mod driver;
 mod emulator;
 mod generate;
@@ -23,6 +29,8 @@ mod http_text;
 pub mod mutate;
 mod response;
 
+pub use cli_ranges::cli_ranges;
+pub use credential_files::credential_files;
 pub use emulator::{emulator_request, emulator_signature};
 pub use response::response;
 
@@ -49,6 +57,14 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "emulator_signature",
         run: emulator_signature,
+    },
+    Target {
+        name: "credential_files",
+        run: credential_files,
+    },
+    Target {
+        name: "cli_ranges",
+        run: cli_ranges,
     },
 ];
 
