@@ -5,7 +5,7 @@
 //! No policy lives here: whether to retry is di-proto's `Call` to decide.
 
 use std::io::{self, Read};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use di_proto::config::ClientConfig;
 use di_proto::retry::TransportFailure;
@@ -15,6 +15,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Proxy, Timeout};
 
+use crate::connections::Connections;
 use crate::{Error, TransportErrorKind};
 
 /// The variables a proxy for an `https` endpoint is read from, in order.
@@ -30,6 +31,7 @@ const MAX_BODY_PREALLOCATION: usize = 64 * 1024;
 /// A built ureq agent, with what the client needs to know about it.
 pub(crate) struct Transport {
     agent: Agent,
+    connections: Connections,
     max_response_bytes: usize,
     /// `scheme://host:port` of the proxy in use, without any user info (for `Debug`).
     proxy: Option<String>,
@@ -89,6 +91,7 @@ impl Transport {
 
         let connect = Some(config.connect_timeout());
         let read = Some(config.read_timeout());
+        let max_connections = config.max_connections();
         let builder = Agent::config_builder()
             // Every response, whatever its status, goes to di-proto.
             .http_status_as_error(false)
@@ -97,10 +100,10 @@ impl Transport {
             // Always set, so that ureq's own reading of the environment never applies.
             .proxy(proxy)
             .user_agent(user_agent)
-            // One client talks to one host: let its pool keep as many connections as a few
-            // dozen threads use at once.
-            .max_idle_connections(32)
-            .max_idle_connections_per_host(32)
+            // One client talks to one host: its pool keeps every connection the cap allows,
+            // so none is closed for lack of room (see `crate::connections`).
+            .max_idle_connections(max_connections)
+            .max_idle_connections_per_host(max_connections)
             // Connecting: name resolution, then TCP, proxy and TLS setup, each bounded.
             .timeout_resolve(connect)
             .timeout_connect(connect)
@@ -119,6 +122,7 @@ impl Transport {
         );
         Ok(Transport {
             agent: Agent::with_parts(builder.build(), DefaultConnector::new(), NameResolver),
+            connections: Connections::new(max_connections),
             max_response_bytes: config.max_response_bytes(),
             proxy: proxy_display,
         })
@@ -129,13 +133,27 @@ impl Transport {
         self.proxy.as_deref()
     }
 
-    /// Sends one attempt and reads its whole response. `time_left` is what remains of the
-    /// retry policy's deadline: the attempt gives up when it runs out.
+    /// Sends one attempt and reads its whole response, once one of the client's
+    /// `max_connections` places is free. `time_left` is what remains of the retry policy's
+    /// deadline: waiting for a place, then the attempt, give up when it runs out.
     pub(crate) fn send(
         &self,
         request: http::Request<Vec<u8>>,
         time_left: Option<Duration>,
     ) -> Result<http::Response<Vec<u8>>, Failure> {
+        let waiting = Instant::now();
+        // Held until the body is read: ureq has put the connection back in its pool by then.
+        let Some(_admission) = self.connections.admit(time_left) else {
+            return Err(Failure::Transport(TransportError {
+                failure: TransportFailure::NotSent,
+                kind: TransportErrorKind::Timeout,
+                message: format!(
+                    "all {} connections stayed busy until the retry policy's deadline",
+                    self.connections.max()
+                ),
+            }));
+        };
+        let time_left = time_left.map(|left| left.saturating_sub(waiting.elapsed()));
         let result = match time_left {
             Some(left) => {
                 let request = self
