@@ -152,13 +152,20 @@ impl Connections {
     /// Waits until fewer than `max` attempts are inside reqwest, at most `limit`; `None` when
     /// the limit passed first.
     pub(crate) async fn admit(&self, limit: Option<Duration>) -> Option<Admission> {
-        let acquire = Arc::clone(&self.shared.admissions).acquire_owned();
-        let permit = match limit {
-            Some(limit) => tokio::time::timeout(limit, acquire).await.ok()?,
-            None => acquire.await,
-        }
-        // The semaphore is never closed.
-        .ok()?;
+        let admissions = Arc::clone(&self.shared.admissions);
+        // A free place is taken without arming a timer.
+        let permit = match admissions.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let acquire = admissions.acquire_owned();
+                match limit {
+                    Some(limit) => tokio::time::timeout(limit, acquire).await.ok()?,
+                    None => acquire.await,
+                }
+                // The semaphore is never closed.
+                .ok()?
+            }
+        };
         Some(Admission {
             shared: Arc::clone(&self.shared),
             attempt: Arc::new(Attempt::default()),

@@ -14,8 +14,15 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub(crate) struct Connections {
     max: usize,
-    busy: Mutex<usize>,
+    places: Mutex<Places>,
     freed: Condvar,
+}
+
+/// Attempts in flight, and threads waiting for a place.
+#[derive(Debug, Default)]
+struct Places {
+    busy: usize,
+    waiting: usize,
 }
 
 /// One attempt's place among the `max`; given back on drop.
@@ -29,7 +36,7 @@ impl Connections {
     pub(crate) fn new(max: usize) -> Connections {
         Connections {
             max: max.max(1),
-            busy: Mutex::new(0),
+            places: Mutex::new(Places::default()),
             freed: Condvar::new(),
         }
     }
@@ -39,45 +46,54 @@ impl Connections {
         self.max
     }
 
-    fn busy(&self) -> MutexGuard<'_, usize> {
-        // Nothing panics while holding the lock; a poisoned one still holds a sound count.
-        self.busy.lock().unwrap_or_else(PoisonError::into_inner)
+    fn places(&self) -> MutexGuard<'_, Places> {
+        // Nothing panics while holding the lock; a poisoned one still holds sound counts.
+        self.places.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Waits until fewer than `max` attempts are in flight, at most `limit`; `None` when the
     /// limit passed first.
     pub(crate) fn admit(&self, limit: Option<Duration>) -> Option<Admission<'_>> {
-        let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
-        let mut busy = self.busy();
-        while *busy >= self.max {
-            busy = match (limit, deadline) {
-                (None, _) | (Some(_), None) => self
-                    .freed
-                    .wait(busy)
-                    .unwrap_or_else(PoisonError::into_inner),
-                (Some(_), Some(deadline)) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return None;
+        let mut places = self.places();
+        if places.busy >= self.max {
+            let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
+            places.waiting += 1;
+            while places.busy >= self.max {
+                places = match (limit, deadline) {
+                    (None, _) | (Some(_), None) => self
+                        .freed
+                        .wait(places)
+                        .unwrap_or_else(PoisonError::into_inner),
+                    (Some(_), Some(deadline)) => {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            places.waiting -= 1;
+                            return None;
+                        }
+                        self.freed
+                            .wait_timeout(places, left)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
                     }
-                    self.freed
-                        .wait_timeout(busy, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-            };
+                };
+            }
+            places.waiting -= 1;
         }
-        *busy += 1;
+        places.busy += 1;
         Some(Admission { connections: self })
     }
 }
 
 impl Drop for Admission<'_> {
     fn drop(&mut self) {
-        let mut busy = self.connections.busy();
-        *busy = busy.saturating_sub(1);
-        drop(busy);
-        self.connections.freed.notify_one();
+        let mut places = self.connections.places();
+        places.busy = places.busy.saturating_sub(1);
+        // Waking costs a system call: only when a thread waits.
+        let wake = places.waiting > 0;
+        drop(places);
+        if wake {
+            self.connections.freed.notify_one();
+        }
     }
 }
 

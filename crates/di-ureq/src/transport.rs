@@ -5,6 +5,7 @@
 //! No policy lives here: whether to retry is di-proto's `Call` to decide.
 
 use std::io::{self, Read};
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use di_proto::config::ClientConfig;
@@ -281,6 +282,10 @@ fn scheme_of(proxy: &Proxy) -> &'static str {
 /// library reports a failed lookup as an uncategorised I/O error, which could not otherwise be
 /// told apart from a failure after the request left. Nothing is sent before resolution, so
 /// such a failure is always safe to retry.
+///
+/// An IP address needs no lookup: it is answered here. ureq resolves the host of every
+/// request, pooled connection or not, and its resolver runs each lookup under a timeout on a
+/// thread of its own, which costs more than the rest of a call on loopback.
 #[derive(Debug)]
 struct NameResolver;
 
@@ -291,6 +296,17 @@ impl Resolver for NameResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if let Some(address) = ip_address_of(uri) {
+            let mut resolved = self.empty();
+            for address in config.ip_family().keep_wanted(std::iter::once(address)) {
+                resolved.push(address);
+            }
+            return if resolved.is_empty() {
+                Err(ureq::Error::HostNotFound)
+            } else {
+                Ok(resolved)
+            };
+        }
         DefaultResolver::default()
             .resolve(uri, config, timeout)
             .map_err(|error| match error {
@@ -301,6 +317,26 @@ impl Resolver for NameResolver {
                 other => other,
             })
     }
+}
+
+/// The socket address of a URI whose host is an IP address (`[v6]` bracketed), with the
+/// scheme's default port when none is given.
+fn ip_address_of(uri: &http::Uri) -> Option<SocketAddr> {
+    let host = uri.host()?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|host| host.strip_suffix(']'))
+        .unwrap_or(host);
+    let ip: IpAddr = host.parse().ok()?;
+    let port = match uri.port_u16() {
+        Some(port) => port,
+        None => match uri.scheme_str()? {
+            "https" => 443,
+            "http" => 80,
+            _ => return None,
+        },
+    };
+    Some(SocketAddr::new(ip, port))
 }
 
 /// Classifies an error of `Agent::run`: connection setup failures are
@@ -536,6 +572,39 @@ mod tests {
         let proxy = build_proxy("HTTPS_PROXY", "http://user:hunter2@proxy:3128").unwrap();
         assert_eq!(proxy.host(), "proxy");
         assert_eq!(proxy.port(), 3128);
+    }
+
+    #[test]
+    fn ip_addresses_need_no_lookup() {
+        let uri = |text: &str| text.parse::<http::Uri>().unwrap();
+        assert_eq!(
+            ip_address_of(&uri("http://127.0.0.1:8080/?a=b")),
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(
+            ip_address_of(&uri("https://[::1]/")),
+            Some("[::1]:443".parse().unwrap())
+        );
+        assert_eq!(
+            ip_address_of(&uri("http://10.0.0.7")),
+            Some("10.0.0.7:80".parse().unwrap())
+        );
+        assert_eq!(ip_address_of(&uri("http://localhost:8080/")), None);
+        assert_eq!(ip_address_of(&uri("https://dataworks.aliyuncs.com/")), None);
+        // The same answer as ureq's resolver, without its lookup thread.
+        let config = ureq::config::Config::default();
+        for text in ["http://127.0.0.1:8080/", "https://[::1]/"] {
+            let bounded = NextTimeout {
+                after: Duration::from_secs(5).into(),
+                ..NextTimeout::default()
+            };
+            let ours = NameResolver.resolve(&uri(text), &config, bounded).unwrap();
+            // Without a timeout, ureq's resolver runs on the calling thread.
+            let theirs = DefaultResolver::default()
+                .resolve(&uri(text), &config, NextTimeout::default())
+                .unwrap();
+            assert_eq!(ours.to_vec(), theirs.to_vec(), "{text}");
+        }
     }
 
     #[test]
