@@ -230,15 +230,46 @@ fn sequential_calls_share_one_connection<T: Transport>() {
     let env = start();
     let client: T = env.client();
     let before = env.emulator().counters().connections;
-    for _ in 0..10 {
+    // Back to back: hyper's pool (under reqwest) gets the connection back a moment after the
+    // body ends, and di-reqwest's connector gate keeps the next call from opening another in
+    // that moment.
+    for _ in 0..50 {
         client.call(&instance_info(1)).unwrap();
-        // hyper's pool (under reqwest) races a fresh connect against the return of the idle
-        // connection, which its connection task does after the body ends. On a loaded machine
-        // a loopback connect can win that race; a short pause, as any caller's own work
-        // makes, lets the idle connection come back first.
-        std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(env.emulator().counters().connections - before, 1);
+}
+
+fn concurrent_calls_stay_within_the_connection_cap<T: Transport + Sync>() {
+    const CAP: usize = 3;
+    const THREADS: usize = 12;
+    const CALLS: usize = 10;
+    let env = start();
+    let config = env.config().with_max_connections(CAP);
+    let client = T::new(&env, &config, demo());
+    let before = env.emulator().counters().connections;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|worker| {
+                let client = &client;
+                scope.spawn(move || {
+                    for call in 0..CALLS {
+                        let file_id = i64::try_from(1 + (worker * CALLS + call) % 50).unwrap();
+                        client.call(&instance_info(file_id)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+    });
+    let counters = env.emulator().counters();
+    assert_eq!(counters.requests, u64::try_from(THREADS * CALLS).unwrap());
+    let opened = counters.connections - before;
+    assert!(
+        (1..=u64::try_from(CAP).unwrap()).contains(&opened),
+        "{opened} connections for {THREADS} threads under a cap of {CAP}"
+    );
 }
 
 fn tracing_output_holds_no_secret<T: Transport>() {
@@ -294,6 +325,10 @@ macro_rules! suite {
             #[test]
             fn sequential_calls_share_one_connection() {
                 super::sequential_calls_share_one_connection::<$transport>();
+            }
+            #[test]
+            fn concurrent_calls_stay_within_the_connection_cap() {
+                super::concurrent_calls_stay_within_the_connection_cap::<$transport>();
             }
             #[test]
             fn tracing_output_holds_no_secret() {

@@ -1,5 +1,6 @@
 //! The settings every di transport takes, with one meaning: endpoint, signature, format,
-//! timeouts, retries, user agent, response cap. A transport reads them; none adds its own.
+//! timeouts, retries, user agent, response cap, connection cap. A transport reads them; none
+//! adds its own.
 
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default cap on a response body: 1 MiB. Every DI answer is far smaller.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+/// The default cap on a client's open connections: 64, as many calls at once as a batch of
+/// a few dozen workers makes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
 /// Why a credentials provider has none to give: the provider's own error, boxed so that any
 /// provider (the default chain of `di-credentials`, one of your own) can report in its terms.
@@ -75,6 +79,7 @@ pub struct ClientConfig {
     retry_policy: RetryPolicy,
     user_agent_suffix: Option<String>,
     max_response_bytes: usize,
+    max_connections: usize,
 }
 
 impl Default for ClientConfig {
@@ -85,7 +90,8 @@ impl Default for ClientConfig {
 
 impl ClientConfig {
     /// No endpoint or region yet; V3, JSON, 5 s connect and 10 s read timeouts, the default
-    /// [`RetryPolicy`] (3 attempts, 120 s deadline), a 1 MiB response cap.
+    /// [`RetryPolicy`] (3 attempts, 120 s deadline), a 1 MiB response cap, at most 64
+    /// connections.
     pub fn new() -> Self {
         ClientConfig {
             endpoint: None,
@@ -99,6 +105,7 @@ impl ClientConfig {
             retry_policy: RetryPolicy::default(),
             user_agent_suffix: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 
@@ -179,6 +186,17 @@ impl ClientConfig {
         self
     }
 
+    /// Keeps at most `connections` connections open at once (0 counts as 1).
+    ///
+    /// A client makes at most this many requests at once, each on a connection of its own
+    /// (HTTP/1.1); a call that finds all of them busy waits for one, at most until its retry
+    /// policy's deadline, and that wait is not part of its read timeout.
+    #[must_use]
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
     /// The endpoint to send to: the explicit one, else the region's.
     ///
     /// # Errors
@@ -222,6 +240,11 @@ impl ClientConfig {
     /// The response body cap, in bytes.
     pub fn max_response_bytes(&self) -> usize {
         self.max_response_bytes
+    }
+
+    /// The cap on open connections, at least 1.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 
     /// The `User-Agent` value: `di/<version>`, then the transport, then the suffix.

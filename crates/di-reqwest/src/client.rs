@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 use crate::credentials::DefaultChain;
 use crate::random;
-use crate::transport::{self, AttemptError};
+use crate::transport::{self, AttemptError, Http};
 use crate::{Error, TransportErrorKind};
 
 /// An async client of the DataWorks Data Integration API.
@@ -50,7 +50,7 @@ struct Inner {
     config: ClientConfig,
     endpoint: Endpoint,
     credentials: CredentialSource,
-    http: reqwest::Client,
+    http: Http,
     clock_offset: AtomicI64,
 }
 
@@ -288,14 +288,21 @@ impl Client {
             .with_format(inner.config.format());
         let now = Timestamp::try_from(SystemTime::now())?;
         let request = call.start_attempt(signer, now, &nonce)?;
+        let time_left = inner
+            .config
+            .retry_policy()
+            .deadline()
+            .map(|deadline| deadline.saturating_sub(started.elapsed()));
         let sent = Instant::now();
-        let outcome = transport::send(
-            &inner.http,
-            request,
-            inner.config.read_timeout(),
-            inner.config.max_response_bytes(),
-        )
-        .await;
+        let outcome = inner
+            .http
+            .send(
+                request,
+                inner.config.read_timeout(),
+                inner.config.max_response_bytes(),
+                time_left,
+            )
+            .await;
         let latency_ms = millis(sent.elapsed());
         match outcome {
             Ok(response) => {

@@ -55,6 +55,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod connections;
 mod credentials;
 mod lifecycle;
 mod random;

@@ -10,6 +10,7 @@ use di_proto::Endpoint;
 use di_proto::config::ClientConfig;
 use di_proto::retry::TransportFailure;
 
+use crate::connections::{Admission, Connections};
 use crate::{Error, TransportErrorKind};
 
 /// How one attempt failed without a usable response.
@@ -28,20 +29,27 @@ pub(crate) enum AttemptError {
     TooLarge,
 }
 
+/// The HTTP side of a [`Client`](crate::Client): one reqwest client (one connection pool)
+/// and the cap on its connections.
+#[derive(Debug)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    connections: Connections,
+    max_connections: usize,
+}
+
 /// Builds the one reqwest client (one connection pool) of a [`Client`](crate::Client).
 ///
 /// - `connect_timeout` bounds name resolution, TCP connect, a proxy tunnel and the TLS
-///   handshake; the read timeout is applied per attempt by [`send`], not here.
+///   handshake; the read timeout is applied per attempt by [`Http::send`], not here.
+/// - At most `max_connections` connections: see [`crate::connections`].
 /// - No redirects and no reqwest retries: every response goes to di-proto as it came, and
 ///   every attempt is one that di-proto counted and signed.
 /// - Proxies come from the environment (reqwest's system proxy: `HTTPS_PROXY`/`https_proxy`,
 ///   `HTTP_PROXY`/`http_proxy`, `ALL_PROXY`/`all_proxy`, `NO_PROXY`/`no_proxy`), except for a
 ///   loopback endpoint, which is never proxied. A client talks to one endpoint only, so that
 ///   decision is made once, here.
-pub(crate) fn build_http_client(
-    config: &ClientConfig,
-    endpoint: &Endpoint,
-) -> Result<reqwest::Client, Error> {
+pub(crate) fn build_http_client(config: &ClientConfig, endpoint: &Endpoint) -> Result<Http, Error> {
     if !cfg!(any(feature = "rustls", feature = "native-tls"))
         && endpoint.scheme() == di_proto::Scheme::Https
     {
@@ -50,17 +58,61 @@ pub(crate) fn build_http_client(
                 .to_owned(),
         ));
     }
+    let max_connections = config.max_connections();
+    let connections = Connections::new(max_connections);
     let mut builder = reqwest::Client::builder()
         .user_agent(config.user_agent("reqwest"))
         .connect_timeout(config.connect_timeout())
+        .connector_layer(connections.layer())
+        .pool_max_idle_per_host(max_connections)
         .redirect(reqwest::redirect::Policy::none())
         .retry(reqwest::retry::never());
     if endpoint.is_loopback() {
         builder = builder.no_proxy();
     }
-    builder
+    let client = builder
         .build()
-        .map_err(|error| Error::Build(describe(&error.without_url())))
+        .map_err(|error| Error::Build(describe(&error.without_url())))?;
+    Ok(Http {
+        client,
+        connections,
+        max_connections,
+    })
+}
+
+impl Http {
+    /// Sends `request` and reads its whole response, as [`send`] does, once one of the
+    /// client's `max_connections` places is free: waiting for it is not part of the read
+    /// timeout, and gives up after `wait_limit` (what is left of the retry policy's
+    /// deadline) as a timeout before sending.
+    pub(crate) async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        read_timeout: Duration,
+        limit: usize,
+        wait_limit: Option<Duration>,
+    ) -> Result<http::Response<Vec<u8>>, AttemptError> {
+        let request = to_reqwest(request)?;
+        let Some(admission) = self.connections.admit(wait_limit).await else {
+            return Err(AttemptError::Transport {
+                failure: TransportFailure::NotSent,
+                kind: TransportErrorKind::Timeout,
+                message: format!(
+                    "all {} connections stayed busy until the retry policy's deadline",
+                    self.max_connections
+                ),
+            });
+        };
+        admission
+            .run(exchange(
+                &self.client,
+                request,
+                read_timeout,
+                limit,
+                Some(&admission),
+            ))
+            .await
+    }
 }
 
 /// Sends `request` and reads its whole response.
@@ -76,13 +128,31 @@ pub(crate) async fn send(
     read_timeout: Duration,
     limit: usize,
 ) -> Result<http::Response<Vec<u8>>, AttemptError> {
-    let request = reqwest::Request::try_from(request).map_err(|error| AttemptError::Transport {
+    exchange(http, to_reqwest(request)?, read_timeout, limit, None).await
+}
+
+fn to_reqwest(request: http::Request<Vec<u8>>) -> Result<reqwest::Request, AttemptError> {
+    reqwest::Request::try_from(request).map_err(|error| AttemptError::Transport {
         failure: TransportFailure::NotSent,
         kind: TransportErrorKind::Other,
         message: describe(&error.without_url()),
-    })?;
+    })
+}
+
+/// [`send`], telling the cap's gate (when `admission` is given) what the attempt did.
+async fn exchange(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    read_timeout: Duration,
+    limit: usize,
+    admission: Option<&Admission>,
+) -> Result<http::Response<Vec<u8>>, AttemptError> {
     let attempt = async {
-        let mut response = http.execute(request).await.map_err(failed)?;
+        let mut response = match admission {
+            Some(admission) => admission.first_poll_noted(http.execute(request)).await,
+            None => http.execute(request).await,
+        }
+        .map_err(failed)?;
         if response
             .content_length()
             .is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX))
@@ -95,6 +165,9 @@ pub(crate) async fn send(
                 return Err(AttemptError::TooLarge);
             }
             body.extend_from_slice(&chunk);
+        }
+        if let Some(admission) = admission {
+            admission.finished(response.version(), response.headers());
         }
         let mut answer = http::Response::new(body);
         *answer.status_mut() = response.status();

@@ -188,3 +188,38 @@ async fn an_oversized_body_is_refused_without_retry() {
     assert_eq!(output.outcome, TeardownOutcome::Done);
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tasks_share_at_most_max_connections() {
+    const CAP: usize = 4;
+    const TASKS: i64 = 200;
+    let emulator = emulator().await;
+    let client = client(
+        &emulator.base_url(),
+        ClientConfig::new().with_max_connections(CAP),
+    );
+    let before = emulator.counters().connections;
+    let calls: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let read = RpcRequest::new("GetDISyncInstanceInfo", "2020-05-18")
+                    .query_param("ProjectId", "10000")
+                    .query_param("TaskType", "DI_REALTIME")
+                    .query_param("FileId", (100 + task % 3).to_string());
+                client.call(&read).await
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let counters = emulator.counters();
+    assert_eq!(counters.requests, u64::try_from(TASKS).unwrap());
+    let opened = counters.connections - before;
+    assert!(
+        (1..=u64::try_from(CAP).unwrap()).contains(&opened),
+        "{opened} connections for {TASKS} tasks under a cap of {CAP}"
+    );
+    emulator.shutdown().await;
+}

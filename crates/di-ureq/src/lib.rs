@@ -59,6 +59,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod client;
+mod connections;
 mod credentials;
 mod lifecycle;
 mod random;

@@ -5,7 +5,8 @@
 //! No policy lives here: whether to retry is di-proto's `Call` to decide.
 
 use std::io::{self, Read};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use di_proto::config::ClientConfig;
 use di_proto::retry::TransportFailure;
@@ -15,6 +16,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Proxy, Timeout};
 
+use crate::connections::Connections;
 use crate::{Error, TransportErrorKind};
 
 /// The variables a proxy for an `https` endpoint is read from, in order.
@@ -30,6 +32,7 @@ const MAX_BODY_PREALLOCATION: usize = 64 * 1024;
 /// A built ureq agent, with what the client needs to know about it.
 pub(crate) struct Transport {
     agent: Agent,
+    connections: Connections,
     max_response_bytes: usize,
     /// `scheme://host:port` of the proxy in use, without any user info (for `Debug`).
     proxy: Option<String>,
@@ -89,6 +92,7 @@ impl Transport {
 
         let connect = Some(config.connect_timeout());
         let read = Some(config.read_timeout());
+        let max_connections = config.max_connections();
         let builder = Agent::config_builder()
             // Every response, whatever its status, goes to di-proto.
             .http_status_as_error(false)
@@ -97,10 +101,10 @@ impl Transport {
             // Always set, so that ureq's own reading of the environment never applies.
             .proxy(proxy)
             .user_agent(user_agent)
-            // One client talks to one host: let its pool keep as many connections as a few
-            // dozen threads use at once.
-            .max_idle_connections(32)
-            .max_idle_connections_per_host(32)
+            // One client talks to one host: its pool keeps every connection the cap allows,
+            // so none is closed for lack of room (see `crate::connections`).
+            .max_idle_connections(max_connections)
+            .max_idle_connections_per_host(max_connections)
             // Connecting: name resolution, then TCP, proxy and TLS setup, each bounded.
             .timeout_resolve(connect)
             .timeout_connect(connect)
@@ -119,6 +123,7 @@ impl Transport {
         );
         Ok(Transport {
             agent: Agent::with_parts(builder.build(), DefaultConnector::new(), NameResolver),
+            connections: Connections::new(max_connections),
             max_response_bytes: config.max_response_bytes(),
             proxy: proxy_display,
         })
@@ -129,13 +134,27 @@ impl Transport {
         self.proxy.as_deref()
     }
 
-    /// Sends one attempt and reads its whole response. `time_left` is what remains of the
-    /// retry policy's deadline: the attempt gives up when it runs out.
+    /// Sends one attempt and reads its whole response, once one of the client's
+    /// `max_connections` places is free. `time_left` is what remains of the retry policy's
+    /// deadline: waiting for a place, then the attempt, give up when it runs out.
     pub(crate) fn send(
         &self,
         request: http::Request<Vec<u8>>,
         time_left: Option<Duration>,
     ) -> Result<http::Response<Vec<u8>>, Failure> {
+        let waiting = Instant::now();
+        // Held until the body is read: ureq has put the connection back in its pool by then.
+        let Some(_admission) = self.connections.admit(time_left) else {
+            return Err(Failure::Transport(TransportError {
+                failure: TransportFailure::NotSent,
+                kind: TransportErrorKind::Timeout,
+                message: format!(
+                    "all {} connections stayed busy until the retry policy's deadline",
+                    self.connections.max()
+                ),
+            }));
+        };
+        let time_left = time_left.map(|left| left.saturating_sub(waiting.elapsed()));
         let result = match time_left {
             Some(left) => {
                 let request = self
@@ -263,6 +282,10 @@ fn scheme_of(proxy: &Proxy) -> &'static str {
 /// library reports a failed lookup as an uncategorised I/O error, which could not otherwise be
 /// told apart from a failure after the request left. Nothing is sent before resolution, so
 /// such a failure is always safe to retry.
+///
+/// An IP address needs no lookup: it is answered here. ureq resolves the host of every
+/// request, pooled connection or not, and its resolver runs each lookup under a timeout on a
+/// thread of its own, which costs more than the rest of a call on loopback.
 #[derive(Debug)]
 struct NameResolver;
 
@@ -273,6 +296,17 @@ impl Resolver for NameResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if let Some(address) = ip_address_of(uri) {
+            let mut resolved = self.empty();
+            for address in config.ip_family().keep_wanted(std::iter::once(address)) {
+                resolved.push(address);
+            }
+            return if resolved.is_empty() {
+                Err(ureq::Error::HostNotFound)
+            } else {
+                Ok(resolved)
+            };
+        }
         DefaultResolver::default()
             .resolve(uri, config, timeout)
             .map_err(|error| match error {
@@ -283,6 +317,26 @@ impl Resolver for NameResolver {
                 other => other,
             })
     }
+}
+
+/// The socket address of a URI whose host is an IP address (`[v6]` bracketed), with the
+/// scheme's default port when none is given.
+fn ip_address_of(uri: &http::Uri) -> Option<SocketAddr> {
+    let host = uri.host()?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|host| host.strip_suffix(']'))
+        .unwrap_or(host);
+    let ip: IpAddr = host.parse().ok()?;
+    let port = match uri.port_u16() {
+        Some(port) => port,
+        None => match uri.scheme_str()? {
+            "https" => 443,
+            "http" => 80,
+            _ => return None,
+        },
+    };
+    Some(SocketAddr::new(ip, port))
 }
 
 /// Classifies an error of `Agent::run`: connection setup failures are
@@ -518,6 +572,39 @@ mod tests {
         let proxy = build_proxy("HTTPS_PROXY", "http://user:hunter2@proxy:3128").unwrap();
         assert_eq!(proxy.host(), "proxy");
         assert_eq!(proxy.port(), 3128);
+    }
+
+    #[test]
+    fn ip_addresses_need_no_lookup() {
+        let uri = |text: &str| text.parse::<http::Uri>().unwrap();
+        assert_eq!(
+            ip_address_of(&uri("http://127.0.0.1:8080/?a=b")),
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(
+            ip_address_of(&uri("https://[::1]/")),
+            Some("[::1]:443".parse().unwrap())
+        );
+        assert_eq!(
+            ip_address_of(&uri("http://10.0.0.7")),
+            Some("10.0.0.7:80".parse().unwrap())
+        );
+        assert_eq!(ip_address_of(&uri("http://localhost:8080/")), None);
+        assert_eq!(ip_address_of(&uri("https://dataworks.aliyuncs.com/")), None);
+        // The same answer as ureq's resolver, without its lookup thread.
+        let config = ureq::config::Config::default();
+        for text in ["http://127.0.0.1:8080/", "https://[::1]/"] {
+            let bounded = NextTimeout {
+                after: Duration::from_secs(5).into(),
+                ..NextTimeout::default()
+            };
+            let ours = NameResolver.resolve(&uri(text), &config, bounded).unwrap();
+            // Without a timeout, ureq's resolver runs on the calling thread.
+            let theirs = DefaultResolver::default()
+                .resolve(&uri(text), &config, NextTimeout::default())
+                .unwrap();
+            assert_eq!(ours.to_vec(), theirs.to_vec(), "{text}");
+        }
     }
 
     #[test]
