@@ -11,8 +11,11 @@
 //!   with a keep-alive connection) sending one request signed once before the loop, and
 //!   reading the body into bytes. Nothing is signed or parsed.
 //!
-//! - **raw_with_timeouts** (ureq only): the raw agent with the timeouts di-ureq configures,
-//!   to tell ureq's timeout handling apart from di's own work.
+//! - **raw_with_timeouts** (ureq only): the raw agent with the timeouts di-ureq applies to
+//!   this endpoint (per phase, plus a per-request global one for the call's deadline), to
+//!   tell ureq's timeout handling apart from di's own work. No resolve timeout: with one, ureq
+//!   runs every lookup, even of an IP address, on a thread of its own, which di-ureq's
+//!   resolver skips for an IP address.
 //!
 //! The difference is di's overhead per call. Run: `cargo bench -p di-conformance --bench
 //! loopback`; `cargo xtask bench` writes the figures into `docs/BENCHMARKS.md`.
@@ -132,12 +135,12 @@ fn loopback(c: &mut Criterion) {
             black_box(response.body_mut().read_to_vec().expect("body"))
         })
     });
-    // The same raw agent with the timeouts di-ureq sets (per phase, and a per-request global
-    // one for the call's deadline): what ureq's timeouts cost, apart from di.
+    // The same raw agent with the timeouts di-ureq applies to an IP-address endpoint (per
+    // phase, and a per-request global one for the call's deadline): what ureq's timeouts cost,
+    // apart from di. No resolve timeout: di-ureq answers an IP address without a lookup.
     let timeout = Some(std::time::Duration::from_secs(30));
     let timed_agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_resolve(timeout)
         .timeout_connect(timeout)
         .timeout_send_request(timeout)
         .timeout_send_body(timeout)
