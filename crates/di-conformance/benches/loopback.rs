@@ -11,8 +11,11 @@
 //!   with a keep-alive connection) sending one request signed once before the loop, and
 //!   reading the body into bytes. Nothing is signed or parsed.
 //!
-//! - **raw_with_timeouts** (ureq only): the raw agent with the timeouts di-ureq configures,
-//!   to tell ureq's timeout handling apart from di's own work.
+//! - **raw_with_timeouts** (ureq only): the raw agent with the timeouts di-ureq sets (per
+//!   phase, plus a per-request global one for the call's deadline), to tell ureq's timeout
+//!   handling apart from di's own work. Like di-ureq, it answers an IP address without a
+//!   lookup: under any timeout, ureq's own resolver runs every lookup, even of an IP address,
+//!   on a new thread.
 //!
 //! The difference is di's overhead per call. Run: `cargo bench -p di-conformance --bench
 //! loopback`; `cargo xtask bench` writes the figures into `docs/BENCHMARKS.md`.
@@ -90,6 +93,27 @@ fn serve(stream: TcpStream) {
     }
 }
 
+/// Answers the URI's IP address, as di-ureq does, instead of looking it up on a thread.
+#[derive(Debug)]
+struct IpAddressResolver;
+
+impl ureq::unversioned::resolver::Resolver for IpAddressResolver {
+    fn resolve(
+        &self,
+        uri: &di_proto::http::Uri,
+        _config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let address = uri
+            .authority()
+            .and_then(|authority| authority.as_str().parse::<SocketAddr>().ok())
+            .ok_or(ureq::Error::HostNotFound)?;
+        let mut resolved = self.empty();
+        resolved.push(address);
+        Ok(resolved)
+    }
+}
+
 fn loopback(c: &mut Criterion) {
     let address = start_server();
     let base_url = format!("http://{address}");
@@ -133,9 +157,10 @@ fn loopback(c: &mut Criterion) {
         })
     });
     // The same raw agent with the timeouts di-ureq sets (per phase, and a per-request global
-    // one for the call's deadline): what ureq's timeouts cost, apart from di.
+    // one for the call's deadline), and its answer to an IP address: what ureq's timeouts
+    // cost, apart from di.
     let timeout = Some(std::time::Duration::from_secs(30));
-    let timed_agent: ureq::Agent = ureq::Agent::config_builder()
+    let timed_config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_resolve(timeout)
         .timeout_connect(timeout)
@@ -143,8 +168,12 @@ fn loopback(c: &mut Criterion) {
         .timeout_send_body(timeout)
         .timeout_recv_response(timeout)
         .timeout_recv_body(timeout)
-        .build()
-        .into();
+        .build();
+    let timed_agent = ureq::Agent::with_parts(
+        timed_config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        IpAddressResolver,
+    );
     group.bench_function("raw_with_timeouts", |b| {
         b.iter(|| {
             let request = timed_agent

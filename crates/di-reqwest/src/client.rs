@@ -164,9 +164,12 @@ impl Client {
     /// [`Error::Transport`] when no response came and the policy stopped retrying;
     /// [`Error::ResponseTooLarge`] when a body exceeds the configured cap.
     pub async fn call<O: Operation + Sync>(&self, operation: &O) -> Result<O::Output, Error> {
-        let action = operation.to_rpc_request()?.action().to_owned();
-        let span = tracing::info_span!("di.call", action = %action);
-        self.run(operation, action).instrument(span).await
+        let span = tracing::info_span!("di.call", action = tracing::field::Empty);
+        if !span.is_disabled() {
+            // The action is named only where something records it.
+            span.record("action", action_of(operation).as_str());
+        }
+        self.run(operation).instrument(span).await
     }
 
     /// Undeploys real-time task `file_id` of workspace `project_id`
@@ -222,16 +225,12 @@ impl Client {
     }
 
     /// One call: the attempt loop, then the clock offset kept for the next call.
-    async fn run<O: Operation + Sync>(
-        &self,
-        operation: &O,
-        action: String,
-    ) -> Result<O::Output, Error> {
+    async fn run<O: Operation + Sync>(&self, operation: &O) -> Result<O::Output, Error> {
         let inner = &*self.inner;
         let started = Instant::now();
         let mut call = Call::new(operation, inner.config.retry_policy())?
             .with_clock_offset(self.clock_offset());
-        let result = self.attempts(&mut call, &action, started).await;
+        let result = self.attempts(operation, &mut call, started).await;
         inner
             .clock_offset
             .store(call.clock_offset(), Ordering::Relaxed);
@@ -241,8 +240,8 @@ impl Client {
     /// Signs, sends, reads and sleeps until the call is done.
     async fn attempts<O: Operation + Sync>(
         &self,
+        operation: &O,
         call: &mut Call<'_, O>,
-        action: &str,
         started: Instant,
     ) -> Result<O::Output, Error> {
         loop {
@@ -250,7 +249,7 @@ impl Client {
             let span = tracing::info_span!("di.attempt", attempt);
             // Nothing of the attempt (nor of `O::Output`) is held across the sleep.
             let delay = match self
-                .attempt(call, action, started)
+                .attempt(operation, call, started)
                 .instrument(span.clone())
                 .await?
             {
@@ -264,19 +263,17 @@ impl Client {
     /// One attempt: its outcome, or the delay before the next one.
     async fn attempt<O: Operation + Sync>(
         &self,
+        operation: &O,
         call: &mut Call<'_, O>,
-        action: &str,
         started: Instant,
     ) -> Result<Next<O::Output>, Error> {
         let inner = &*self.inner;
-        let randomness_failed = |error: getrandom::Error| Error::Transport {
-            action: action.to_owned(),
+        let (nonce, jitter) = random::nonce_and_jitter().map_err(|error| Error::Transport {
+            action: action_of(operation),
             attempts: call.attempts_made(),
             kind: TransportErrorKind::Other,
             message: format!("the operating system's random number generator failed: {error}"),
-        };
-        let nonce = random::nonce().map_err(randomness_failed)?;
-        let jitter = random::jitter().map_err(randomness_failed)?;
+        })?;
         // Asked per attempt: credentials refreshed between two attempts sign the next one.
         let credentials = match &inner.credentials {
             CredentialSource::Provider(provider) => provider.provide(),
@@ -309,13 +306,12 @@ impl Client {
                 let header_id = response
                     .headers()
                     .get("x-acs-request-id")
-                    .and_then(|value| value.to_str().ok())
-                    .map(str::to_owned);
+                    .and_then(|value| value.to_str().ok());
                 match call.finish_attempt(&response, started.elapsed(), jitter) {
                     Step::Done(Ok(output)) => {
                         tracing::info!(
                             status = response.status().as_u16(),
-                            request_id = header_id.as_deref(),
+                            request_id = header_id,
                             latency_ms,
                             "done"
                         );
@@ -324,7 +320,7 @@ impl Client {
                     Step::Done(Err(error)) => {
                         tracing::warn!(
                             status = response.status().as_u16(),
-                            request_id = header_id.as_deref().or(error.request_id()),
+                            request_id = header_id.or(error.request_id()),
                             latency_ms,
                             error = %error,
                             "failed"
@@ -334,7 +330,7 @@ impl Client {
                     Step::Retry { delay, error } => {
                         tracing::info!(
                             status = response.status().as_u16(),
-                            request_id = header_id.as_deref().or(error.request_id()),
+                            request_id = header_id.or(error.request_id()),
                             latency_ms,
                             retry_reason = %error,
                             delay_ms = millis(delay),
@@ -351,7 +347,7 @@ impl Client {
                     "response body too large"
                 );
                 Err(Error::ResponseTooLarge {
-                    action: action.to_owned(),
+                    action: action_of(operation),
                     limit: inner.config.max_response_bytes(),
                 })
             }
@@ -378,7 +374,7 @@ impl Client {
                         "no response"
                     );
                     Err(Error::Transport {
-                        action: action.to_owned(),
+                        action: action_of(operation),
                         attempts: call.attempts_made(),
                         kind,
                         message,
@@ -400,6 +396,15 @@ enum Next<T> {
 /// Whether the failed attempt may have reached the service, for logs.
 fn outcome_unknown(failure: TransportFailure) -> bool {
     matches!(failure, TransportFailure::OutcomeUnknown)
+}
+
+/// The action `operation` calls, for a span or an error: `Call::new` has built its request
+/// once already, so this cannot fail then.
+fn action_of<O: Operation>(operation: &O) -> String {
+    operation
+        .to_rpc_request()
+        .map(|request| request.action().to_owned())
+        .unwrap_or_default()
 }
 
 fn millis(duration: Duration) -> u64 {

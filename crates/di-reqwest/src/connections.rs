@@ -194,9 +194,12 @@ impl Admission {
     /// pooled connection: that first poll reaches hyper's pool, and either takes an idle
     /// connection there or asks the connector for one (the test
     /// `the_first_poll_of_a_request_reaches_the_pool` holds reqwest to this).
-    pub(crate) fn first_poll_noted<F: Future>(&self, response: F) -> FirstPoll<'_, F> {
+    pub(crate) fn first_poll_noted<'a, F: Future>(
+        &'a self,
+        response: Pin<&'a mut F>,
+    ) -> FirstPoll<'a, F> {
         FirstPoll {
-            response: Box::pin(response),
+            response,
             admission: self,
             polled: false,
         }
@@ -215,7 +218,7 @@ impl Admission {
 
 /// See [`Admission::first_poll_noted`].
 pub(crate) struct FirstPoll<'a, F> {
-    response: Pin<Box<F>>,
+    response: Pin<&'a mut F>,
     admission: &'a Admission,
     polled: bool,
 }

@@ -149,7 +149,10 @@ async fn exchange(
 ) -> Result<http::Response<Vec<u8>>, AttemptError> {
     let attempt = async {
         let mut response = match admission {
-            Some(admission) => admission.first_poll_noted(http.execute(request)).await,
+            Some(admission) => {
+                let response = std::pin::pin!(http.execute(request));
+                admission.first_poll_noted(response).await
+            }
             None => http.execute(request).await,
         }
         .map_err(failed)?;

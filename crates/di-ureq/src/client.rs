@@ -145,14 +145,17 @@ impl Client {
     /// [`Error::ResponseTooLarge`] for a body over `config.max_response_bytes()`.
     pub fn call<O: Operation + Sync>(&self, operation: &O) -> Result<O::Output, Error> {
         let started = Instant::now();
-        let action = operation.to_rpc_request()?.action().to_owned();
-        let span = tracing::info_span!("di.call", action = %action);
+        let span = tracing::info_span!("di.call", action = tracing::field::Empty);
+        if !span.is_disabled() {
+            // The action is named only where something records it.
+            span.record("action", action_of(operation).as_str());
+        }
         let _entered = span.enter();
 
         let config = &self.inner.config;
         let mut call =
             Call::new(operation, config.retry_policy())?.with_clock_offset(self.clock_offset());
-        let result = self.run(&mut call, &action, started);
+        let result = self.run(operation, &mut call, started);
         self.inner
             .clock_offset
             .store(call.clock_offset(), Ordering::Relaxed);
@@ -162,8 +165,8 @@ impl Client {
     /// The attempt loop of one call.
     fn run<O: Operation>(
         &self,
+        operation: &O,
         call: &mut Call<'_, O>,
-        action: &str,
         started: Instant,
     ) -> Result<O::Output, Error> {
         let deadline = self.inner.config.retry_policy().deadline();
@@ -172,14 +175,12 @@ impl Client {
             let span = tracing::debug_span!("di.attempt", attempt);
             let _entered = span.enter();
 
-            let randomness_failed = |error: getrandom::Error| Error::Transport {
-                action: action.to_owned(),
+            let (nonce, jitter) = random::nonce_and_jitter().map_err(|error| Error::Transport {
+                action: action_of(operation),
                 attempts: call.attempts_made(),
                 kind: TransportErrorKind::Other,
                 message: format!("the operating system's random number generator failed: {error}"),
-            };
-            let nonce = random::nonce().map_err(randomness_failed)?;
-            let jitter = random::jitter().map_err(randomness_failed)?;
+            })?;
             let credentials = self
                 .inner
                 .credentials
@@ -201,20 +202,14 @@ impl Client {
                     let header_id = response
                         .headers()
                         .get(REQUEST_ID_HEADER)
-                        .and_then(|value| value.to_str().ok())
-                        .map(str::to_owned);
+                        .and_then(|value| value.to_str().ok());
                     match call.finish_attempt(&response, started.elapsed(), jitter) {
                         Step::Done(Ok(output)) => {
-                            tracing::debug!(
-                                status,
-                                request_id = header_id.as_deref(),
-                                latency_ms,
-                                "answered"
-                            );
+                            tracing::debug!(status, request_id = header_id, latency_ms, "answered");
                             return Ok(output);
                         }
                         Step::Done(Err(error)) => {
-                            let request_id = header_id.as_deref().or(error.request_id());
+                            let request_id = header_id.or(error.request_id());
                             tracing::debug!(
                                 status,
                                 request_id,
@@ -225,7 +220,7 @@ impl Client {
                             return Err(Error::Api(error));
                         }
                         Step::Retry { delay, error } => {
-                            let request_id = header_id.as_deref().or(error.request_id());
+                            let request_id = header_id.or(error.request_id());
                             tracing::info!(
                                 status,
                                 request_id,
@@ -242,7 +237,7 @@ impl Client {
                     let limit = self.inner.config.max_response_bytes();
                     tracing::debug!(latency_ms, limit, "the response body is too large");
                     return Err(Error::ResponseTooLarge {
-                        action: action.to_owned(),
+                        action: action_of(operation),
                         limit,
                     });
                 }
@@ -265,7 +260,7 @@ impl Client {
                                 "no response"
                             );
                             return Err(Error::Transport {
-                                action: action.to_owned(),
+                                action: action_of(operation),
                                 attempts: call.attempts_made(),
                                 kind: failed.kind,
                                 message: failed.message,
@@ -341,6 +336,15 @@ impl fmt::Debug for Client {
             .field("clock_offset", &self.clock_offset())
             .finish_non_exhaustive()
     }
+}
+
+/// The action `operation` calls, for a span or an error: `Call::new` has built its request
+/// once already, so this cannot fail then.
+fn action_of<O: Operation>(operation: &O) -> String {
+    operation
+        .to_rpc_request()
+        .map(|request| request.action().to_owned())
+        .unwrap_or_default()
 }
 
 fn millis(duration: Duration) -> u64 {

@@ -9,9 +9,20 @@ pub(crate) fn nonce() -> Result<String, getrandom::Error> {
     Ok(di_proto::nonce_from_bytes(bytes))
 }
 
-/// A uniformly random `u64`, for the full-jitter backoff of `di_proto::retry`.
-pub(crate) fn jitter() -> Result<u64, getrandom::Error> {
-    getrandom::u64()
+/// One attempt's nonce (as [`nonce`]) and a uniformly random `u64` for the full-jitter
+/// backoff of `di_proto::retry`, from one draw of the operating system's generator.
+pub(crate) fn nonce_and_jitter() -> Result<(String, u64), getrandom::Error> {
+    let mut bytes = [0_u8; 24];
+    getrandom::fill(&mut bytes)?;
+    let (nonce, jitter) = bytes.split_at(16);
+    let mut nonce_bytes = [0_u8; 16];
+    nonce_bytes.copy_from_slice(nonce);
+    let mut jitter_bytes = [0_u8; 8];
+    jitter_bytes.copy_from_slice(jitter);
+    Ok((
+        di_proto::nonce_from_bytes(nonce_bytes),
+        u64::from_le_bytes(jitter_bytes),
+    ))
 }
 
 #[cfg(test)]
@@ -21,14 +32,19 @@ mod tests {
     #[test]
     fn nonces_are_32_lowercase_hex_digits_and_differ() {
         let first = nonce().unwrap();
-        assert_eq!(first.len(), 32);
-        assert!(
-            first
-                .bytes()
-                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
-        );
-        assert_ne!(first, nonce().unwrap());
+        let (second, jitter) = nonce_and_jitter().unwrap();
+        let (third, other_jitter) = nonce_and_jitter().unwrap();
+        for nonce in [&first, &second, &third] {
+            assert_eq!(nonce.len(), 32);
+            assert!(
+                nonce
+                    .bytes()
+                    .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+            );
+        }
+        assert_ne!(first, second);
+        assert_ne!(second, third);
         // Two draws of 64 bits agree with probability 2^-64.
-        assert_ne!(jitter().unwrap(), jitter().unwrap());
+        assert_ne!(jitter, other_jitter);
     }
 }
