@@ -35,12 +35,12 @@
 //! than that are dropped, so that a connection that died in the pool holds up no one for
 //! longer.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -58,14 +58,14 @@ tokio::task_local! {
     /// The attempt the current task is running: set around an admitted attempt, read by the
     /// connector layer to tell a connect for a waiting request from one hyper moved to the
     /// background.
-    static ATTEMPT: Arc<Attempt>;
+    static ATTEMPT: Attempt;
 }
 
 /// What the gate learns about one attempt.
 #[derive(Debug, Default)]
 struct Attempt {
     /// Whether hyper asked the connector for a connection for this attempt.
-    asked_to_connect: AtomicBool,
+    asked_to_connect: Cell<bool>,
 }
 
 /// The cap of one HTTP client: its admissions and the state of its gate.
@@ -168,7 +168,6 @@ impl Connections {
         };
         Some(Admission {
             shared: Arc::clone(&self.shared),
-            attempt: Arc::new(Attempt::default()),
             _permit: permit,
         })
     }
@@ -179,7 +178,6 @@ impl Connections {
 #[derive(Debug)]
 pub(crate) struct Admission {
     shared: Arc<Shared>,
-    attempt: Arc<Attempt>,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -187,7 +185,7 @@ impl Admission {
     /// Runs `exchange` (reqwest's `execute` and the body read) as this attempt, so that the
     /// gate knows its connects.
     pub(crate) async fn run<F: Future>(&self, exchange: F) -> F::Output {
-        ATTEMPT.scope(Arc::clone(&self.attempt), exchange).await
+        ATTEMPT.scope(Attempt::default(), exchange).await
     }
 
     /// Polls reqwest's response future of this attempt, noting whether its first poll took a
@@ -231,8 +229,11 @@ impl<F: Future> Future for FirstPoll<'_, F> {
         let result = this.response.as_mut().poll(cx);
         if !this.polled {
             this.polled = true;
-            let attempt = &this.admission.attempt;
-            if result.is_pending() && !attempt.asked_to_connect.load(Ordering::Relaxed) {
+            // Polled within `run`'s scope.
+            let asked = ATTEMPT
+                .try_with(|attempt| attempt.asked_to_connect.get())
+                .unwrap_or(true);
+            if result.is_pending() && !asked {
                 // An idle connection, which came back after some response ended.
                 this.admission.shared.gate().taken();
             }
@@ -314,7 +315,7 @@ where
         let ready = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, ready);
         let for_attempt = ATTEMPT
-            .try_with(|attempt| attempt.asked_to_connect.store(true, Ordering::Relaxed))
+            .try_with(|attempt| attempt.asked_to_connect.set(true))
             .is_ok();
         let mut gate = self.shared.gate();
         let phase = if for_attempt {
@@ -473,7 +474,7 @@ mod tests {
     use http::HeaderValue;
     use std::io::{Read, Write};
     use std::net::{SocketAddr, TcpListener};
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// A keep-alive HTTP/1.1 server on 127.0.0.1 answering every request `ok`, counting the
     /// connections it accepts.
@@ -506,6 +507,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn admits_up_to_the_cap_then_waits_at_most_the_limit() {
+        let connections = Connections::new(2);
+        let first = connections.admit(None).await.unwrap();
+        let _second = connections.admit(Some(Duration::ZERO)).await.unwrap();
+        assert!(
+            connections
+                .admit(Some(Duration::from_millis(20)))
+                .await
+                .is_none()
+        );
+        drop(first);
+        assert!(connections.admit(Some(Duration::ZERO)).await.is_some());
+        let single = Connections::new(0);
+        let _only = single.admit(None).await.unwrap();
+        assert!(single.admit(Some(Duration::ZERO)).await.is_none());
+    }
+
+    #[tokio::test]
     async fn the_first_poll_of_a_request_reaches_the_pool() {
         // `FirstPoll` counts an attempt whose first poll did not ask the connector as one that
         // took an idle connection: that holds only if reqwest's response future reaches
@@ -525,7 +544,7 @@ mod tests {
                     std::future::poll_fn(|cx| Poll::Ready(response.as_mut().poll(cx).is_pending()))
                         .await;
                 assert!(pending, "answered without a connection");
-                let asked = admission.attempt.asked_to_connect.load(Ordering::Relaxed);
+                let asked = ATTEMPT.with(|attempt| attempt.asked_to_connect.get());
                 let response = response.await.unwrap();
                 assert_eq!(response.bytes().await.unwrap(), "ok");
                 asked

@@ -39,6 +39,13 @@
 //! trickles in fails like a silent server ([`TransportErrorKind::Timeout`]). The retry
 //! policy's deadline bounds the whole call.
 //!
+//! **Connections.** At most `max_connections` (64 by default) connections per client, however
+//! many tasks call it: at most that many requests are inside reqwest at once, and a connector
+//! layer keeps hyper's pool from opening a connection while a finished request's connection is
+//! on its way back to it (hyper has no cap of its own). A call beyond the cap waits for a
+//! place, at most until the retry policy's deadline (then [`Error::Transport`] with a timeout,
+//! nothing sent); the wait is not part of the read timeout.
+//!
 //! **Proxies.** Read from the environment as the official SDKs do (`HTTPS_PROXY`,
 //! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, upper or lower case) when the client is built;
 //! a loopback endpoint (`localhost`, `127.0.0.0/8`, `::1`) is never proxied.

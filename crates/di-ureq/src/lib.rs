@@ -46,6 +46,11 @@
 //! - *Answers:* every response, whatever its status, is read by di-proto. A body over
 //!   `max_response_bytes` is [`Error::ResponseTooLarge`], never retried. Redirects are not
 //!   followed.
+//! - *Connections:* at most `max_connections` (64 by default) requests of a client are in
+//!   flight at once, each on a connection of its own, and the pool keeps as many idle, so a
+//!   client never has more open. A thread beyond the cap waits for a place, at most until the
+//!   retry policy's deadline (then [`Error::Transport`] with a timeout, nothing sent); the
+//!   wait is not part of the read timeout.
 //! - *Proxies:* `HTTPS_PROXY`/`https_proxy` (`HTTP_PROXY`/`http_proxy` for a plain-HTTP
 //!   endpoint), then `ALL_PROXY`/`all_proxy`, unless `NO_PROXY`/`no_proxy` lists the host;
 //!   read once, when the client is built. A loopback endpoint is never proxied.
