@@ -11,7 +11,7 @@
 //! - `--smoke`: each benchmark once, small load and memory runs, nothing written; what CI
 //!   runs, with no thresholds.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Instant, SystemTime};
 
@@ -197,8 +197,8 @@ fn replace_section(text: &str, name: &str, body: &str) -> Result<String, String>
 /// Criterion's median estimate for `group/bench`, in nanoseconds.
 fn median_ns(group: &str, bench: &str) -> Result<f64, String> {
     // Criterion names a group's directory after the group, `/` replaced by `_`.
-    let path = workspace_root()
-        .join("target/criterion")
+    let path = target_dir()
+        .join("criterion")
         .join(group.replace('/', "_"))
         .join(bench)
         .join("new/estimates.json");
@@ -399,7 +399,7 @@ fn memory(mode: Mode) -> Result<String, String> {
         "--example",
         "sign_many",
     ]))?;
-    let binary = workspace_root().join("target/release/examples/sign_many");
+    let binary = target_dir().join("release/examples/sign_many");
     let counts: &[u64] = match mode {
         Mode::Smoke => &[1_000, 10_000],
         _ => &[1_000, 1_000_000],
@@ -487,4 +487,13 @@ fn build_cost(mode: Mode) -> Result<String, String> {
         std::thread::available_parallelism().map_or(0, usize::from),
         if runtime <= 25 { "met" } else { "missed" },
     ))
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR` when set (relative to the workspace), else
+/// `target/` of the workspace.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
 }
