@@ -5,8 +5,8 @@
 //! table sits between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers, and only
 //! what lies between them is replaced. Modes:
 //! - `--quick` (the default): criterion with 1 s of warm-up and 2 s of measurement per
-//!   benchmark; under two minutes once the benches are compiled (the cold build of di-proto
-//!   comes on top);
+//!   benchmark; 158 s in a run on the 2-core machine with the benches already compiled, the
+//!   cold build of di-proto (about 17 s) included;
 //! - `--full`: criterion's defaults (3 s warm-up, 5 s measurement);
 //! - `--smoke`: each benchmark once, small load and memory runs, nothing written; what CI
 //!   runs, with no thresholds.

@@ -36,7 +36,7 @@ commands:
                     run the fuzz targets (crates/di-fuzz), N cases per target (200000)
   load [OPTIONS]    the async client against the emulator under load (--help for options)
   bench [MODE]      run the benchmarks and write docs/BENCHMARKS.md
-                    (--quick, under 2 minutes; --full; --smoke: run once, write nothing)";
+                    (--quick, the default; --full; --smoke: run once, write nothing)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -23,6 +23,43 @@ pub fn nonce_from_bytes(bytes: [u8; 16]) -> String {
     nonce
 }
 
+/// An attempt's nonce and the random `u64` of its full-jitter backoff, from one draw of 24
+/// random bytes: the first 16 make the nonce (as [`nonce_from_bytes`]), the last 8 the jitter
+/// (little-endian). One draw of the operating system's generator per attempt serves both.
+///
+/// ```
+/// let (nonce, jitter) = di_proto::nonce_and_jitter_from_bytes([0xab; 24]);
+/// assert_eq!(nonce, "ab".repeat(16));
+/// assert_eq!(jitter, u64::from_le_bytes([0xab; 8]));
+/// ```
+pub fn nonce_and_jitter_from_bytes(bytes: [u8; 24]) -> (String, u64) {
+    let [
+        n0,
+        n1,
+        n2,
+        n3,
+        n4,
+        n5,
+        n6,
+        n7,
+        n8,
+        n9,
+        n10,
+        n11,
+        n12,
+        n13,
+        n14,
+        n15,
+        j @ ..,
+    ] = bytes;
+    (
+        nonce_from_bytes([
+            n0, n1, n2, n3, n4, n5, n6, n7, n8, n9, n10, n11, n12, n13, n14, n15,
+        ]),
+        u64::from_le_bytes(j),
+    )
+}
+
 /// What to do after an attempt's response.
 ///
 /// The two ways are closed (no variant will be added), so a transport matches both.

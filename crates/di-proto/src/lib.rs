@@ -50,7 +50,7 @@ pub mod wait;
 
 pub use http;
 
-pub use call::{Call, Step, nonce_from_bytes};
+pub use call::{Call, Step, nonce_and_jitter_from_bytes, nonce_from_bytes};
 pub use credentials::Credentials;
 pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
 pub use error::{BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse};

@@ -14,15 +14,7 @@ pub(crate) fn nonce() -> Result<String, getrandom::Error> {
 pub(crate) fn nonce_and_jitter() -> Result<(String, u64), getrandom::Error> {
     let mut bytes = [0_u8; 24];
     getrandom::fill(&mut bytes)?;
-    let (nonce, jitter) = bytes.split_at(16);
-    let mut nonce_bytes = [0_u8; 16];
-    nonce_bytes.copy_from_slice(nonce);
-    let mut jitter_bytes = [0_u8; 8];
-    jitter_bytes.copy_from_slice(jitter);
-    Ok((
-        di_proto::nonce_from_bytes(nonce_bytes),
-        u64::from_le_bytes(jitter_bytes),
-    ))
+    Ok(di_proto::nonce_and_jitter_from_bytes(bytes))
 }
 
 #[cfg(test)]
