@@ -121,44 +121,38 @@ pub enum Step<T> {
 #[derive(Debug)]
 pub struct Call<'a, O: Operation> {
     operation: &'a O,
+    state: CallState,
+}
+
+/// What one call keeps from attempt to attempt, apart from its operation: shared by [`Call`]
+/// (which borrows the operation) and [`crate::flow::CallFlow`] (which owns it).
+#[derive(Debug)]
+pub(crate) struct CallState {
     request: RpcRequest,
     attempts: Attempts,
     nonces: Vec<String>,
     sent: Option<(Signature, Timestamp)>,
 }
 
-impl<'a, O: Operation> Call<'a, O> {
-    /// Starts a call of `operation`, retried under `policy`.
-    ///
-    /// # Errors
-    /// The operation's argument errors: nothing is sent then.
-    pub fn new(operation: &'a O, policy: RetryPolicy) -> Result<Self, Error> {
-        Ok(Call {
+impl CallState {
+    pub(crate) fn new<O: Operation>(operation: &O, policy: RetryPolicy) -> Result<Self, Error> {
+        Ok(CallState {
             request: operation.to_rpc_request()?,
             attempts: Attempts::new(policy, operation.idempotency()),
-            operation,
             nonces: Vec::new(),
             sent: None,
         })
     }
 
-    /// Starts from a clock offset measured by earlier calls (see [`Call::clock_offset`]).
-    #[must_use]
-    pub fn with_clock_offset(mut self, seconds: i64) -> Self {
-        self.attempts = self.attempts.with_clock_offset(seconds);
-        self
+    pub(crate) fn set_clock_offset(&mut self, seconds: i64) {
+        self.attempts.set_clock_offset(seconds);
     }
 
-    /// Signs the next attempt with `signer`, `local_now` (moved by the measured clock offset)
-    /// and `nonce`, and returns the request to send. Retries carry `x-acs-retry-attempts`.
-    ///
-    /// The signer comes per attempt, so that credentials refreshed between two attempts (an
-    /// STS token near its expiry) sign the next one.
-    ///
-    /// # Errors
-    /// [`Error::InvalidNonce`] when `nonce` is invalid or an earlier attempt of this call used
-    /// it; the signer's errors otherwise.
-    pub fn start_attempt(
+    pub(crate) fn action(&self) -> &str {
+        self.request.action()
+    }
+
+    pub(crate) fn start_attempt(
         &mut self,
         signer: Signer<'_>,
         local_now: Timestamp,
@@ -180,10 +174,9 @@ impl<'a, O: Operation> Call<'a, O> {
         Ok(request)
     }
 
-    /// Reads the response to the current attempt, `elapsed` after the call began; `jitter` is
-    /// a uniformly random `u64` for the backoff.
-    pub fn finish_attempt<B: AsRef<[u8]>>(
+    pub(crate) fn finish_attempt<O: Operation, B: AsRef<[u8]>>(
         &mut self,
+        operation: &O,
         response: &http::Response<B>,
         elapsed: Duration,
         jitter: u64,
@@ -194,7 +187,7 @@ impl<'a, O: Operation> Call<'a, O> {
         if let Some((signature, signing_time)) = &self.sent {
             context = context.with_signature(signature, *signing_time);
         }
-        let error = match self.operation.parse_response(response, &context) {
+        let error = match operation.parse_response(response, &context) {
             Ok(output) => return Step::Done(Ok(output)),
             Err(error) => error,
         };
@@ -202,6 +195,78 @@ impl<'a, O: Operation> Call<'a, O> {
             RetryDecision::Retry { delay } => Step::Retry { delay, error },
             RetryDecision::Stop(_) => Step::Done(Err(error)),
         }
+    }
+
+    pub(crate) fn transport_failed(
+        &mut self,
+        failure: TransportFailure,
+        elapsed: Duration,
+        jitter: u64,
+    ) -> RetryDecision {
+        self.attempts
+            .after_transport_failure(failure, elapsed, jitter)
+    }
+
+    pub(crate) fn attempts_made(&self) -> u32 {
+        self.attempts.attempts_made()
+    }
+
+    pub(crate) fn clock_offset(&self) -> i64 {
+        self.attempts.clock_offset()
+    }
+
+    pub(crate) fn deadline(&self) -> Option<Duration> {
+        self.attempts.policy().deadline()
+    }
+}
+
+impl<'a, O: Operation> Call<'a, O> {
+    /// Starts a call of `operation`, retried under `policy`.
+    ///
+    /// # Errors
+    /// The operation's argument errors: nothing is sent then.
+    pub fn new(operation: &'a O, policy: RetryPolicy) -> Result<Self, Error> {
+        Ok(Call {
+            state: CallState::new(operation, policy)?,
+            operation,
+        })
+    }
+
+    /// Starts from a clock offset measured by earlier calls (see [`Call::clock_offset`]).
+    #[must_use]
+    pub fn with_clock_offset(mut self, seconds: i64) -> Self {
+        self.state.set_clock_offset(seconds);
+        self
+    }
+
+    /// Signs the next attempt with `signer`, `local_now` (moved by the measured clock offset)
+    /// and `nonce`, and returns the request to send. Retries carry `x-acs-retry-attempts`.
+    ///
+    /// The signer comes per attempt, so that credentials refreshed between two attempts (an
+    /// STS token near its expiry) sign the next one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNonce`] when `nonce` is invalid or an earlier attempt of this call used
+    /// it; the signer's errors otherwise.
+    pub fn start_attempt(
+        &mut self,
+        signer: Signer<'_>,
+        local_now: Timestamp,
+        nonce: &str,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        self.state.start_attempt(signer, local_now, nonce)
+    }
+
+    /// Reads the response to the current attempt, `elapsed` after the call began; `jitter` is
+    /// a uniformly random `u64` for the backoff.
+    pub fn finish_attempt<B: AsRef<[u8]>>(
+        &mut self,
+        response: &http::Response<B>,
+        elapsed: Duration,
+        jitter: u64,
+    ) -> Step<O::Output> {
+        self.state
+            .finish_attempt(self.operation, response, elapsed, jitter)
     }
 
     /// Decides after the current attempt got no response, `elapsed` after the call began. On
@@ -212,19 +277,18 @@ impl<'a, O: Operation> Call<'a, O> {
         elapsed: Duration,
         jitter: u64,
     ) -> RetryDecision {
-        self.attempts
-            .after_transport_failure(failure, elapsed, jitter)
+        self.state.transport_failed(failure, elapsed, jitter)
     }
 
     /// Attempts started so far.
     pub fn attempts_made(&self) -> u32 {
-        self.attempts.attempts_made()
+        self.state.attempts_made()
     }
 
     /// The server clock minus the local clock, in seconds, as last measured; carry it to the
     /// next call.
     pub fn clock_offset(&self) -> i64 {
-        self.attempts.clock_offset()
+        self.state.clock_offset()
     }
 }
 

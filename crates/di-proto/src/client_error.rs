@@ -53,6 +53,18 @@ pub enum ClientError {
     /// than a [`crate::Error`], which describes one call.
     #[error("timed out waiting: {0}")]
     WaitTimedOut(Box<crate::wait::WaitTimeout>),
+
+    /// An interrupt ([`crate::flow::Flow::interrupt`]) stopped the flow before its next call.
+    #[error("interrupted before {action}")]
+    Interrupted {
+        /// The API action that was not sent (empty between two steps).
+        action: String,
+    },
+
+    /// A driver called [`crate::flow::Flow::next`] after the flow had ended, or signed when
+    /// no request was asked for: a bug in the driver.
+    #[error("the flow had already ended")]
+    FlowEnded,
 }
 
 impl ClientError {

@@ -261,22 +261,18 @@ impl fmt::Display for ServiceError {
 /// What a `Data.Status = fail` answer says about the task, read from `Data.Message`.
 ///
 /// DataWorks documents one failure text, `fileId:[100] is invalid.`, for a file id it does not
-/// know. The other texts are matched on phrases (`not exist`, `not found`, `deleted`,
-/// `not deployed`, `undeployed`, `offline`, `already terminated`, `already running`,
-/// `not running`, `already stopped`, `already paused`), case-insensitively.
+/// know: that text, and only that one, is [`FailureReason::TaskNotFound`]. Every other text is
+/// [`FailureReason::Undocumented`]: its words are never taken as evidence of the task's state
+/// (a message saying "deleted" may come from a task that still exists). The flows of
+/// [`crate::flow`] read the task's state from the service instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FailureReason {
-    /// The task (file id) does not exist, or no longer does.
+    /// The documented `fileId:[N] is invalid.`: the task does not exist, or no longer does.
     TaskNotFound,
-    /// The task exists but is not deployed.
-    NotDeployed,
-    /// The task is already running (a start found it running).
-    AlreadyRunning,
-    /// The task is deployed but not running (a stop found it stopped or never started).
-    NotRunning,
-    /// Any other reason; read the message.
-    Other,
+    /// Any other message: the service refused, for a reason it did not document. Read the
+    /// message, and the task's state.
+    Undocumented,
 }
 
 /// A `Data.Status = fail` answer: DataWorks received the call and refused it.

@@ -273,6 +273,16 @@ impl Attempts {
         self
     }
 
+    /// Sets the clock offset in place (see [`Attempts::with_clock_offset`]).
+    pub(crate) fn set_clock_offset(&mut self, seconds: i64) {
+        self.clock_offset_seconds = seconds;
+    }
+
+    /// The policy the attempts follow.
+    pub(crate) fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
     /// Counts a new attempt and returns the time to sign it with: `local_now` moved by the
     /// measured clock offset.
     ///

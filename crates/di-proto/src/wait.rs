@@ -96,6 +96,11 @@ impl WaitPolicy {
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
+
+    /// The first interval between polls.
+    pub fn initial_interval(&self) -> Duration {
+        self.initial_interval
+    }
 }
 
 /// The state a wait is for.
@@ -106,6 +111,9 @@ pub enum WaitFor {
     Stopped,
     /// Running: `RUN` (after a start).
     Running,
+    /// At rest: neither `KILLING` nor `WAIT` (before deleting a task just undeployed, or
+    /// before retrying a change refused while the task was changing state).
+    Settled,
 }
 
 impl WaitFor {
@@ -114,6 +122,7 @@ impl WaitFor {
         match self {
             WaitFor::Stopped => status.is_stopped(),
             WaitFor::Running => *status == InstanceStatus::Run,
+            WaitFor::Settled => !status.is_changing(),
         }
     }
 
@@ -122,6 +131,7 @@ impl WaitFor {
         match self {
             WaitFor::Stopped => "stopped (PAUSE or NORUN)",
             WaitFor::Running => "running (RUN)",
+            WaitFor::Settled => "settled (neither KILLING nor WAIT)",
         }
     }
 }
@@ -206,6 +216,11 @@ impl Waiter {
     /// The state waited for.
     pub fn wait_for(&self) -> WaitFor {
         self.wait_for
+    }
+
+    /// How long the whole wait may take.
+    pub fn timeout(&self) -> Duration {
+        self.policy.timeout
     }
 
     /// Takes one poll's status, seen `elapsed` after the wait began (the first poll goes out

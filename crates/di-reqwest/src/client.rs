@@ -7,18 +7,19 @@ use std::time::{Duration, Instant, SystemTime};
 
 use di_credentials::Source;
 use di_proto::config::{ClientConfig, ProvideCredentials};
-use di_proto::ops::{
-    DeleteDiSyncTask, Operation, TeardownReport, TeardownResponse, TerminateDiSyncInstance,
-    terminate_step,
+use di_proto::flow::{
+    Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
-use di_proto::retry::{RetryDecision, TransportFailure};
-use di_proto::{Call, Endpoint, Signer, Step, Timestamp};
+use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownResponse, TerminateDiSyncInstance};
+use di_proto::wait::WaitPolicy;
+use di_proto::{Endpoint, Signer, Timestamp};
 use tracing::Instrument;
 
 use crate::credentials::DefaultChain;
+use crate::interrupt::Interrupt;
 use crate::random;
 use crate::transport::{self, AttemptError, Http};
-use crate::{Error, TransportErrorKind};
+use crate::Error;
 
 /// An async client of the DataWorks Data Integration API.
 ///
@@ -164,132 +165,94 @@ impl Client {
     /// [`Error::Transport`] when no response came and the policy stopped retrying;
     /// [`Error::ResponseTooLarge`] when a body exceeds the configured cap.
     pub async fn call<O: Operation + Sync>(&self, operation: &O) -> Result<O::Output, Error> {
-        let span = tracing::info_span!("di.call", action = tracing::field::Empty);
-        if !span.is_disabled() {
-            // The action is named only where something records it.
-            span.record("action", action_of(operation).as_str());
-        }
-        self.run(operation).instrument(span).await
-    }
-
-    /// Undeploys real-time task `file_id` of workspace `project_id`
-    /// (`TerminateDISyncInstance`).
-    ///
-    /// # Errors
-    /// As [`Client::call`]; a task that is not deployed is
-    /// [`di_proto::Error::TaskFailed`].
-    pub async fn terminate_di_sync_instance(
-        &self,
-        project_id: i64,
-        file_id: i64,
-    ) -> Result<TeardownResponse, Error> {
-        self.call(&TerminateDiSyncInstance::new(project_id, file_id))
+        self.run(CallFlow::new(operation, self.inner.config.retry_policy()))
             .await
     }
 
-    /// Deletes real-time task `file_id` of workspace `project_id` (`DeleteDISyncTask`).
-    ///
-    /// # Errors
-    /// As [`Client::call`].
-    pub async fn delete_di_sync_task(
+    /// Runs a flow of di-proto ([`di_proto::flow`]) to its end: a [`CallFlow`], a
+    /// [`di_proto::flow::WaitFlow`] or a [`TaskFlow`].
+    pub async fn run<F: Flow>(&self, flow: F) -> F::Output {
+        self.run_with(flow, &Interrupt::new(), |_| {}).await
+    }
+
+    /// Runs `flow` to its end as [`Client::run`] does, handing each of its events to
+    /// `on_event`; once `interrupt` is triggered, the flow stops at its next step boundary
+    /// (a sleep in progress is cut short; a request in flight finishes).
+    pub async fn run_with<F: Flow>(
         &self,
-        project_id: i64,
-        file_id: i64,
-    ) -> Result<TeardownResponse, Error> {
-        self.call(&DeleteDiSyncTask::new(project_id, file_id)).await
-    }
-
-    /// Terminates, then deletes, real-time task `file_id` of workspace `project_id`.
-    ///
-    /// A task that was not deployed goes straight on to the delete step
-    /// ([`di_proto::ops::terminate_step`]); a step whose first answer was lost and whose
-    /// retry found the work done ([`di_proto::ops::TeardownOutcome::AlreadyDone`]) counts
-    /// as done.
-    ///
-    /// # Errors
-    /// The first step's error, as [`Client::call`].
-    pub async fn teardown(&self, project_id: i64, file_id: i64) -> Result<TeardownReport, Error> {
-        let terminate = match self.terminate_di_sync_instance(project_id, file_id).await {
-            Ok(response) => terminate_step(Ok(response))?,
-            Err(Error::Api(error)) => terminate_step(Err(error))?,
-            Err(error) => return Err(error),
-        };
-        let delete = self.delete_di_sync_task(project_id, file_id).await?;
-        Ok(TeardownReport::new(terminate, delete))
-    }
-
-    /// The server clock minus the local clock, in seconds, as last measured (0 while within
-    /// a minute); carried from call to call.
-    pub fn clock_offset(&self) -> i64 {
-        self.inner.clock_offset.load(Ordering::Relaxed)
-    }
-
-    /// One call: the attempt loop, then the clock offset kept for the next call.
-    async fn run<O: Operation + Sync>(&self, operation: &O) -> Result<O::Output, Error> {
-        let inner = &*self.inner;
-        let started = Instant::now();
-        let mut call = Call::new(operation, inner.config.retry_policy())?
-            .with_clock_offset(self.clock_offset());
-        let result = self.attempts(operation, &mut call, started).await;
-        inner
-            .clock_offset
-            .store(call.clock_offset(), Ordering::Relaxed);
-        result
-    }
-
-    /// Signs, sends, reads and sleeps until the call is done.
-    async fn attempts<O: Operation + Sync>(
-        &self,
-        operation: &O,
-        call: &mut Call<'_, O>,
-        started: Instant,
-    ) -> Result<O::Output, Error> {
-        loop {
-            let attempt = call.attempts_made().saturating_add(1);
-            let span = tracing::info_span!("di.attempt", attempt);
-            // Nothing of the attempt (nor of `O::Output`) is held across the sleep.
-            let delay = match self
-                .attempt(operation, call, started)
-                .instrument(span.clone())
-                .await?
-            {
-                Next::Done(result) => return result,
-                Next::Retry(delay) => delay,
-            };
-            tokio::time::sleep(delay).instrument(span).await;
+        mut flow: F,
+        interrupt: &Interrupt,
+        mut on_event: impl FnMut(&Event),
+    ) -> F::Output {
+        let span = tracing::info_span!("di.flow");
+        async {
+            flow.set_clock_offset(self.clock_offset());
+            let epoch = Instant::now();
+            let mut input = Input::Start;
+            let mut interrupted = false;
+            loop {
+                if !interrupted && interrupt.is_triggered() {
+                    interrupted = true;
+                    flow.interrupt();
+                }
+                let action = flow.next(epoch.elapsed(), input);
+                while let Some(event) = flow.poll_event() {
+                    if event.is_warning() {
+                        tracing::warn!("{event}");
+                    } else {
+                        tracing::info!("{event}");
+                    }
+                    on_event(&event);
+                }
+                input = match action {
+                    Action::Done(output) => {
+                        self.inner
+                            .clock_offset
+                            .store(flow.clock_offset(), Ordering::Relaxed);
+                        return output;
+                    }
+                    Action::Sleep(delay) => {
+                        interrupt.sleep(delay).await;
+                        Input::Woke
+                    }
+                    Action::Send { time_left } => {
+                        let span = tracing::debug_span!("di.attempt", action = flow.action());
+                        self.attempt(&mut flow, time_left).instrument(span).await
+                    }
+                };
+            }
         }
+        .instrument(span)
+        .await
     }
 
-    /// One attempt: its outcome, or the delay before the next one.
-    async fn attempt<O: Operation + Sync>(
-        &self,
-        operation: &O,
-        call: &mut Call<'_, O>,
-        started: Instant,
-    ) -> Result<Next<O::Output>, Error> {
+    /// One attempt of the flow's current call: credentials, clock, random bytes, signing,
+    /// sending and reading under the cap.
+    async fn attempt<F: Flow>(&self, flow: &mut F, time_left: Option<Duration>) -> Input<Vec<u8>> {
         let inner = &*self.inner;
-        let (nonce, jitter) = random::nonce_and_jitter().map_err(|error| Error::Transport {
-            action: action_of(operation),
-            attempts: call.attempts_made(),
-            kind: TransportErrorKind::Other,
-            message: format!("the operating system's random number generator failed: {error}"),
-        })?;
+        let random = match random::bytes() {
+            Ok(random) => random,
+            Err(error) => return Input::Failed(random::failed(flow.action(), &error)),
+        };
         // Asked per attempt: credentials refreshed between two attempts sign the next one.
         let credentials = match &inner.credentials {
             CredentialSource::Provider(provider) => provider.provide(),
             CredentialSource::Chain(chain) => chain.credentials().await,
-        }
-        .map_err(Error::Credentials)?;
+        };
+        let credentials = match credentials {
+            Ok(credentials) => credentials,
+            Err(error) => return Input::Failed(Error::Credentials(error)),
+        };
         let signer = Signer::new(&credentials, &inner.endpoint)
             .with_signature_version(inner.config.signature_version())
             .with_format(inner.config.format());
-        let now = Timestamp::try_from(SystemTime::now())?;
-        let request = call.start_attempt(signer, now, &nonce)?;
-        let time_left = inner
-            .config
-            .retry_policy()
-            .deadline()
-            .map(|deadline| deadline.saturating_sub(started.elapsed()));
+        let request = match Timestamp::try_from(SystemTime::now())
+            .and_then(|now| flow.sign(signer, now, random))
+        {
+            Ok(request) => request,
+            Err(error) => return Input::Failed(Error::Api(error)),
+        };
+        drop(credentials);
         let sent = Instant::now();
         let outcome = inner
             .http
@@ -303,109 +266,93 @@ impl Client {
         let latency_ms = millis(sent.elapsed());
         match outcome {
             Ok(response) => {
-                let header_id = response
+                let request_id = response
                     .headers()
-                    .get("x-acs-request-id")
+                    .get(REQUEST_ID_HEADER)
                     .and_then(|value| value.to_str().ok());
-                match call.finish_attempt(&response, started.elapsed(), jitter) {
-                    Step::Done(Ok(output)) => {
-                        tracing::info!(
-                            status = response.status().as_u16(),
-                            request_id = header_id,
-                            latency_ms,
-                            "done"
-                        );
-                        Ok(Next::Done(Ok(output)))
-                    }
-                    Step::Done(Err(error)) => {
-                        tracing::warn!(
-                            status = response.status().as_u16(),
-                            request_id = header_id.or(error.request_id()),
-                            latency_ms,
-                            error = %error,
-                            "failed"
-                        );
-                        Ok(Next::Done(Err(Error::Api(error))))
-                    }
-                    Step::Retry { delay, error } => {
-                        tracing::info!(
-                            status = response.status().as_u16(),
-                            request_id = header_id.or(error.request_id()),
-                            latency_ms,
-                            retry_reason = %error,
-                            delay_ms = millis(delay),
-                            "retrying"
-                        );
-                        Ok(Next::Retry(delay))
-                    }
-                }
+                tracing::debug!(status = response.status().as_u16(), request_id, latency_ms, "answered");
+                Input::Response(response)
             }
             Err(AttemptError::TooLarge) => {
-                tracing::warn!(
-                    latency_ms,
-                    limit = inner.config.max_response_bytes(),
-                    "response body too large"
-                );
-                Err(Error::ResponseTooLarge {
-                    action: action_of(operation),
-                    limit: inner.config.max_response_bytes(),
+                let limit = inner.config.max_response_bytes();
+                tracing::debug!(latency_ms, limit, "the response body is too large");
+                Input::Failed(Error::ResponseTooLarge {
+                    action: flow.action().to_owned(),
+                    limit,
                 })
             }
             Err(AttemptError::Transport {
                 failure,
                 kind,
                 message,
-            }) => match call.transport_failed(failure, started.elapsed(), jitter) {
-                RetryDecision::Retry { delay } => {
-                    tracing::info!(
-                        latency_ms,
-                        retry_reason = %format_args!("{kind}: {message}"),
-                        outcome_unknown = outcome_unknown(failure),
-                        delay_ms = millis(delay),
-                        "retrying"
-                    );
-                    Ok(Next::Retry(delay))
-                }
-                RetryDecision::Stop(reason) => {
-                    tracing::warn!(
-                        latency_ms,
-                        error = %format_args!("{kind}: {message}"),
-                        stop = ?reason,
-                        "no response"
-                    );
-                    Err(Error::Transport {
-                        action: action_of(operation),
-                        attempts: call.attempts_made(),
-                        kind,
-                        message,
-                    })
-                }
-            },
+            }) => {
+                tracing::debug!(latency_ms, kind = %kind, error = %message, "no response");
+                Input::NoResponse(NoResponse::new(failure, kind, message))
+            }
         }
+    }
+
+    /// Undeploys real-time task `file_id` of workspace `project_id`
+    /// (`TerminateDISyncInstance`): one call, as the service answers it. See [`Client::run`]
+    /// with a [`TaskFlow`] for a terminate that reads the task's state after a refusal, and
+    /// waits.
+    ///
+    /// # Errors
+    /// As [`Client::call`].
+    pub async fn terminate_di_sync_instance(
+        &self,
+        project_id: i64,
+        file_id: i64,
+    ) -> Result<TeardownResponse, Error> {
+        self.call(&TerminateDiSyncInstance::new(project_id, file_id))
+            .await
+    }
+
+    /// Deletes real-time task `file_id` of workspace `project_id` (`DeleteDISyncTask`): one
+    /// call, as the service answers it.
+    ///
+    /// # Errors
+    /// As [`Client::call`].
+    pub async fn delete_di_sync_task(
+        &self,
+        project_id: i64,
+        file_id: i64,
+    ) -> Result<TeardownResponse, Error> {
+        self.call(&DeleteDiSyncTask::new(project_id, file_id)).await
+    }
+
+    /// Tears the task down: terminates it, waits until it settles, deletes it
+    /// ([`TaskAction::Teardown`]), with this client's retry policy and `wait` as the
+    /// polling policy and deadline. A refusal is judged by the task's state, never by the
+    /// words of its message; a task that does not exist fails, unless `ignore_not_found`.
+    ///
+    /// The report keeps every step, the failed one included; see
+    /// [`TaskReport::into_result`] for a `Result`.
+    pub async fn teardown(
+        &self,
+        project_id: i64,
+        file_id: i64,
+        wait: &WaitPolicy,
+        ignore_not_found: bool,
+    ) -> TaskReport {
+        self.run(
+            TaskFlow::new(project_id, file_id, TaskAction::Teardown { stop_first: false })
+                .with_retry_policy(self.inner.config.retry_policy())
+                .with_wait_policy(*wait)
+                .ignore_not_found(ignore_not_found),
+        )
+        .await
+    }
+
+    /// The server clock minus the local clock, in seconds, as last measured (0 while within
+    /// a minute); carried from call to call.
+    pub fn clock_offset(&self) -> i64 {
+        self.inner.clock_offset.load(Ordering::Relaxed)
     }
 }
 
-/// What comes after an attempt.
-enum Next<T> {
-    /// The call's result.
-    Done(Result<T, Error>),
-    /// Sleep this long, then attempt again.
-    Retry(Duration),
-}
-
-/// Whether the failed attempt may have reached the service, for logs.
-fn outcome_unknown(failure: TransportFailure) -> bool {
-    matches!(failure, TransportFailure::OutcomeUnknown)
-}
-
-/// The action `operation` calls, for a span or an error: `Call::new` has built its request
-/// once already, so this cannot fail then.
-fn action_of<O: Operation>(operation: &O) -> String {
-    operation
-        .to_rpc_request()
-        .map(|request| request.action().to_owned())
-        .unwrap_or_default()
-}
+/// The response header that carries the request id.
+const REQUEST_ID_HEADER: &str = "x-acs-request-id";
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)

@@ -7,17 +7,18 @@ use std::time::{Duration, Instant, SystemTime};
 
 use di_credentials::Source;
 use di_proto::config::{ClientConfig, ProvideCredentials};
-use di_proto::ops::{
-    DeleteDiSyncTask, Operation, TeardownReport, TeardownResponse, TerminateDiSyncInstance,
-    terminate_step,
+use di_proto::flow::{
+    Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
-use di_proto::retry::RetryDecision;
-use di_proto::{Call, Endpoint, Signer, Step, Timestamp};
+use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownResponse, TerminateDiSyncInstance};
+use di_proto::wait::WaitPolicy;
+use di_proto::{Endpoint, Signer, Timestamp};
 
 use crate::credentials::DefaultChain;
+use crate::interrupt::Interrupt;
 use crate::random;
 use crate::transport::{Failure, Transport};
-use crate::{Error, TransportErrorKind};
+use crate::Error;
 
 /// The response header that carries the request id.
 const REQUEST_ID_HEADER: &str = "x-acs-request-id";
@@ -135,150 +136,127 @@ impl Client {
     /// [`di_proto::RpcRequest`].
     ///
     /// The credentials are asked for once per attempt, so that credentials refreshed between
-    /// two attempts sign the next one. Each attempt is signed with the current time (moved by the measured clock offset) and a fresh nonce, and read by di-proto,
-    /// which decides whether to retry and after how long. A retry never starts past the
-    /// retry policy's deadline, and an attempt in flight gives up when the deadline passes.
+    /// two attempts sign the next one. Each attempt is signed with the current time (moved by
+    /// the measured clock offset) and a fresh nonce, and read by di-proto, which decides
+    /// whether to retry and after how long. A retry never starts past the retry policy's
+    /// deadline, and an attempt in flight gives up when the deadline passes.
     ///
     /// # Errors
     /// [`Error::Api`] for bad arguments (nothing is sent) and for what an answer said;
     /// [`Error::Transport`] when no usable answer arrived and the policy stopped;
     /// [`Error::ResponseTooLarge`] for a body over `config.max_response_bytes()`.
-    pub fn call<O: Operation + Sync>(&self, operation: &O) -> Result<O::Output, Error> {
-        let started = Instant::now();
-        let span = tracing::info_span!("di.call", action = tracing::field::Empty);
-        if !span.is_disabled() {
-            // The action is named only where something records it.
-            span.record("action", action_of(operation).as_str());
-        }
-        let _entered = span.enter();
-
-        let config = &self.inner.config;
-        let mut call =
-            Call::new(operation, config.retry_policy())?.with_clock_offset(self.clock_offset());
-        let result = self.run(operation, &mut call, started);
-        self.inner
-            .clock_offset
-            .store(call.clock_offset(), Ordering::Relaxed);
-        result
+    pub fn call<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
+        self.run(CallFlow::new(operation, self.inner.config.retry_policy()))
     }
 
-    /// The attempt loop of one call.
-    fn run<O: Operation>(
+    /// Runs a flow of di-proto ([`di_proto::flow`]) to its end: a [`CallFlow`], a
+    /// [`di_proto::flow::WaitFlow`] or a [`TaskFlow`].
+    pub fn run<F: Flow>(&self, flow: F) -> F::Output {
+        self.run_with(flow, &Interrupt::new(), |_| {})
+    }
+
+    /// Runs `flow` to its end as [`Client::run`] does, handing each of its events to
+    /// `on_event`; once `interrupt` is triggered, the flow stops at its next step boundary
+    /// (a sleep in progress is cut short; a request in flight finishes).
+    pub fn run_with<F: Flow>(
         &self,
-        operation: &O,
-        call: &mut Call<'_, O>,
-        started: Instant,
-    ) -> Result<O::Output, Error> {
-        let deadline = self.inner.config.retry_policy().deadline();
+        mut flow: F,
+        interrupt: &Interrupt,
+        mut on_event: impl FnMut(&Event),
+    ) -> F::Output {
+        let span = tracing::info_span!("di.flow");
+        let _entered = span.enter();
+        flow.set_clock_offset(self.clock_offset());
+        let epoch = Instant::now();
+        let mut input = Input::Start;
+        let mut interrupted = false;
         loop {
-            let attempt = call.attempts_made().saturating_add(1);
-            let span = tracing::debug_span!("di.attempt", attempt);
-            let _entered = span.enter();
-
-            let (nonce, jitter) = random::nonce_and_jitter().map_err(|error| Error::Transport {
-                action: action_of(operation),
-                attempts: call.attempts_made(),
-                kind: TransportErrorKind::Other,
-                message: format!("the operating system's random number generator failed: {error}"),
-            })?;
-            let credentials = self
-                .inner
-                .credentials
-                .provide()
-                .map_err(Error::Credentials)?;
-            let signer = Signer::new(&credentials, &self.inner.endpoint)
-                .with_signature_version(self.inner.config.signature_version())
-                .with_format(self.inner.config.format());
-            let now = Timestamp::try_from(SystemTime::now())?;
-            let request = call.start_attempt(signer, now, &nonce)?;
-            let time_left = deadline.map(|deadline| deadline.saturating_sub(started.elapsed()));
-            let sent = Instant::now();
-            let outcome = self.inner.transport.send(request, time_left);
-            let latency_ms = millis(sent.elapsed());
-
-            let delay = match outcome {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let header_id = response
-                        .headers()
-                        .get(REQUEST_ID_HEADER)
-                        .and_then(|value| value.to_str().ok());
-                    match call.finish_attempt(&response, started.elapsed(), jitter) {
-                        Step::Done(Ok(output)) => {
-                            tracing::debug!(status, request_id = header_id, latency_ms, "answered");
-                            return Ok(output);
-                        }
-                        Step::Done(Err(error)) => {
-                            let request_id = header_id.or(error.request_id());
-                            tracing::debug!(
-                                status,
-                                request_id,
-                                latency_ms,
-                                error = %error,
-                                "answered with an error"
-                            );
-                            return Err(Error::Api(error));
-                        }
-                        Step::Retry { delay, error } => {
-                            let request_id = header_id.or(error.request_id());
-                            tracing::info!(
-                                status,
-                                request_id,
-                                latency_ms,
-                                reason = %error,
-                                delay_ms = millis(delay),
-                                "retrying"
-                            );
-                            delay
-                        }
-                    }
+            if !interrupted && interrupt.is_triggered() {
+                interrupted = true;
+                flow.interrupt();
+            }
+            let action = flow.next(epoch.elapsed(), input);
+            while let Some(event) = flow.poll_event() {
+                if event.is_warning() {
+                    tracing::warn!("{event}");
+                } else {
+                    tracing::info!("{event}");
                 }
-                Err(Failure::TooLarge) => {
-                    let limit = self.inner.config.max_response_bytes();
-                    tracing::debug!(latency_ms, limit, "the response body is too large");
-                    return Err(Error::ResponseTooLarge {
-                        action: action_of(operation),
-                        limit,
-                    });
+                on_event(&event);
+            }
+            input = match action {
+                Action::Done(output) => {
+                    self.inner
+                        .clock_offset
+                        .store(flow.clock_offset(), Ordering::Relaxed);
+                    return output;
                 }
-                Err(Failure::Transport(failed)) => {
-                    match call.transport_failed(failed.failure, started.elapsed(), jitter) {
-                        RetryDecision::Retry { delay } => {
-                            tracing::info!(
-                                latency_ms,
-                                reason = %format_args!("{}: {}", failed.kind, failed.message),
-                                delay_ms = millis(delay),
-                                "retrying"
-                            );
-                            delay
-                        }
-                        RetryDecision::Stop(stop) => {
-                            tracing::debug!(
-                                latency_ms,
-                                error = %format_args!("{}: {}", failed.kind, failed.message),
-                                stop = ?stop,
-                                "no response"
-                            );
-                            return Err(Error::Transport {
-                                action: action_of(operation),
-                                attempts: call.attempts_made(),
-                                kind: failed.kind,
-                                message: failed.message,
-                            });
-                        }
-                    }
+                Action::Sleep(delay) => {
+                    interrupt.sleep(delay);
+                    Input::Woke
                 }
+                Action::Send { time_left } => self.attempt(&mut flow, time_left),
             };
-            std::thread::sleep(delay);
+        }
+    }
+
+    /// One attempt of the flow's current call: credentials, clock, random bytes, signing,
+    /// sending and reading under the cap.
+    fn attempt<F: Flow>(&self, flow: &mut F, time_left: Option<Duration>) -> Input<Vec<u8>> {
+        let inner = &*self.inner;
+        let span = tracing::debug_span!("di.attempt", action = flow.action());
+        let _entered = span.enter();
+        let random = match random::bytes() {
+            Ok(random) => random,
+            Err(error) => return Input::Failed(random::failed(flow.action(), &error)),
+        };
+        let credentials = match inner.credentials.provide() {
+            Ok(credentials) => credentials,
+            Err(error) => return Input::Failed(Error::Credentials(error)),
+        };
+        let signer = Signer::new(&credentials, &inner.endpoint)
+            .with_signature_version(inner.config.signature_version())
+            .with_format(inner.config.format());
+        let request = match Timestamp::try_from(SystemTime::now())
+            .and_then(|now| flow.sign(signer, now, random))
+        {
+            Ok(request) => request,
+            Err(error) => return Input::Failed(Error::Api(error)),
+        };
+        let sent = Instant::now();
+        let outcome = inner.transport.send(request, time_left);
+        let latency_ms = millis(sent.elapsed());
+        match outcome {
+            Ok(response) => {
+                let request_id = response
+                    .headers()
+                    .get(REQUEST_ID_HEADER)
+                    .and_then(|value| value.to_str().ok());
+                tracing::debug!(status = response.status().as_u16(), request_id, latency_ms, "answered");
+                Input::Response(response)
+            }
+            Err(Failure::TooLarge) => {
+                let limit = inner.config.max_response_bytes();
+                tracing::debug!(latency_ms, limit, "the response body is too large");
+                Input::Failed(Error::ResponseTooLarge {
+                    action: flow.action().to_owned(),
+                    limit,
+                })
+            }
+            Err(Failure::Transport(failed)) => {
+                tracing::debug!(latency_ms, kind = %failed.kind, error = %failed.message, "no response");
+                Input::NoResponse(NoResponse::new(failed.failure, failed.kind, failed.message))
+            }
         }
     }
 
     /// Undeploys the real-time sync task `file_id` of `project_id`
-    /// (`TerminateDISyncInstance`).
+    /// (`TerminateDISyncInstance`): one call, as the service answers it. See
+    /// [`Client::run`] with a [`TaskFlow`] for a terminate that reads the task's state after a
+    /// refusal, and waits.
     ///
     /// # Errors
-    /// As [`Client::call`]; a task that is not deployed is
-    /// [`di_proto::Error::TaskFailed`] here (see [`Client::teardown`]).
+    /// As [`Client::call`].
     pub fn terminate_di_sync_instance(
         &self,
         project_id: i64,
@@ -287,7 +265,8 @@ impl Client {
         self.call(&TerminateDiSyncInstance::new(project_id, file_id))
     }
 
-    /// Deletes the real-time sync task `file_id` of `project_id` (`DeleteDISyncTask`).
+    /// Deletes the real-time sync task `file_id` of `project_id` (`DeleteDISyncTask`): one
+    /// call, as the service answers it.
     ///
     /// # Errors
     /// As [`Client::call`].
@@ -299,23 +278,26 @@ impl Client {
         self.call(&DeleteDiSyncTask::new(project_id, file_id))
     }
 
-    /// Tears the task down: terminates it, then deletes it.
+    /// Tears the task down: terminates it, waits until it settles, deletes it
+    /// ([`TaskAction::Teardown`]), with this client's retry policy and `wait` as the
+    /// polling policy and deadline. A refusal is judged by the task's state, never by the
+    /// words of its message; a task that does not exist fails, unless `ignore_not_found`.
     ///
-    /// A task that is not deployed goes straight on to the delete
-    /// ([`di_proto::ops::TerminateStep::AlreadyUndeployed`]); a step whose first answer got
-    /// lost and whose retry found the work done counts as done
-    /// ([`di_proto::ops::TeardownOutcome::AlreadyDone`]).
-    ///
-    /// # Errors
-    /// The first step's error that stops the teardown, as [`Client::call`].
-    pub fn teardown(&self, project_id: i64, file_id: i64) -> Result<TeardownReport, Error> {
-        let terminate = match self.terminate_di_sync_instance(project_id, file_id) {
-            Ok(response) => terminate_step(Ok(response))?,
-            Err(Error::Api(error)) => terminate_step(Err(error))?,
-            Err(error) => return Err(error),
-        };
-        let delete = self.delete_di_sync_task(project_id, file_id)?;
-        Ok(TeardownReport::new(terminate, delete))
+    /// The report keeps every step, the failed one included; see
+    /// [`TaskReport::into_result`] for a `Result`.
+    pub fn teardown(
+        &self,
+        project_id: i64,
+        file_id: i64,
+        wait: &WaitPolicy,
+        ignore_not_found: bool,
+    ) -> TaskReport {
+        self.run(
+            TaskFlow::new(project_id, file_id, TaskAction::Teardown { stop_first: false })
+                .with_retry_policy(self.inner.config.retry_policy())
+                .with_wait_policy(*wait)
+                .ignore_not_found(ignore_not_found),
+        )
     }
 
     /// Server clock minus local clock, in seconds, as last measured (0 when within a
@@ -336,15 +318,6 @@ impl fmt::Debug for Client {
             .field("clock_offset", &self.clock_offset())
             .finish_non_exhaustive()
     }
-}
-
-/// The action `operation` calls, for a span or an error: `Call::new` has built its request
-/// once already, so this cannot fail then.
-fn action_of<O: Operation>(operation: &O) -> String {
-    operation
-        .to_rpc_request()
-        .map(|request| request.action().to_owned())
-        .unwrap_or_default()
 }
 
 fn millis(duration: Duration) -> u64 {

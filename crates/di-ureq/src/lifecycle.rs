@@ -1,14 +1,13 @@
-//! The real-time task lifecycle on the blocking [`Client`]: the typed operations, and waits
-//! that poll `GetDISyncInstanceInfo` as di-proto's [`Waiter`] decides.
+//! The real-time task lifecycle on the blocking [`Client`]: the typed operations, one call
+//! each, and the flows that sequence several (a wait, a teardown that stops first).
 
-use std::time::Instant;
-
+use di_proto::flow::{TaskAction, TaskFlow, TaskReport, WaitFlow};
 use di_proto::ops::{
     ChangeResponse, CreateDiSyncTask, CreatedDiSyncTask, DeployDiSyncTask, DiSyncTaskDetails,
     GetDiSyncInstanceInfo, GetDiSyncTask, InstanceInfo, StartDiSyncInstance, StopDiSyncInstance,
-    StopFirstReport, StopStep, UpdateDiSyncTask, stop_step,
+    UpdateDiSyncTask,
 };
-use di_proto::wait::{WaitFor, WaitPolicy, WaitStep, Waiter};
+use di_proto::wait::{WaitFor, WaitPolicy};
 
 use crate::{Client, Error};
 
@@ -26,12 +25,12 @@ impl Client {
         self.call(&GetDiSyncInstanceInfo::new(project_id, file_id))
     }
 
-    /// Stops (pauses) a running real-time task (`StopDISyncInstance`); see
-    /// [`Client::wait_for_instance`] to wait until it is `PAUSE`.
+    /// Stops (pauses) a running real-time task (`StopDISyncInstance`): one call, as the
+    /// service answers it; see [`Client::wait_for_instance`] to wait until it is `PAUSE`.
     ///
     /// # Errors
-    /// As [`Client::call`]; a task that is not running is [`di_proto::Error::TaskFailed`]
-    /// with [`di_proto::FailureReason::NotRunning`].
+    /// As [`Client::call`]; any refusal is [`di_proto::Error::TaskFailed`] (a
+    /// [`TaskFlow`] reads the task's state to tell "already stopped" from a refusal).
     pub fn stop_di_sync_instance(
         &self,
         project_id: i64,
@@ -41,11 +40,10 @@ impl Client {
     }
 
     /// Starts a deployed real-time task (`StartDISyncInstance`), with its `StartParam` when
-    /// `start` has one.
+    /// `start` has one: one call, as the service answers it.
     ///
     /// # Errors
-    /// As [`Client::call`]; a running task is [`di_proto::Error::TaskFailed`] with
-    /// [`di_proto::FailureReason::AlreadyRunning`].
+    /// As [`Client::call`]; any refusal is [`di_proto::Error::TaskFailed`].
     pub fn start_di_sync_instance(
         &self,
         start: &StartDiSyncInstance,
@@ -98,7 +96,8 @@ impl Client {
     }
 
     /// Polls `GetDISyncInstanceInfo` until task `file_id` of `project_id` is `wait_for`
-    /// (first poll at once, then with the policy's backoff), and returns the last answer.
+    /// (first poll at once, then with the policy's backoff; a [`WaitFlow`]), and returns the
+    /// last answer.
     ///
     /// # Errors
     /// [`Error::WaitTimedOut`] with the last status seen when the policy's timeout passes;
@@ -110,53 +109,30 @@ impl Client {
         wait_for: WaitFor,
         policy: &WaitPolicy,
     ) -> Result<InstanceInfo, Error> {
-        let started = Instant::now();
-        let mut waiter = Waiter::new(project_id, file_id, wait_for, *policy);
-        loop {
-            let info = self.call(&waiter.operation())?;
-            match waiter.observe(&info.status, started.elapsed()) {
-                WaitStep::Done => return Ok(info),
-                WaitStep::PollAfter(delay) => {
-                    tracing::debug!(status = %info.status, delay_ms = delay.as_millis(), "waiting");
-                    std::thread::sleep(delay);
-                }
-                WaitStep::TimedOut(timeout) => return Err(Error::WaitTimedOut(Box::new(timeout))),
-                // A later kind of step: poll again after the shortest interval.
-                _ => std::thread::sleep(di_proto::wait::MIN_INTERVAL),
-            }
-        }
+        self.run(WaitFlow::new(
+            project_id,
+            file_id,
+            wait_for,
+            *policy,
+            self.config().retry_policy(),
+        ))
     }
 
-    /// Stops the task, waits until it is stopped, then tears it down (terminate, delete). A
-    /// task that is not running goes straight on ([`StopStep::NotRunning`]); one that is not
-    /// deployed skips the wait too.
-    ///
-    /// # Errors
-    /// The first step's error that stops the teardown, [`Error::WaitTimedOut`] included.
+    /// Stops the task, waits until it is stopped, then tears it down (terminate, wait until
+    /// settled, delete): [`TaskAction::Teardown`] with `stop_first`, under this client's
+    /// retry policy and `policy` (polling, and the deadline of all the waiting).
     pub fn teardown_stop_first(
         &self,
         project_id: i64,
         file_id: i64,
         policy: &WaitPolicy,
-    ) -> Result<StopFirstReport, Error> {
-        let stop = match self.stop_di_sync_instance(project_id, file_id) {
-            Ok(response) => stop_step(Ok(response))?,
-            Err(Error::Api(error)) => stop_step(Err(error))?,
-            Err(error) => return Err(error),
-        };
-        let deployed = !matches!(
-            stop,
-            StopStep::NotRunning {
-                reason: di_proto::FailureReason::NotDeployed,
-                ..
-            }
-        );
-        let settled = if deployed {
-            Some(self.wait_for_instance(project_id, file_id, WaitFor::Stopped, policy)?)
-        } else {
-            None
-        };
-        let teardown = self.teardown(project_id, file_id)?;
-        Ok(StopFirstReport::new(stop, settled, teardown))
+        ignore_not_found: bool,
+    ) -> TaskReport {
+        self.run(
+            TaskFlow::new(project_id, file_id, TaskAction::Teardown { stop_first: true })
+                .with_retry_policy(self.config().retry_policy())
+                .with_wait_policy(*policy)
+                .ignore_not_found(ignore_not_found),
+        )
     }
 }

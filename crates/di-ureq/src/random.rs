@@ -1,20 +1,31 @@
-//! The randomness a call needs, from the operating system through `getrandom`: a fresh
-//! signature nonce per attempt and the jitter of the retry backoff. Should the OS source fail,
-//! the call fails: a guessable nonce is worse than none.
+//! Random bytes from the operating system, for each attempt's nonce and backoff jitter.
 
-/// 16 random bytes as 32 lowercase hex digits: the `SignatureNonce` of one attempt.
+use crate::Error;
+use crate::TransportErrorKind;
+
+/// A signature nonce from 16 random bytes (for the credential exchanges).
 pub(crate) fn nonce() -> Result<String, getrandom::Error> {
     let mut bytes = [0_u8; 16];
     getrandom::fill(&mut bytes)?;
     Ok(di_proto::nonce_from_bytes(bytes))
 }
 
-/// One attempt's nonce (as [`nonce`]) and a uniformly random `u64` for the full-jitter
-/// backoff of `di_proto::retry`, from one draw of the operating system's generator.
-pub(crate) fn nonce_and_jitter() -> Result<(String, u64), getrandom::Error> {
+/// 24 random bytes: the nonce (16) and the jitter (8) of one attempt (see
+/// [`di_proto::nonce_and_jitter_from_bytes`]).
+pub(crate) fn bytes() -> Result<[u8; 24], getrandom::Error> {
     let mut bytes = [0_u8; 24];
     getrandom::fill(&mut bytes)?;
-    Ok(di_proto::nonce_and_jitter_from_bytes(bytes))
+    Ok(bytes)
+}
+
+/// The error of an attempt whose random bytes could not be drawn.
+pub(crate) fn failed(action: &str, error: &getrandom::Error) -> Error {
+    Error::Transport {
+        action: action.to_owned(),
+        attempts: 0,
+        kind: TransportErrorKind::Other,
+        message: format!("the operating system's random number generator failed: {error}"),
+    }
 }
 
 #[cfg(test)]
@@ -22,21 +33,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nonces_are_32_lowercase_hex_digits_and_differ() {
-        let first = nonce().unwrap();
-        let (second, jitter) = nonce_and_jitter().unwrap();
-        let (third, other_jitter) = nonce_and_jitter().unwrap();
-        for nonce in [&first, &second, &third] {
-            assert_eq!(nonce.len(), 32);
-            assert!(
-                nonce
-                    .bytes()
-                    .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
-            );
-        }
-        assert_ne!(first, second);
-        assert_ne!(second, third);
-        // Two draws of 64 bits agree with probability 2^-64.
-        assert_ne!(jitter, other_jitter);
+    fn draws_differ() {
+        // Two draws of 192 bits agree with probability 2^-192.
+        assert_ne!(bytes().unwrap(), bytes().unwrap());
     }
 }

@@ -33,14 +33,22 @@ pub enum ChangeOutcome {
     /// The service did it now (`Data.Status = success`).
     Done,
     /// An earlier attempt was sent but got no answer, and this attempt found the task already
-    /// in the end state (gone, undeployed, running or stopped, as the operation asked): most
-    /// likely the earlier attempt did it. The service answered `Data.Status = fail` for this
-    /// reason.
+    /// where the operation takes it: most likely the earlier attempt did it. A call reports
+    /// this only for a delete answered with the documented `fileId:[N] is invalid.` (the task
+    /// is gone); [`crate::flow::TaskFlow`] also reports it for other steps, from the task's
+    /// state as the service reads it.
     AlreadyDone {
         /// What the service's message said.
         reason: FailureReason,
     },
 }
+
+/// The answer to a teardown call ([`super::DeleteDiSyncTask`],
+/// [`super::TerminateDiSyncInstance`]): the answer every task-changing call shares.
+pub type TeardownResponse = ChangeResponse;
+
+/// How a teardown call reached its end state.
+pub type TeardownOutcome = ChangeOutcome;
 
 /// The members of a success answer's `Data`, owned.
 #[derive(Debug, Default)]
@@ -201,30 +209,24 @@ pub(super) fn unexpected<B: AsRef<[u8]>>(
     Error::UnexpectedResponse(details)
 }
 
-/// Reads what a `Data.Message` says about the task (see [`FailureReason`]).
+/// Reads what a `Data.Message` says about the task (see [`FailureReason`]): the documented
+/// `fileId:[N] is invalid.` (digits in the brackets, the period optional, surrounding blanks
+/// ignored) is [`FailureReason::TaskNotFound`]; anything else is
+/// [`FailureReason::Undocumented`], whatever its words.
 pub(crate) fn failure_reason(message: &str) -> FailureReason {
-    let message = message.to_ascii_lowercase();
-    let has = |phrase: &str| message.contains(phrase);
-    if (has("fileid") && has("invalid"))
-        || has("not exist")
-        || has("not found")
-        || has("no such")
-        || has("deleted")
-    {
+    let documented = message
+        .trim()
+        .strip_prefix("fileId:[")
+        .and_then(|rest| rest.split_once(']'))
+        .is_some_and(|(digits, rest)| {
+            !digits.is_empty()
+                && digits.bytes().all(|byte| byte.is_ascii_digit())
+                && matches!(rest, " is invalid." | " is invalid")
+        });
+    if documented {
         FailureReason::TaskNotFound
-    } else if has("not deployed")
-        || has("undeployed")
-        || has("not online")
-        || has("offline")
-        || has("already terminated")
-    {
-        FailureReason::NotDeployed
-    } else if has("already running") {
-        FailureReason::AlreadyRunning
-    } else if has("not running") || has("already stopped") || has("already paused") {
-        FailureReason::NotRunning
     } else {
-        FailureReason::Other
+        FailureReason::Undocumented
     }
 }
 
@@ -250,34 +252,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_failure_reasons() {
+    fn only_the_documented_message_says_the_task_is_gone() {
         for (message, reason) in [
             ("fileId:[100] is invalid.", FailureReason::TaskNotFound),
-            ("The file does not exist", FailureReason::TaskNotFound),
-            ("task 100 has been deleted", FailureReason::TaskNotFound),
-            ("Task Not Found", FailureReason::TaskNotFound),
-            ("the task is not deployed", FailureReason::NotDeployed),
-            ("instance already undeployed", FailureReason::NotDeployed),
-            ("task is offline", FailureReason::NotDeployed),
-            ("instance already terminated", FailureReason::NotDeployed),
+            ("  fileId:[7] is invalid  ", FailureReason::TaskNotFound),
+            // Words are never evidence: each of these may come from a task that exists.
+            ("The file does not exist", FailureReason::Undocumented),
+            ("task 100 has been deleted", FailureReason::Undocumented),
             (
-                "fileId:[7] is already running.",
-                FailureReason::AlreadyRunning,
+                "fileId:[150] cannot be deleted in its current state.",
+                FailureReason::Undocumented,
             ),
-            ("fileId:[7] is not running.", FailureReason::NotRunning),
-            ("instance already stopped", FailureReason::NotRunning),
-            ("Task Already Paused", FailureReason::NotRunning),
-            // Found by the CLI: an action name is not a state.
-            (
-                "fileId:[7] is still running; terminate it with TerminateDISyncInstance first.",
-                FailureReason::Other,
-            ),
-            ("the task is running", FailureReason::Other),
-            (
-                "fileId:[7] is changing state (KILLING); try again later.",
-                FailureReason::Other,
-            ),
-            ("", FailureReason::Other),
+            ("Task Not Found", FailureReason::Undocumented),
+            ("the task is not deployed", FailureReason::Undocumented),
+            ("fileId:[7] is not running.", FailureReason::Undocumented),
+            ("fileId:[7] is already running.", FailureReason::Undocumented),
+            ("fileId:[] is invalid.", FailureReason::Undocumented),
+            ("fileId:[7x] is invalid.", FailureReason::Undocumented),
+            ("fileId:[7] is invalid. Also deleted.", FailureReason::Undocumented),
+            ("", FailureReason::Undocumented),
         ] {
             assert_eq!(failure_reason(message), reason, "{message}");
         }

@@ -105,6 +105,11 @@ impl InstanceStatus {
         )
     }
 
+    /// Whether the task is changing state: `KILLING` or `WAIT`.
+    pub fn is_changing(&self) -> bool {
+        matches!(self, InstanceStatus::Killing | InstanceStatus::Wait)
+    }
+
     /// Whether the task is stopped and settled: `PAUSE` or `NORUN`.
     pub fn is_stopped(&self) -> bool {
         matches!(self, InstanceStatus::Pause | InstanceStatus::NoRun)

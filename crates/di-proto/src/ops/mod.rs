@@ -32,11 +32,10 @@ mod get_di_sync_task;
 mod rpc;
 mod start_di_sync_instance;
 mod stop_di_sync_instance;
-mod teardown;
 mod terminate_di_sync_instance;
 mod update_di_sync_task;
 
-pub use change::{ChangeOutcome, ChangeResponse};
+pub use change::{ChangeOutcome, ChangeResponse, TeardownOutcome, TeardownResponse};
 pub use create_di_sync_task::{CreateDiSyncTask, CreatedDiSyncTask};
 pub use delete_di_sync_task::DeleteDiSyncTask;
 pub use deploy_di_sync_task::DeployDiSyncTask;
@@ -45,10 +44,6 @@ pub use get_di_sync_task::{DiSyncTaskDetails, GetDiSyncTask};
 pub use rpc::RpcResponse;
 pub use start_di_sync_instance::StartDiSyncInstance;
 pub use stop_di_sync_instance::StopDiSyncInstance;
-pub use teardown::{
-    StopFirstReport, StopStep, TeardownOutcome, TeardownReport, TeardownResponse, TerminateStep,
-    stop_step, terminate_step,
-};
 pub use terminate_di_sync_instance::TerminateDiSyncInstance;
 pub use update_di_sync_task::UpdateDiSyncTask;
 
@@ -85,6 +80,27 @@ pub trait Operation {
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
     ) -> Result<Self::Output, Error>;
+}
+
+/// A borrowed operation is the operation: a flow can hold `&O` where the caller keeps `O`.
+impl<O: Operation + ?Sized> Operation for &O {
+    type Output = O::Output;
+
+    fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
+        (**self).to_rpc_request()
+    }
+
+    fn idempotency(&self) -> Idempotency {
+        (**self).idempotency()
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(
+        &self,
+        response: &http::Response<B>,
+        context: &ResponseContext<'_>,
+    ) -> Result<Self::Output, Error> {
+        (**self).parse_response(response, context)
+    }
 }
 
 /// The kind of a Data Integration task.

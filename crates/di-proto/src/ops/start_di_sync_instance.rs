@@ -1,7 +1,6 @@
 //! `StartDISyncInstance`: starts a deployed real-time synchronization task.
 
 use super::{ChangeResponse, Operation, TaskType, change};
-use crate::error::FailureReason;
 use crate::retry::Idempotency;
 use crate::{Error, ResponseContext, RpcRequest};
 
@@ -10,9 +9,9 @@ use crate::{Error, ResponseContext, RpcRequest};
 /// `{"failoverLimit":{"count":3,"interval":30},"errorLimit":{"record":0}}`). The task goes
 /// through `WAIT` to `RUN`.
 ///
-/// Idempotent: a repeat finds the task running. When an earlier attempt got no answer and a
-/// retry finds the task running, the output is [`super::ChangeOutcome::AlreadyDone`];
-/// otherwise a running task is [`Error::TaskFailed`] with [`FailureReason::AlreadyRunning`].
+/// Idempotent: a repeat finds the task running. Whatever the service's message, a refusal is
+/// [`Error::TaskFailed`]; [`crate::flow::TaskFlow`] reads the task's state after one to tell a
+/// task already running from a refusal.
 ///
 /// ```
 /// use di_proto::ops::{Operation, StartDiSyncInstance};
@@ -90,7 +89,7 @@ impl Operation for StartDiSyncInstance {
     ) -> Result<ChangeResponse, Error> {
         change::read_change(
             Self::ACTION,
-            &[FailureReason::AlreadyRunning],
+            &[],
             response,
             context,
         )

@@ -1,7 +1,6 @@
 //! `StopDISyncInstance`: stops (pauses) a running real-time synchronization task.
 
 use super::{ChangeResponse, Operation, TaskType, change};
-use crate::error::FailureReason;
 use crate::retry::Idempotency;
 use crate::{Error, ResponseContext, RpcRequest};
 
@@ -9,10 +8,9 @@ use crate::{Error, ResponseContext, RpcRequest};
 /// goes through `KILLING` to `PAUSE`; wait for it with [`crate::wait::Waiter`] before
 /// undeploying it.
 ///
-/// Idempotent: a repeat finds the task not running. When an earlier attempt got no answer
-/// and a retry finds the task not running, the output is
-/// [`super::ChangeOutcome::AlreadyDone`]; otherwise a task that is not running is
-/// [`Error::TaskFailed`] with [`FailureReason::NotRunning`].
+/// Idempotent: a repeat finds the task not running. Whatever the service's message, a
+/// refusal is [`Error::TaskFailed`]; [`crate::flow::TaskFlow`] reads the task's state after
+/// one to tell a task already stopped from a refusal.
 ///
 /// ```
 /// use di_proto::ops::{Operation, StopDiSyncInstance};
@@ -64,7 +62,7 @@ impl Operation for StopDiSyncInstance {
     ) -> Result<ChangeResponse, Error> {
         change::read_change(
             Self::ACTION,
-            &[FailureReason::NotRunning],
+            &[],
             response,
             context,
         )

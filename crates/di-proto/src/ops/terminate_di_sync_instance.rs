@@ -1,7 +1,6 @@
 //! `TerminateDISyncInstance`: undeploys (takes offline) a real-time synchronization task.
 
 use super::{Operation, TaskType, TeardownResponse, change};
-use crate::error::FailureReason;
 use crate::retry::Idempotency;
 use crate::{Error, ResponseContext, RpcRequest};
 
@@ -9,8 +8,9 @@ use crate::{Error, ResponseContext, RpcRequest};
 /// goes offline, and stays in the workspace until [`super::DeleteDiSyncTask`].
 ///
 /// The service answers HTTP 200 even when it refuses; a refusal comes out as
-/// [`Error::TaskFailed`]. The call is safe to retry: when an earlier attempt got no answer
-/// and a retry finds the task gone or already undeployed, the output is [`super::TeardownOutcome::AlreadyDone`].
+/// [`Error::TaskFailed`]. The call is safe to retry; whether a refused retry means "already
+/// undeployed" is not in the service's message: [`crate::flow::TaskFlow`] reads the task's
+/// state to decide.
 ///
 /// ```
 /// use di_proto::ops::{TerminateDiSyncInstance, Operation};
@@ -70,7 +70,7 @@ impl Operation for TerminateDiSyncInstance {
     ) -> Result<TeardownResponse, Error> {
         change::read_change(
             Self::ACTION,
-            &[FailureReason::TaskNotFound, FailureReason::NotDeployed],
+            &[],
             response,
             context,
         )

@@ -1,0 +1,863 @@
+//! [`TaskFlow`]: what a tool does to one task, as one flow.
+//!
+//! A task flow is a list of stages (a change, a wait, a read) run in order. A change that the
+//! service refuses is never judged by the words of its message, except for the one documented
+//! text, `fileId:[N] is invalid.` (the task does not exist). After any other refusal the flow
+//! reads the task's state (`GetDISyncInstanceInfo`) and decides from it:
+//!
+//! - the task is changing state (`KILLING` or `WAIT`): wait until it settles, then, unless it
+//!   settled where the change takes it, send the change again; all within the wait deadline;
+//! - the task is at rest where the change takes it (`PAUSE` or `NORUN` for a stop, `RUN` for a
+//!   start, `NORUN` for a terminate): already done;
+//! - the task is at rest elsewhere, or the change has no state that shows it done (a delete, a
+//!   deploy): the refusal stands, and the task failed;
+//! - the task does not exist: as for the documented text.
+//!
+//! A task that does not exist fails (its error is [`crate::Error::TaskFailed`] with
+//! [`FailureReason::TaskNotFound`]), unless [`TaskFlow::ignore_not_found`] makes it already
+//! done; a delete whose earlier attempt got no answer and whose task is now gone is already
+//! done either way.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use super::report::{StepKind, StepOutcome, StepRecord, TaskOutcome, TaskReport};
+use super::{Action, CallFlow, Child, Event, Events, Flow, Input, WaitFlow, drive};
+use crate::client_error::ClientError;
+use crate::error::{FailureReason, TaskFailure};
+use crate::ops::{
+    ChangeOutcome, ChangeResponse, DeleteDiSyncTask, DeployDiSyncTask,
+    GetDiSyncInstanceInfo, GetDiSyncTask, InstanceInfo, InstanceStatus, Operation,
+    StartDiSyncInstance, StopDiSyncInstance, TerminateDiSyncInstance,
+};
+use crate::retry::{Idempotency, RetryPolicy};
+use crate::wait::{WaitFor, WaitPolicy};
+use crate::{Error, ResponseContext, RpcRequest, Signer, Timestamp};
+
+/// How many times one change is sent again after the task settled, at most.
+const MAX_SETTLE_RETRIES: u32 = 20;
+
+/// What a [`TaskFlow`] does to its task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskAction {
+    /// Terminate, wait until the task settles, delete; with `stop_first`, stop and wait until
+    /// stopped before that.
+    Teardown {
+        /// Stop the task (and wait until it is stopped) first.
+        stop_first: bool,
+    },
+    /// `TerminateDISyncInstance` (with [`TaskFlow::with_wait`]: then wait until stopped).
+    Terminate,
+    /// `DeleteDISyncTask`.
+    Delete,
+    /// `StopDISyncInstance` (with [`TaskFlow::with_wait`]: then wait until stopped).
+    Stop,
+    /// `StartDISyncInstance`, with its `StartParam` when given (with [`TaskFlow::with_wait`]:
+    /// then wait until running).
+    Start {
+        /// The `StartParam` JSON object.
+        start_param: Option<String>,
+    },
+    /// `DeployDISyncTask`.
+    Deploy,
+    /// `GetDISyncInstanceInfo`: the run status.
+    ReadStatus,
+    /// `GetDISyncTask`: the script.
+    ReadTask,
+}
+
+/// A change of the task's state, the stages of a [`TaskFlow`] are made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Stop,
+    Start,
+    Terminate,
+    Delete,
+    Deploy,
+}
+
+impl Change {
+    fn kind(self) -> StepKind {
+        match self {
+            Change::Stop => StepKind::Stop,
+            Change::Start => StepKind::Start,
+            Change::Terminate => StepKind::Terminate,
+            Change::Delete => StepKind::Delete,
+            Change::Deploy => StepKind::Deploy,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Change::Stop => StopDiSyncInstance::ACTION,
+            Change::Start => StartDiSyncInstance::ACTION,
+            Change::Terminate => TerminateDiSyncInstance::ACTION,
+            Change::Delete => DeleteDiSyncTask::ACTION,
+            Change::Deploy => DeployDiSyncTask::ACTION,
+        }
+    }
+
+    /// Whether a task at rest in `status` is where this change takes it. A delete and a
+    /// deploy have no such status: a task that exists is not deleted, and no status says
+    /// that a task is deployed.
+    fn reached(self, status: &InstanceStatus) -> bool {
+        match self {
+            Change::Stop => status.is_stopped(),
+            Change::Start => *status == InstanceStatus::Run,
+            Change::Terminate => *status == InstanceStatus::NoRun,
+            Change::Delete | Change::Deploy => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Change(Change),
+    Wait(WaitFor),
+    ReadStatus,
+    ReadTask,
+}
+
+/// The operation of a change, one type for the five.
+#[derive(Debug, Clone)]
+enum ChangeOp {
+    Stop(StopDiSyncInstance),
+    Start(StartDiSyncInstance),
+    Terminate(TerminateDiSyncInstance),
+    Delete(DeleteDiSyncTask),
+    Deploy(DeployDiSyncTask),
+}
+
+impl Operation for ChangeOp {
+    type Output = ChangeResponse;
+
+    fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
+        match self {
+            ChangeOp::Stop(op) => op.to_rpc_request(),
+            ChangeOp::Start(op) => op.to_rpc_request(),
+            ChangeOp::Terminate(op) => op.to_rpc_request(),
+            ChangeOp::Delete(op) => op.to_rpc_request(),
+            ChangeOp::Deploy(op) => op.to_rpc_request(),
+        }
+    }
+
+    fn idempotency(&self) -> Idempotency {
+        Idempotency::Idempotent
+    }
+
+    fn parse_response<B: AsRef<[u8]>>(
+        &self,
+        response: &http::Response<B>,
+        context: &ResponseContext<'_>,
+    ) -> Result<ChangeResponse, Error> {
+        match self {
+            ChangeOp::Stop(op) => op.parse_response(response, context),
+            ChangeOp::Start(op) => op.parse_response(response, context),
+            ChangeOp::Terminate(op) => op.parse_response(response, context),
+            ChangeOp::Delete(op) => op.parse_response(response, context),
+            ChangeOp::Deploy(op) => op.parse_response(response, context),
+        }
+    }
+}
+
+/// A change the service refused for a reason it did not document, with the retries of its
+/// call, while the flow finds out what the task's state says.
+#[derive(Debug)]
+struct Refusal {
+    failure: Box<TaskFailure>,
+    retries: Vec<String>,
+}
+
+/// What the flow is doing now.
+#[derive(Debug)]
+enum Current {
+    /// Between stages.
+    Idle,
+    /// Sending a change.
+    Change(Change, CallFlow<ChangeOp>),
+    /// Reading the state after a refusal of the change.
+    Check(Change, Refusal, CallFlow<GetDiSyncInstanceInfo>),
+    /// Waiting for a task seen changing state to settle, before the change goes again.
+    Settle(Change, Refusal, WaitFlow),
+    /// A wait stage.
+    Wait(WaitFlow),
+    /// A status read.
+    ReadStatus(CallFlow<GetDiSyncInstanceInfo>),
+    /// A task read.
+    ReadTask(CallFlow<GetDiSyncTask>),
+}
+
+/// What a tool does to one task (see the [module docs](self)): a teardown, a stop, a start, a
+/// terminate or a delete, with the waits they need, or a read; as one [`Flow`] whose output is
+/// a [`TaskReport`].
+///
+/// ```
+/// use std::time::Duration;
+/// use di_proto::flow::{TaskAction, TaskFlow};
+/// use di_proto::wait::WaitPolicy;
+///
+/// let teardown = TaskFlow::new(10000, 100, TaskAction::Teardown { stop_first: false })
+///     .with_wait_policy(WaitPolicy::default().with_timeout(Duration::from_secs(120)))
+///     .ignore_not_found(true);
+/// # let _ = teardown;
+/// ```
+#[derive(Debug)]
+pub struct TaskFlow {
+    project_id: i64,
+    file_id: i64,
+    action: TaskAction,
+    stages: VecDeque<Stage>,
+    retry: RetryPolicy,
+    wait: WaitPolicy,
+    wait_after: bool,
+    ignore_not_found: bool,
+    current: Current,
+    report: TaskReport,
+    started: Option<Duration>,
+    settle_retries: u32,
+    clock_offset: i64,
+    interrupted: bool,
+    finished: bool,
+    events: Events,
+}
+
+impl TaskFlow {
+    /// `action` on task `file_id` of `project_id`, with the default retry and wait policies.
+    pub fn new(project_id: i64, file_id: i64, action: TaskAction) -> Self {
+        TaskFlow {
+            project_id,
+            file_id,
+            action,
+            stages: VecDeque::new(),
+            retry: RetryPolicy::default(),
+            wait: WaitPolicy::default(),
+            wait_after: false,
+            ignore_not_found: false,
+            current: Current::Idle,
+            report: TaskReport::new(project_id, file_id, TaskOutcome::Done),
+            started: None,
+            settle_retries: 0,
+            clock_offset: 0,
+            interrupted: false,
+            finished: false,
+            events: Events::new(),
+        }
+    }
+
+    /// The retry policy of each call.
+    #[must_use]
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How to poll while waiting, and the deadline of all the task's waiting together (the
+    /// policy's timeout, from the task's start): the waits, and the changes sent again after
+    /// the task settled. A deadline that runs out is [`ClientError::WaitTimedOut`].
+    #[must_use]
+    pub fn with_wait_policy(mut self, wait: WaitPolicy) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// After a stop, start or terminate, wait until the task is stopped (or running). A
+    /// teardown always waits where it must.
+    #[must_use]
+    pub fn with_wait(mut self, wait: bool) -> Self {
+        self.wait_after = wait;
+        self
+    }
+
+    /// A task that does not exist (`fileId:[N] is invalid.`) is already done, not failed.
+    #[must_use]
+    pub fn ignore_not_found(mut self, ignore: bool) -> Self {
+        self.ignore_not_found = ignore;
+        self
+    }
+
+    /// The task's workspace and file id.
+    pub fn task(&self) -> (i64, i64) {
+        (self.project_id, self.file_id)
+    }
+
+    fn plan(&self) -> VecDeque<Stage> {
+        use Stage::{Change as C, Wait as W};
+        let wait = |stage| self.wait_after.then_some(stage);
+        let stages: Vec<Option<Stage>> = match &self.action {
+            TaskAction::Teardown { stop_first } => vec![
+                stop_first.then_some(C(Change::Stop)),
+                stop_first.then_some(W(WaitFor::Stopped)),
+                Some(C(Change::Terminate)),
+                Some(W(WaitFor::Settled)),
+                Some(C(Change::Delete)),
+            ],
+            TaskAction::Terminate => vec![Some(C(Change::Terminate)), wait(W(WaitFor::Stopped))],
+            TaskAction::Delete => vec![Some(C(Change::Delete))],
+            TaskAction::Stop => vec![Some(C(Change::Stop)), wait(W(WaitFor::Stopped))],
+            TaskAction::Start { .. } => vec![Some(C(Change::Start)), wait(W(WaitFor::Running))],
+            TaskAction::Deploy => vec![Some(C(Change::Deploy))],
+            TaskAction::ReadStatus => vec![Some(Stage::ReadStatus)],
+            TaskAction::ReadTask => vec![Some(Stage::ReadTask)],
+        };
+        stages.into_iter().flatten().collect()
+    }
+
+    fn change_op(&self, change: Change) -> ChangeOp {
+        let (project, file) = (self.project_id, self.file_id);
+        match change {
+            Change::Stop => ChangeOp::Stop(StopDiSyncInstance::new(project, file)),
+            Change::Start => {
+                let start = StartDiSyncInstance::new(project, file);
+                ChangeOp::Start(match &self.action {
+                    TaskAction::Start {
+                        start_param: Some(param),
+                    } => start.with_start_param(param.clone()),
+                    _ => start,
+                })
+            }
+            Change::Terminate => ChangeOp::Terminate(TerminateDiSyncInstance::new(project, file)),
+            Change::Delete => ChangeOp::Delete(DeleteDiSyncTask::new(project, file)),
+            Change::Deploy => ChangeOp::Deploy(DeployDiSyncTask::new(project, file)),
+        }
+    }
+
+    /// What is left of the task's waiting deadline at `now`.
+    fn time_left(&self, now: Duration) -> Duration {
+        let started = self.started.unwrap_or(now);
+        self.wait
+            .timeout()
+            .saturating_sub(now.saturating_sub(started))
+    }
+
+    fn wait_flow(&self, wait_for: WaitFor, now: Duration) -> WaitFlow {
+        let mut flow = WaitFlow::new(
+            self.project_id,
+            self.file_id,
+            wait_for,
+            self.wait.with_timeout(self.time_left(now)),
+            self.retry,
+        );
+        flow.set_clock_offset(self.clock_offset);
+        flow
+    }
+
+    fn call<O: Operation>(&self, operation: O) -> CallFlow<O> {
+        let mut flow = CallFlow::new(operation, self.retry);
+        flow.set_clock_offset(self.clock_offset);
+        flow
+    }
+
+    fn record(
+        &mut self,
+        kind: StepKind,
+        action: &'static str,
+        outcome: StepOutcome,
+        request_id: Option<String>,
+        retries: Vec<String>,
+        note: Option<String>,
+    ) {
+        let step = StepRecord {
+            kind,
+            action,
+            outcome,
+            request_id,
+            retries,
+            note,
+        };
+        self.events.push_back(Event::Step(step.clone()));
+        self.report.steps.push(step);
+    }
+
+    /// Ends the task. `error` decides a failure; otherwise the outcome is `outcome`, or the
+    /// last change's.
+    fn finish(
+        &mut self,
+        outcome: Option<TaskOutcome>,
+        error: Option<ClientError>,
+    ) -> Action<TaskReport> {
+        self.finished = true;
+        self.current = Current::Idle;
+        let outcome = match (&error, outcome) {
+            (Some(ClientError::Interrupted { .. }), _) => TaskOutcome::Interrupted,
+            (Some(_), _) => TaskOutcome::Failed,
+            (None, Some(outcome)) => outcome,
+            (None, None) => match self.report.steps.iter().rev().find(|step| step.kind.is_change()) {
+                Some(step) if step.outcome == StepOutcome::AlreadyDone => TaskOutcome::AlreadyDone,
+                _ => TaskOutcome::Done,
+            },
+        };
+        let mut report = std::mem::replace(
+            &mut self.report,
+            TaskReport::new(self.project_id, self.file_id, TaskOutcome::Failed),
+        );
+        report.outcome = outcome;
+        report.error = match error {
+            Some(ClientError::Interrupted { .. }) => None,
+            error => error,
+        };
+        Action::Done(report)
+    }
+
+    /// A step that failed with `error`, which ends the task.
+    fn fail(
+        &mut self,
+        kind: StepKind,
+        action: &'static str,
+        retries: Vec<String>,
+        error: ClientError,
+    ) -> Action<TaskReport> {
+        if matches!(error, ClientError::Interrupted { .. }) {
+            return self.finish(None, Some(error));
+        }
+        let request_id = error.request_id().map(str::to_owned);
+        self.record(kind, action, StepOutcome::Failed, request_id, retries, Some(error.to_string()));
+        self.finish(None, Some(error))
+    }
+
+    /// The task does not exist, as `failure` (the documented answer) says.
+    fn not_found(
+        &mut self,
+        kind: StepKind,
+        action: &'static str,
+        retries: Vec<String>,
+        failure: Box<TaskFailure>,
+    ) -> Action<TaskReport> {
+        if self.ignore_not_found {
+            self.record(
+                kind,
+                action,
+                StepOutcome::AlreadyDone,
+                Some(failure.request_id.clone()),
+                retries,
+                Some(format!("the task does not exist ({:?})", failure.message)),
+            );
+            return self.finish(Some(TaskOutcome::AlreadyDone), None);
+        }
+        self.fail(kind, action, retries, ClientError::Api(Error::TaskFailed(failure)))
+    }
+
+    /// Starts the next stage, or ends the task when there is none.
+    fn start_stage<B: AsRef<[u8]>>(&mut self, now: Duration) -> Result<Current, Action<TaskReport>> {
+        let Some(stage) = self.stages.pop_front() else {
+            return Err(self.finish(None, None));
+        };
+        if self.interrupted {
+            return Err(self.finish(None, Some(ClientError::Interrupted { action: String::new() })));
+        }
+        Ok(match stage {
+            Stage::Change(change) => Current::Change(change, self.call(self.change_op(change))),
+            Stage::Wait(wait_for) => Current::Wait(self.wait_flow(wait_for, now)),
+            Stage::ReadStatus => Current::ReadStatus(
+                self.call(GetDiSyncInstanceInfo::new(self.project_id, self.file_id)),
+            ),
+            Stage::ReadTask => {
+                Current::ReadTask(self.call(GetDiSyncTask::new(self.project_id, self.file_id)))
+            }
+        })
+    }
+
+    /// Drives the current child with `input`; on its end, decides what comes next.
+    fn step<B: AsRef<[u8]>>(&mut self, now: Duration, input: Input<B>) -> Step {
+        let current = std::mem::replace(&mut self.current, Current::Idle);
+        match current {
+            Current::Idle => match self.start_stage::<B>(now) {
+                Ok(next) => Step::Start(next),
+                Err(done) => Step::Act(done),
+            },
+            Current::Change(change, mut call) => match drive(&mut call, now, input, &mut self.events) {
+                Child::Pass(pass) => {
+                    self.current = Current::Change(change, call);
+                    Step::Act(pass.into_action())
+                }
+                Child::Done(result) => {
+                    self.clock_offset = call.clock_offset();
+                    self.changed(change, call.retries().to_vec(), result)
+                }
+            },
+            Current::Check(change, refusal, mut call) => {
+                match drive(&mut call, now, input, &mut self.events) {
+                    Child::Pass(pass) => {
+                        self.current = Current::Check(change, refusal, call);
+                        Step::Act(pass.into_action())
+                    }
+                    Child::Done(result) => {
+                        self.clock_offset = call.clock_offset();
+                        self.checked(now, change, refusal, call.retries().to_vec(), result)
+                    }
+                }
+            }
+            Current::Settle(change, refusal, mut wait) => {
+                match drive(&mut wait, now, input, &mut self.events) {
+                    Child::Pass(pass) => {
+                        self.current = Current::Settle(change, refusal, wait);
+                        Step::Act(pass.into_action())
+                    }
+                    Child::Done(result) => {
+                        self.clock_offset = wait.clock_offset();
+                        self.settled(change, refusal, &mut wait, result)
+                    }
+                }
+            }
+            Current::Wait(mut wait) => match drive(&mut wait, now, input, &mut self.events) {
+                Child::Pass(pass) => {
+                    self.current = Current::Wait(wait);
+                    Step::Act(pass.into_action())
+                }
+                Child::Done(result) => {
+                    self.clock_offset = wait.clock_offset();
+                    self.waited(&mut wait, result)
+                }
+            },
+            Current::ReadStatus(mut call) => match drive(&mut call, now, input, &mut self.events) {
+                Child::Pass(pass) => {
+                    self.current = Current::ReadStatus(call);
+                    Step::Act(pass.into_action())
+                }
+                Child::Done(result) => {
+                    self.clock_offset = call.clock_offset();
+                    let retries = call.retries().to_vec();
+                    match result {
+                        Ok(info) => {
+                            self.record(
+                                StepKind::ReadStatus,
+                                GetDiSyncInstanceInfo::ACTION,
+                                StepOutcome::Done,
+                                Some(info.request_id.clone()),
+                                retries,
+                                Some(format!("status {}", info.status)),
+                            );
+                            self.report.instance = Some(info);
+                            Step::Next
+                        }
+                        Err(error) => self.failed_call(StepKind::ReadStatus, GetDiSyncInstanceInfo::ACTION, retries, error),
+                    }
+                }
+            },
+            Current::ReadTask(mut call) => match drive(&mut call, now, input, &mut self.events) {
+                Child::Pass(pass) => {
+                    self.current = Current::ReadTask(call);
+                    Step::Act(pass.into_action())
+                }
+                Child::Done(result) => {
+                    self.clock_offset = call.clock_offset();
+                    let retries = call.retries().to_vec();
+                    match result {
+                        Ok(details) => {
+                            self.record(
+                                StepKind::ReadTask,
+                                GetDiSyncTask::ACTION,
+                                StepOutcome::Done,
+                                Some(details.request_id.clone()),
+                                retries,
+                                None,
+                            );
+                            self.report.task = Some(details);
+                            Step::Next
+                        }
+                        Err(error) => self.failed_call(StepKind::ReadTask, GetDiSyncTask::ACTION, retries, error),
+                    }
+                }
+            },
+        }
+    }
+
+    /// A call that failed: the documented "does not exist", or any other failure.
+    fn failed_call(
+        &mut self,
+        kind: StepKind,
+        action: &'static str,
+        retries: Vec<String>,
+        error: ClientError,
+    ) -> Step {
+        Step::Act(match error {
+            ClientError::Api(Error::TaskFailed(failure))
+                if failure.reason == FailureReason::TaskNotFound =>
+            {
+                self.not_found(kind, action, retries, failure)
+            }
+            error => self.fail(kind, action, retries, error),
+        })
+    }
+
+    /// The change's call ended.
+    fn changed(
+        &mut self,
+        change: Change,
+        retries: Vec<String>,
+        result: Result<ChangeResponse, ClientError>,
+    ) -> Step {
+        match result {
+            Ok(response) => {
+                let (outcome, note) = match response.outcome {
+                    ChangeOutcome::AlreadyDone { .. } => (
+                        StepOutcome::AlreadyDone,
+                        Some(
+                            "an earlier attempt's answer was lost, and the retry found the task gone"
+                                .to_owned(),
+                        ),
+                    ),
+                    ChangeOutcome::Done => (StepOutcome::Done, None),
+                };
+                self.record(change.kind(), change.action(), outcome, Some(response.request_id), retries, note);
+                Step::Next
+            }
+            Err(ClientError::Api(Error::TaskFailed(failure)))
+                if failure.reason == FailureReason::Undocumented =>
+            {
+                // The words of the refusal are no evidence: read the task's state.
+                let check = self.call(GetDiSyncInstanceInfo::new(self.project_id, self.file_id));
+                Step::Start(Current::Check(change, Refusal { failure, retries }, check))
+            }
+            Err(error) => self.failed_call(change.kind(), change.action(), retries, error),
+        }
+    }
+
+    /// The state read after a refusal ended.
+    fn checked(
+        &mut self,
+        now: Duration,
+        change: Change,
+        refusal: Refusal,
+        retries: Vec<String>,
+        result: Result<InstanceInfo, ClientError>,
+    ) -> Step {
+        let info = match result {
+            Ok(info) => info,
+            Err(ClientError::Api(Error::TaskFailed(gone)))
+                if gone.reason == FailureReason::TaskNotFound =>
+            {
+                self.record(
+                    StepKind::Check,
+                    GetDiSyncInstanceInfo::ACTION,
+                    StepOutcome::Done,
+                    Some(gone.request_id.clone()),
+                    retries,
+                    Some("the task does not exist".to_owned()),
+                );
+                return self.gone_after_refusal(change, refusal, gone);
+            }
+            Err(error) => {
+                return Step::Act(self.fail(StepKind::Check, GetDiSyncInstanceInfo::ACTION, retries, error));
+            }
+        };
+        self.record(
+            StepKind::Check,
+            GetDiSyncInstanceInfo::ACTION,
+            StepOutcome::Done,
+            Some(info.request_id.clone()),
+            retries,
+            Some(format!("status {}", info.status)),
+        );
+        if info.status.is_changing() {
+            if self.settle_retries >= MAX_SETTLE_RETRIES {
+                return Step::Act(self.refused(change, refusal, &info));
+            }
+            let first_sleep = self.wait.initial_interval();
+            let wait = self.wait_flow(WaitFor::Settled, now).sleeping_first(first_sleep);
+            return Step::Start(Current::Settle(change, refusal, wait));
+        }
+        self.at_rest(change, refusal, info)
+    }
+
+    /// The task, seen at rest in `info` after a refusal: already done, or refused.
+    fn at_rest(&mut self, change: Change, refusal: Refusal, info: InstanceInfo) -> Step {
+        if !change.reached(&info.status) {
+            return Step::Act(self.refused(change, refusal, &info));
+        }
+        let Refusal { failure: refusal, retries } = refusal;
+        let note = format!(
+            "the service refused ({:?}) and the task reads {}: already {}",
+            refusal.message,
+            info.status,
+            match change {
+                Change::Stop => "stopped",
+                Change::Start => "running",
+                _ => "undeployed",
+            }
+        );
+        self.record(change.kind(), change.action(), StepOutcome::AlreadyDone, Some(refusal.request_id.clone()), retries, Some(note));
+        // A wait for where the task already is would only poll once more.
+        if let Some(Stage::Wait(wait_for)) = self.stages.front()
+            && wait_for.is_reached(&info.status)
+        {
+            self.stages.pop_front();
+        }
+        self.report.instance = Some(info);
+        Step::Next
+    }
+
+    /// The refusal stands: the task is at rest, not where the change takes it.
+    fn refused(&mut self, change: Change, refusal: Refusal, info: &InstanceInfo) -> Action<TaskReport> {
+        let Refusal { failure: refusal, retries } = refusal;
+        let note = format!("refused: {:?}; the task reads {}", refusal.message, info.status);
+        self.record(
+            change.kind(),
+            change.action(),
+            StepOutcome::Failed,
+            Some(refusal.request_id.clone()),
+            retries,
+            Some(note),
+        );
+        self.finish(None, Some(ClientError::Api(Error::TaskFailed(refusal))))
+    }
+
+    /// After a refusal, the task turned out not to exist.
+    fn gone_after_refusal(
+        &mut self,
+        change: Change,
+        refusal: Refusal,
+        gone: Box<TaskFailure>,
+    ) -> Step {
+        let Refusal { failure: refusal, retries } = refusal;
+        if change == Change::Delete && refusal.after_unknown_outcome {
+            self.record(
+                change.kind(),
+                change.action(),
+                StepOutcome::AlreadyDone,
+                Some(refusal.request_id.clone()),
+                retries,
+                Some("an earlier attempt's answer was lost, and the task is gone now".to_owned()),
+            );
+            return Step::Next;
+        }
+        Step::Act(self.not_found(change.kind(), change.action(), retries, gone))
+    }
+
+    /// The wait for a task seen changing state ended.
+    fn settled(
+        &mut self,
+        change: Change,
+        refusal: Refusal,
+        wait: &mut WaitFlow,
+        result: Result<InstanceInfo, ClientError>,
+    ) -> Step {
+        let retries = wait.take_retries();
+        let request_id = wait.last_request_id().map(str::to_owned);
+        match result {
+            Ok(info) => {
+                let note = format!("settled: {} after {} poll(s)", info.status, wait.polls());
+                self.record(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, StepOutcome::Done, request_id, retries, Some(note));
+                if change.reached(&info.status) {
+                    return self.at_rest(change, refusal, info);
+                }
+                // Send the change again, now that the task is at rest.
+                self.settle_retries = self.settle_retries.saturating_add(1);
+                Step::Start(Current::Change(change, self.call(self.change_op(change))))
+            }
+            Err(ClientError::Api(Error::TaskFailed(gone)))
+                if gone.reason == FailureReason::TaskNotFound =>
+            {
+                self.record(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, StepOutcome::Done, request_id, retries, Some("the task does not exist".to_owned()));
+                self.gone_after_refusal(change, refusal, gone)
+            }
+            Err(error) => Step::Act(self.fail(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, retries, error)),
+        }
+    }
+
+    /// A wait stage ended.
+    fn waited(&mut self, wait: &mut WaitFlow, result: Result<InstanceInfo, ClientError>) -> Step {
+        let retries = wait.take_retries();
+        match result {
+            Ok(info) => {
+                let note = format!("settled: {} after {} poll(s)", info.status, wait.polls());
+                self.record(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, StepOutcome::Done, Some(info.request_id.clone()), retries, Some(note));
+                self.report.instance = Some(info);
+                Step::Next
+            }
+            Err(error) => self.failed_call(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, retries, error),
+        }
+    }
+}
+
+/// What [`TaskFlow::step`] found.
+enum Step {
+    /// Hand this action to the driver.
+    Act(Action<TaskReport>),
+    /// Start this child with [`Input::Start`].
+    Start(Current),
+    /// The stage is over: go on with the next.
+    Next,
+}
+
+impl Flow for TaskFlow {
+    type Output = TaskReport;
+
+    fn next<B: AsRef<[u8]>>(&mut self, now: Duration, input: Input<B>) -> Action<TaskReport> {
+        if self.finished {
+            let mut report = TaskReport::new(self.project_id, self.file_id, TaskOutcome::Failed);
+            report.error = Some(ClientError::FlowEnded);
+            return Action::Done(report);
+        }
+        if self.started.is_none() {
+            self.started = Some(now);
+            self.stages = self.plan();
+        }
+        let mut input = Some(input);
+        loop {
+            let step = match input.take() {
+                Some(input) => self.step(now, input),
+                None => self.step(now, Input::<B>::Start),
+            };
+            match step {
+                Step::Act(action) => return action,
+                Step::Start(child) => self.current = child,
+                Step::Next => self.current = Current::Idle,
+            }
+        }
+    }
+
+    fn sign(
+        &mut self,
+        signer: Signer<'_>,
+        local_now: Timestamp,
+        random: [u8; 24],
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        match &mut self.current {
+            Current::Change(_, call) => call.sign(signer, local_now, random),
+            Current::Check(_, _, call) | Current::ReadStatus(call) => {
+                call.sign(signer, local_now, random)
+            }
+            Current::Settle(_, _, wait) | Current::Wait(wait) => {
+                wait.sign(signer, local_now, random)
+            }
+            Current::ReadTask(call) => call.sign(signer, local_now, random),
+            Current::Idle => Err(Error::InvalidNonce {
+                reason: "the task has no request to sign",
+            }),
+        }
+    }
+
+    fn interrupt(&mut self) {
+        self.interrupted = true;
+        match &mut self.current {
+            Current::Change(_, call) => call.interrupt(),
+            Current::Check(_, _, call) | Current::ReadStatus(call) => call.interrupt(),
+            Current::Settle(_, _, wait) | Current::Wait(wait) => wait.interrupt(),
+            Current::ReadTask(call) => call.interrupt(),
+            Current::Idle => {}
+        }
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn action(&self) -> &str {
+        match &self.current {
+            Current::Change(_, call) => call.action(),
+            Current::Check(_, _, call) | Current::ReadStatus(call) => call.action(),
+            Current::Settle(_, _, wait) | Current::Wait(wait) => wait.action(),
+            Current::ReadTask(call) => call.action(),
+            Current::Idle => "",
+        }
+    }
+
+    fn clock_offset(&self) -> i64 {
+        self.clock_offset
+    }
+
+    fn set_clock_offset(&mut self, seconds: i64) {
+        self.clock_offset = seconds;
+    }
+}
