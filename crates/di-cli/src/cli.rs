@@ -177,8 +177,9 @@ pub(crate) enum Command {
     StartSyncInstance(StartArgs),
     /// Stop (pause) running real-time sync tasks (StopDISyncInstance)
     ///
-    /// A task that is not running counts as already done. With --wait, waits until the task
-    /// is PAUSE or NORUN.
+    /// A refused stop is judged by the task's state: PAUSE or NORUN is already done; KILLING
+    /// or WAIT is waited out, then the stop goes again. With --wait, waits until the task is
+    /// PAUSE or NORUN.
     StopSyncInstance(WaitingTaskArgs),
     /// Print real-time sync tasks' run status (GetDISyncInstanceInfo)
     ///
@@ -186,19 +187,25 @@ pub(crate) enum Command {
     GetSyncInstanceInfo(TaskArgs),
     /// Undeploy real-time sync tasks (TerminateDISyncInstance)
     ///
-    /// A task that is not deployed counts as already done. With --wait, waits until the task
-    /// is NORUN (or PAUSE).
-    TerminateSyncInstance(WaitingTaskArgs),
+    /// A refused terminate is judged by the task's state: NORUN is already done; KILLING or
+    /// WAIT is waited out, then the terminate goes again. A task that does not exist fails
+    /// (not_found), unless --ignore-not-found. With --wait, waits until the task is NORUN (or
+    /// PAUSE).
+    TerminateSyncInstance(TerminateArgs),
     /// Delete undeployed real-time sync tasks (DeleteDISyncTask)
     ///
-    /// A task that is still deployed fails (Data.Status = fail): undeploy it first, or use
-    /// teardown.
-    DeleteSyncTask(TaskArgs),
-    /// Undeploy, then delete real-time sync tasks
+    /// A delete refused while the task is changing state (KILLING, WAIT) is sent again once
+    /// it settles; refused while it is at rest (still deployed), it fails: undeploy it first,
+    /// or use teardown. A task that does not exist fails (not_found), unless
+    /// --ignore-not-found.
+    DeleteSyncTask(DeleteArgs),
+    /// Undeploy, wait until settled, then delete real-time sync tasks
     ///
-    /// A task that is not deployed goes straight to the delete; a step whose answer was lost
-    /// and whose retry finds the work done counts as already done, so a teardown is safe to
-    /// retry. With --stop-first: stop, wait until stopped, undeploy, delete.
+    /// Terminate, poll until the task is neither KILLING nor WAIT, delete. A refusal is
+    /// judged by the task's state, never by the words of the message. A rerun repeats
+    /// nothing that is done: a task already undeployed goes straight to the delete, and a
+    /// task already deleted fails as not_found (exit 1), or is already done with
+    /// --ignore-not-found (exit 0). With --stop-first: stop and wait until stopped first.
     Teardown(TeardownArgs),
     /// Call any DataWorks RPC action and print the response body
     ///
@@ -252,16 +259,57 @@ pub(crate) struct TaskArgs {
     pub(crate) jobs: u16,
 }
 
-/// `--wait` and `--wait-timeout`.
+/// How long a task may wait for the service to settle, and how often it polls.
+#[derive(Debug, Args)]
+pub(crate) struct SettleArgs {
+    /// The most each task may spend waiting for the service to settle: its waits, and
+    /// changes sent again after the task was seen changing state (exit 3 when it runs out)
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Duration,
+
+    /// The first interval between two polls of GetDISyncInstanceInfo (it doubles, up to 10 s)
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds)]
+    pub(crate) poll_interval: Duration,
+}
+
+/// `--wait`, with [`SettleArgs`].
 #[derive(Debug, Args)]
 pub(crate) struct WaitArgs {
     /// Then poll GetDISyncInstanceInfo until the task settles
     #[arg(long)]
     pub(crate) wait: bool,
 
-    /// Give up waiting after this long (exit 3)
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
-    pub(crate) wait_timeout: Duration,
+    /// The deadline and polling.
+    #[command(flatten)]
+    pub(crate) settle: SettleArgs,
+}
+
+/// Tasks to undeploy.
+#[derive(Debug, Args)]
+pub(crate) struct TerminateArgs {
+    /// The tasks.
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
+    /// The wait.
+    #[command(flatten)]
+    pub(crate) wait: WaitArgs,
+    /// A task that does not exist (fileId:[N] is invalid.) is already done, not failed
+    #[arg(long)]
+    pub(crate) ignore_not_found: bool,
+}
+
+/// Tasks to delete.
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    /// The tasks.
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
+    /// The deadline and polling.
+    #[command(flatten)]
+    pub(crate) settle: SettleArgs,
+    /// A task that does not exist (fileId:[N] is invalid.) is already done, not failed
+    #[arg(long)]
+    pub(crate) ignore_not_found: bool,
 }
 
 /// Tasks to stop or undeploy, with an optional wait.
@@ -302,9 +350,13 @@ pub(crate) struct TeardownArgs {
     #[arg(long)]
     pub(crate) stop_first: bool,
 
-    /// With --stop-first: give up waiting after this long (exit 3)
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
-    pub(crate) wait_timeout: Duration,
+    /// The deadline and polling.
+    #[command(flatten)]
+    pub(crate) settle: SettleArgs,
+
+    /// A task that does not exist (fileId:[N] is invalid.) is already done, not failed
+    #[arg(long)]
+    pub(crate) ignore_not_found: bool,
 }
 
 /// A task's script: inline or from a file.
@@ -417,9 +469,13 @@ Emulator options:
   --task PROJECT_ID:FILE_ID[-FILE_ID]
                                 Hold these deployed, running tasks; repeatable; replaces
                                 the demo tasks (10000:100-104)
-  --settle-delay-ms N           Stops, starts and undeploys of running tasks settle after
-                                N ms (KILLING / WAIT until then) [default: 0]
+  --settle-delay-ms N           Stops, starts and undeploys settle after N ms (KILLING /
+                                WAIT until then; other changes of the task fail) [default: 0]
   --never-settle                They never settle (for testing waits that time out)
+  --fail-messages WORDING       How Data.Status=fail messages other than the documented
+                                \"fileId:[N] is invalid.\" read: default (they name the state),
+                                opaque (a reason number only) or misleading (one text with
+                                every phrase a matcher looks for) [default: default]
 
 Logs one line per request to stderr. The demo AccessKey is LTAI5tDemoAccessKeyId /
 DemoAccessKeySecretForLocalUse1 (not a real key).")]

@@ -16,8 +16,10 @@ use crate::cli::{
     CallArgs, CreateArgs, GlobalArgs, MethodArg, OutputArg, ScriptArgs, TaskArgs, UpdateArgs,
 };
 use crate::error::{Error, Exit, Failure};
-use crate::tasks::{Outcome, Plan, StepReport, run_batch, summary, worst_exit};
-use crate::{dry_run, output, settings};
+use crate::plan::Plan;
+use crate::report::{left_to_do, summary, to_json, to_text, worst_exit};
+use crate::run::run_batch;
+use crate::{dry_run, output, settings, signals};
 
 /// The batch commands: `plan` on every file id of `args`.
 ///
@@ -46,6 +48,7 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
     }
 
     let client = settings::client(global, &config)?;
+    let interrupt = signals::watch();
     let bar = progress_bar(global.output, file_ids.len());
     let reports = run_batch(
         &client,
@@ -53,10 +56,11 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
         args.project_id,
         &file_ids,
         usize::from(args.jobs),
+        &interrupt,
         |report| {
             let line = match global.output {
-                OutputArg::Json => report.to_json().to_string(),
-                OutputArg::Text => report.to_text(),
+                OutputArg::Json => to_json(report, plan).to_string(),
+                OutputArg::Text => to_text(report, plan),
             };
             bar.suspend(|| output::line(&line));
             bar.inc(1);
@@ -65,6 +69,12 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
     bar.finish_and_clear();
     if global.output == OutputArg::Text {
         eprintln!("{}", summary(&reports));
+    }
+    if let Some(ids) = left_to_do(&reports) {
+        eprintln!(
+            "di: interrupted; left to do (cut short or not started), one per line as \
+             --file-ids-from reads them:\n{ids}"
+        );
     }
     Ok(worst_exit(&reports))
 }
@@ -228,13 +238,7 @@ pub(crate) fn create(global: &GlobalArgs, args: &CreateArgs) -> Result<Exit, Err
     }
     single(global, &create, args.project_id, |client| {
         let created = client.create_di_sync_task(&create)?;
-        let step = StepReport {
-            action: CreateDiSyncTask::ACTION,
-            outcome: Outcome::Done,
-            request_id: created.request_id,
-            note: None,
-        };
-        Ok((Some(created.file_id), step))
+        Ok((Some(created.file_id), created.request_id))
     })
 }
 
@@ -252,10 +256,7 @@ pub(crate) fn update(global: &GlobalArgs, args: &UpdateArgs) -> Result<Exit, Err
     }
     single(global, &update, args.project_id, |client| {
         let response = client.update_di_sync_task(&update)?;
-        Ok((
-            Some(args.file_id),
-            StepReport::from_response(UpdateDiSyncTask::ACTION, response),
-        ))
+        Ok((Some(args.file_id), response.request_id))
     })
 }
 
@@ -265,7 +266,7 @@ fn single<O: Operation>(
     global: &GlobalArgs,
     operation: &O,
     project_id: i64,
-    call: impl FnOnce(&Client) -> Result<(Option<i64>, StepReport), di_ureq::Error>,
+    call: impl FnOnce(&Client) -> Result<(Option<i64>, String), di_ureq::Error>,
 ) -> Result<Exit, Error> {
     let request = operation
         .to_rpc_request()
@@ -279,19 +280,15 @@ fn single<O: Operation>(
     let client = settings::client(global, &config)?;
     let action = request.action().to_owned();
     let (file_id, result) = match call(&client) {
-        Ok((file_id, step)) => (file_id, Ok(step)),
+        Ok((file_id, request_id)) => (file_id, Ok(request_id)),
         Err(error) => (None, Err(Failure::of(&error))),
     };
     match global.output {
         OutputArg::Json => {
             let (outcome, request_id, error) = match &result {
-                Ok(step) => (
-                    step.outcome.as_str(),
-                    Some(step.request_id.clone()),
-                    Value::Null,
-                ),
+                Ok(request_id) => ("done", Some(request_id.clone()), Value::Null),
                 Err(failure) => (
-                    Outcome::Failed.as_str(),
+                    "failed",
                     failure.request_id.clone(),
                     json!({"kind": failure.kind, "code": failure.code, "message": failure.message}),
                 ),
@@ -307,11 +304,10 @@ fn single<O: Operation>(
             output::line(&line.to_string());
         }
         OutputArg::Text => match &result {
-            Ok(step) => output::line(&format!(
-                "{project_id}/{}  {:<12}request id {}",
+            Ok(request_id) => output::line(&format!(
+                "{project_id}/{}  {:<13}request id {request_id}",
                 file_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
-                step.outcome.as_str(),
-                step.request_id
+                "done",
             )),
             Err(failure) => report_error(failure),
         },

@@ -12,13 +12,16 @@ use di_proto::Credentials;
 use di_proto::config::ClientConfig;
 use di_proto::ops::{CreateDiSyncTask, StartDiSyncInstance, UpdateDiSyncTask};
 use di_proto::retry::RetryPolicy;
+use di_proto::flow::{TaskAction, TaskOutcome};
 use di_proto::wait::{WaitFor, WaitPolicy};
 use di_ureq::Client;
 
 use crate::cli::{DemoArgs, GlobalArgs, OutputArg};
 use crate::error::{Error, Exit};
-use crate::tasks::{Outcome, Plan, TaskAction, run_batch, summary, worst_exit};
-use crate::{emulator, output, settings};
+use crate::plan::Plan;
+use crate::report::{summary, to_json, to_text, worst_exit};
+use crate::run::run_batch;
+use crate::{emulator, output, settings, signals};
 
 /// The first demo task's file id.
 const FIRST_FILE_ID: i64 = 100;
@@ -113,12 +116,15 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         }
     }
     let mut finished = 0;
+    let plan = Plan::new(TaskAction::Teardown { stop_first: true }).with_wait(false, wait);
+    let interrupt = signals::watch();
     let reports = run_batch(
         &client,
-        &Plan::new(TaskAction::Teardown).with_wait(Some(wait)),
+        &plan,
         DEMO_PROJECT_ID,
         &file_ids,
         usize::from(args.jobs),
+        &interrupt,
         |report| {
             finished += 1;
             if finished == inject_after {
@@ -127,11 +133,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
                 }
             }
             match global.output {
-                OutputArg::Json => output::line(&report.to_json().to_string()),
+                OutputArg::Json => output::line(&to_json(report, &plan).to_string()),
                 OutputArg::Text => {
-                    let mut text = report.to_text();
-                    for reason in &report.retries {
-                        text.push_str(&format!("\n      retried after: {reason}"));
+                    let mut text = to_text(report, &plan);
+                    for step in &report.steps {
+                        for reason in &step.retries {
+                            text.push_str(&format!("\n      {} retried after: {reason}", step.kind));
+                        }
                     }
                     output::line(&text);
                 }
@@ -148,10 +156,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         .count();
     runtime.block_on(emulator.shutdown());
 
-    let retries: usize = reports.iter().map(|report| report.retries.len()).sum();
+    let retries: usize = reports.iter().map(|report| report.retries()).sum();
     let failed = reports
         .iter()
-        .filter(|report| report.outcome == Outcome::Failed)
+        .filter(|report| report.outcome == TaskOutcome::Failed)
         .count();
     say("");
     say(&summary(&reports));
@@ -236,12 +244,13 @@ fn walk_lifecycle(client: &Client, wait: &WaitPolicy, say: &impl Fn(&str)) -> Re
         ),
     );
     let terminated = client.terminate_di_sync_instance(project, file)?;
-    let info = client.get_di_sync_instance_info(project, file)?;
+    let before = client.get_di_sync_instance_info(project, file)?.status;
+    let after = client.wait_for_instance(project, file, WaitFor::Settled, wait)?;
     step(
-        "terminate-sync-instance",
+        "terminate-sync-instance --wait",
         format!(
-            "undeployed, status {} [{}]",
-            info.status, terminated.request_id
+            "undeployed, status {before}, then {} [{}]",
+            after.status, terminated.request_id
         ),
     );
     let deleted = client.delete_di_sync_task(project, file)?;

@@ -17,6 +17,8 @@ pub(crate) enum Exit {
     Failed,
     /// 2: a usage or configuration error; nothing was sent.
     Usage,
+    /// 130: a SIGINT or SIGTERM stopped the batch (every task reported, the ones left listed).
+    Interrupted,
 }
 
 impl Exit {
@@ -27,6 +29,7 @@ impl Exit {
             Exit::Failed => 1,
             Exit::Usage => 2,
             Exit::Unavailable => 3,
+            Exit::Interrupted => 130,
         }
     }
 
@@ -124,6 +127,7 @@ impl Failure {
                 Exit::Unavailable,
             ),
             di_ureq::Error::Credentials(_) => ("credentials", None, Exit::Usage),
+            di_ureq::Error::Interrupted { .. } => ("interrupted", None, Exit::Interrupted),
             _ => ("error", None, Exit::Failed),
         };
         Failure {
@@ -139,16 +143,11 @@ impl Failure {
 fn classify_api(error: &ApiError) -> (&'static str, Option<String>, Exit) {
     let code = || error.service_error().map(|service| service.code.clone());
     match error {
-        ApiError::TaskFailed(failure) => {
-            let reason = match failure.reason {
-                FailureReason::TaskNotFound => "task_not_found",
-                FailureReason::NotDeployed => "not_deployed",
-                FailureReason::AlreadyRunning => "already_running",
-                FailureReason::NotRunning => "not_running",
-                _ => "other",
-            };
-            ("task_failed", Some(reason.to_owned()), Exit::Failed)
+        // The documented answer for a task that does not exist (kubectl's `NotFound`).
+        ApiError::TaskFailed(failure) if failure.reason == FailureReason::TaskNotFound => {
+            ("not_found", Some("task_not_found".to_owned()), Exit::Failed)
         }
+        ApiError::TaskFailed(_) => ("task_failed", Some("refused".to_owned()), Exit::Failed),
         ApiError::Throttled(_) => ("throttled", code(), Exit::Unavailable),
         ApiError::ServerError(_) => ("server_error", code(), Exit::Failed),
         ApiError::BadRequest(_) => ("bad_request", code(), Exit::Failed),
@@ -198,8 +197,15 @@ mod tests {
         assert!(Exit::Usage > Exit::Failed);
         assert!(Exit::Unavailable > Exit::Success);
         assert_eq!(
-            [Exit::Success, Exit::Failed, Exit::Usage, Exit::Unavailable].map(Exit::code),
-            [0, 1, 2, 3]
+            [
+                Exit::Success,
+                Exit::Failed,
+                Exit::Usage,
+                Exit::Unavailable,
+                Exit::Interrupted
+            ]
+            .map(Exit::code),
+            [0, 1, 2, 3, 130]
         );
     }
 

@@ -17,17 +17,22 @@ mod emulator;
 mod error;
 mod logging;
 mod output;
+mod plan;
+mod report;
+mod run;
 mod settings;
-mod tasks;
+mod signals;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::WaitArgs;
-use crate::cli::{Cli, Command};
+use di_proto::flow::TaskAction;
+use di_proto::wait::WaitPolicy;
+
+use crate::cli::{Cli, Command, SettleArgs};
 use crate::error::{Error, Exit};
-use crate::tasks::{Plan, TaskAction};
+use crate::plan::Plan;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -53,10 +58,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// The wait `--wait` asks for, if it does.
-fn wait_policy(args: &WaitArgs) -> Option<di_proto::wait::WaitPolicy> {
-    args.wait
-        .then(|| di_proto::wait::WaitPolicy::default().with_timeout(args.wait_timeout))
+/// The polling and the deadline that `--poll-interval` and `--wait-timeout` ask for.
+fn wait_policy(args: &SettleArgs) -> WaitPolicy {
+    WaitPolicy::default()
+        .with_initial_interval(args.poll_interval)
+        .with_timeout(args.wait_timeout)
 }
 
 /// Runs the subcommand.
@@ -66,31 +72,40 @@ fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::CreateSyncTask(args) => commands::create(global, &args),
         Command::UpdateSyncTask(args) => commands::update(global, &args),
-        Command::GetSyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::GetTask)),
+        Command::GetSyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::ReadTask)),
         Command::DeploySyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::Deploy)),
         Command::StartSyncInstance(args) => {
-            let start = plan(TaskAction::Start)
-                .with_start_param(args.start_param)
-                .with_wait(wait_policy(&args.wait));
+            let start = plan(TaskAction::Start {
+                start_param: args.start_param,
+            })
+            .with_wait(args.wait.wait, wait_policy(&args.wait.settle));
             commands::tasks(global, &args.tasks, &start)
         }
         Command::StopSyncInstance(args) => {
-            let stop = plan(TaskAction::Stop).with_wait(wait_policy(&args.wait));
+            let stop = plan(TaskAction::Stop).with_wait(args.wait.wait, wait_policy(&args.wait.settle));
             commands::tasks(global, &args.tasks, &stop)
         }
         Command::GetSyncInstanceInfo(args) => {
-            commands::tasks(global, &args, &plan(TaskAction::Info))
+            commands::tasks(global, &args, &plan(TaskAction::ReadStatus))
         }
         Command::TerminateSyncInstance(args) => {
-            let terminate = plan(TaskAction::Terminate).with_wait(wait_policy(&args.wait));
+            let terminate = plan(TaskAction::Terminate)
+                .with_wait(args.wait.wait, wait_policy(&args.wait.settle))
+                .ignoring_not_found(args.ignore_not_found);
             commands::tasks(global, &args.tasks, &terminate)
         }
-        Command::DeleteSyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::Delete)),
+        Command::DeleteSyncTask(args) => {
+            let delete = plan(TaskAction::Delete)
+                .with_wait(false, wait_policy(&args.settle))
+                .ignoring_not_found(args.ignore_not_found);
+            commands::tasks(global, &args.tasks, &delete)
+        }
         Command::Teardown(args) => {
-            let stop_first = args
-                .stop_first
-                .then(|| di_proto::wait::WaitPolicy::default().with_timeout(args.wait_timeout));
-            let teardown = plan(TaskAction::Teardown).with_wait(stop_first);
+            let teardown = plan(TaskAction::Teardown {
+                stop_first: args.stop_first,
+            })
+            .with_wait(false, wait_policy(&args.settle))
+            .ignoring_not_found(args.ignore_not_found);
             commands::tasks(global, &args.tasks, &teardown)
         }
         Command::Call(args) => commands::call(global, &args),

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::messages::Messages;
 use crate::state::Settle;
 
 /// The demo AccessKey id every `di` example uses against the emulator. Not a real key.
@@ -35,8 +36,10 @@ pub struct Config {
     pub(crate) clock_skew: i64,
     /// How long a keep-alive connection may sit idle before the emulator closes it.
     pub(crate) idle_timeout: Option<Duration>,
-    /// How long stops, starts and undeploys of running tasks take to settle.
+    /// How long stops, starts and undeploys take to settle.
     pub(crate) settle: Settle,
+    /// How the undocumented refusals are worded.
+    pub(crate) messages: Messages,
     /// STS roles: `(ARN, projects)`; an empty project list allows every workspace.
     pub(crate) roles: Vec<(String, Vec<i64>)>,
     /// OIDC providers: `(ARN, the one token accepted)`.
@@ -58,6 +61,7 @@ impl Default for Config {
             clock_skew: 0,
             idle_timeout: None,
             settle: Settle::Immediately,
+            messages: Messages::Default,
             roles: vec![(DEMO_ROLE_ARN.to_owned(), Vec::new())],
             oidc_providers: Vec::new(),
         }
@@ -81,6 +85,7 @@ impl std::fmt::Debug for Config {
             .field("clock_skew", &self.clock_skew)
             .field("idle_timeout", &self.idle_timeout)
             .field("settle", &self.settle)
+            .field("messages", &self.messages)
             .field(
                 "roles",
                 &self.roles.iter().map(|(arn, _)| arn).collect::<Vec<_>>(),
@@ -206,10 +211,12 @@ impl Config {
         self
     }
 
-    /// Makes state changes take `delay` to settle, as DataWorks' do: after a stop (or an
-    /// undeploy of a running task) `GetDISyncInstanceInfo` reports `KILLING`, after a start
-    /// `WAIT`, until `delay` has passed on the emulator's clock; meanwhile other changes of
-    /// the task fail. Zero (the default) settles at once.
+    /// Makes state changes take `delay` to settle, as DataWorks' do: after a stop or an
+    /// undeploy (`TerminateDISyncInstance`, of a running, paused or never started task)
+    /// `GetDISyncInstanceInfo` reports `KILLING`, after a start `WAIT`, until `delay` has
+    /// passed on the emulator's clock; meanwhile other changes of the task fail (`Data.Status`
+    /// `fail`), and repeats of the change answer as they do once it settled. Deploys and
+    /// deletes apply at once. Zero (the default) settles at once.
     #[must_use]
     pub fn with_settle_delay(mut self, delay: Duration) -> Self {
         self.settle = if delay.is_zero() {
@@ -220,11 +227,19 @@ impl Config {
         self
     }
 
-    /// Makes state changes never settle: a stopped task stays `KILLING`, a started one
-    /// `WAIT`. For testing waits that time out.
+    /// Makes state changes never settle: a stopped or undeployed task stays `KILLING`, a
+    /// started one `WAIT`. For testing waits that time out.
     #[must_use]
     pub fn never_settling(mut self) -> Self {
         self.settle = Settle::Never;
+        self
+    }
+
+    /// Words the refusals DataWorks does not document as `messages` asks (the default:
+    /// [`Messages::Default`]); the documented `fileId:[N] is invalid.` stays as it is.
+    #[must_use]
+    pub fn with_messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
         self
     }
 
@@ -236,7 +251,8 @@ impl Config {
     /// Reads the binary's arguments (without the program name):
     /// `[--listen ADDR] [--allow-non-loopback] [--access-key ID:SECRET[:PROJECT,...]]...
     /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]... [--settle-delay-ms N]
-    /// [--never-settle] [--clock-skew SECONDS] [--idle-timeout-ms MS]`. Giving any
+    /// [--never-settle] [--fail-messages default|opaque|misleading] [--clock-skew SECONDS]
+    /// [--idle-timeout-ms MS]`. Giving any
     /// `--access-key` or `--task` replaces the demo ones.
     ///
     /// # Errors
@@ -308,6 +324,7 @@ impl Config {
                     config = config.with_settle_delay(Duration::from_millis(millis));
                 }
                 "--never-settle" => config = config.never_settling(),
+                "--fail-messages" => config.messages = value("--fail-messages")?.parse()?,
                 other => return Err(ConfigError::Usage(format!("unknown argument {other:?}"))),
             }
         }
@@ -411,6 +428,15 @@ mod tests {
         assert_eq!(slow.settle, Settle::After(Duration::from_millis(250)));
         let never = Config::from_args(args("--settle-delay-ms 0 --never-settle")).unwrap();
         assert_eq!(never.settle, Settle::Never);
+        assert_eq!(config.messages, Messages::Default);
+        for (name, messages) in [
+            ("default", Messages::Default),
+            ("opaque", Messages::Opaque),
+            ("misleading", Messages::Misleading),
+        ] {
+            let config = Config::from_args(args(&format!("--fail-messages {name}"))).unwrap();
+            assert_eq!(config.messages, messages);
+        }
     }
 
     #[test]
@@ -430,6 +456,8 @@ mod tests {
             "--idle-timeout-ms 0",
             "--settle-delay-ms -1",
             "--settle-delay-ms",
+            "--fail-messages",
+            "--fail-messages loud",
         ] {
             assert!(Config::from_args(args(bad)).is_err(), "{bad}");
         }
@@ -443,5 +471,17 @@ mod tests {
             "{shown}"
         );
         assert!(Config::from_args(args("--listen 0.0.0.0:1 --allow-non-loopback")).is_ok());
+        assert_eq!(
+            Config::from_args(args("--fail-messages loud")).unwrap_err(),
+            ConfigError::InvalidValue {
+                option: "--fail-messages",
+                value: "loud".to_owned(),
+                reason: "expected default, opaque or misleading",
+            }
+        );
+        assert_eq!(
+            Config::from_args(args("--fail-messages")).unwrap_err(),
+            ConfigError::Usage("--fail-messages needs a value".to_owned())
+        );
     }
 }

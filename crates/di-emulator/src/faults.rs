@@ -1,4 +1,5 @@
-//! Misbehaviour on demand: which fault the next request meets.
+//! Misbehaviour on demand: which fault the next request (or the next request of an action)
+//! meets.
 
 use std::time::Duration;
 
@@ -37,12 +38,13 @@ pub enum Fault {
     },
 }
 
-/// Which requests meet which faults: queued faults first (each for its next N requests, in
-/// the order added), then faults at a rate (per mille, drawn from a seeded generator so that
-/// runs repeat).
+/// Which requests meet which faults: queued faults first (each for its next N requests, or
+/// its next N requests of one action, in the order added), then faults at a rate (per mille,
+/// drawn from a seeded generator so that runs repeat).
 #[derive(Debug, Clone)]
 pub struct FaultPlan {
-    queued: Vec<(Fault, u64)>,
+    /// `(the action aimed at, if any; the fault; the requests left)`.
+    queued: Vec<(Option<String>, Fault, u64)>,
     rated: Vec<(Fault, u16)>,
     rng: u64,
 }
@@ -58,10 +60,21 @@ impl Default for FaultPlan {
 }
 
 impl FaultPlan {
-    /// Serves `fault` to the next `count` requests (after the faults queued before it).
+    /// Serves `fault` to the next `count` requests, whatever their action (after the faults
+    /// queued before it).
     pub fn push_next(&mut self, fault: Fault, count: u64) {
         if count > 0 {
-            self.queued.push((fault, count));
+            self.queued.push((None, fault, count));
+        }
+    }
+
+    /// Serves `fault` to the next `count` requests of action `action` (as
+    /// `DeleteDISyncTask`, matched exactly: the V1 `Action` parameter, or the V3
+    /// `x-acs-action` header), after the faults queued before it that apply to them; requests
+    /// of other actions pass it by.
+    pub fn push_next_for(&mut self, action: impl Into<String>, fault: Fault, count: u64) {
+        if count > 0 {
+            self.queued.push((Some(action.into()), fault, count));
         }
     }
 
@@ -84,13 +97,30 @@ impl FaultPlan {
         self.rated.clear();
     }
 
-    /// The fault the next request meets, if any.
+    /// The fault the next request meets, if any, for a request whose action is not known:
+    /// the faults queued for an action pass it by. The same as `next_fault_for(None)`.
     pub fn next_fault(&mut self) -> Option<Fault> {
-        if let Some((fault, remaining)) = self.queued.first_mut() {
+        self.next_fault_for(None)
+    }
+
+    /// The fault the next request, of action `action` when known, meets, if any: the first
+    /// queued fault that applies to it (queued for every action, or for this one), else one
+    /// at a rate.
+    pub fn next_fault_for(&mut self, action: Option<&str>) -> Option<Fault> {
+        let applies = |target: &Option<String>| match target {
+            None => true,
+            Some(target) => action == Some(target.as_str()),
+        };
+        if let Some(index) = self
+            .queued
+            .iter()
+            .position(|(target, _, _)| applies(target))
+        {
+            let (_, fault, remaining) = &mut self.queued[index];
             let fault = *fault;
-            *remaining -= 1;
+            *remaining = remaining.saturating_sub(1);
             if *remaining == 0 {
-                self.queued.remove(0);
+                self.queued.remove(index);
             }
             return Some(fault);
         }
@@ -128,6 +158,52 @@ mod tests {
         assert_eq!(plan.next_fault(), Some(Fault::InternalError));
         assert_eq!(plan.next_fault(), Some(Fault::LostResponse));
         assert_eq!(plan.next_fault(), None);
+    }
+
+    #[test]
+    fn faults_for_an_action_wait_for_a_request_of_it() {
+        let mut plan = FaultPlan::default();
+        plan.push_next_for("DeleteDISyncTask", Fault::LostResponse, 2);
+        plan.push_next(Fault::InternalError, 1);
+        plan.push_next_for("GetDISyncInstanceInfo", Fault::ProxyHtml502, 0);
+        // Other actions, and requests of no known action, pass the targeted fault by.
+        assert_eq!(
+            plan.next_fault_for(Some("TerminateDISyncInstance")),
+            Some(Fault::InternalError)
+        );
+        assert_eq!(plan.next_fault_for(Some("TerminateDISyncInstance")), None);
+        assert_eq!(plan.next_fault_for(Some("GetDISyncInstanceInfo")), None);
+        assert_eq!(plan.next_fault(), None);
+        assert_eq!(plan.next_fault_for(Some("deletedisynctask")), None);
+        assert_eq!(
+            plan.next_fault_for(Some("DeleteDISyncTask")),
+            Some(Fault::LostResponse)
+        );
+        assert_eq!(plan.next_fault_for(None), None);
+        assert_eq!(
+            plan.next_fault_for(Some("DeleteDISyncTask")),
+            Some(Fault::LostResponse)
+        );
+        assert_eq!(plan.next_fault_for(Some("DeleteDISyncTask")), None);
+        // An earlier fault for every action comes first; a later one waits.
+        plan.push_next(Fault::InternalError, 1);
+        plan.push_next_for("DeleteDISyncTask", Fault::ConnectionReset, 1);
+        plan.push_next(Fault::ProxyHtml502, 1);
+        assert_eq!(
+            plan.next_fault_for(Some("DeleteDISyncTask")),
+            Some(Fault::InternalError)
+        );
+        assert_eq!(
+            plan.next_fault_for(Some("DeleteDISyncTask")),
+            Some(Fault::ConnectionReset)
+        );
+        assert_eq!(
+            plan.next_fault_for(Some("DeleteDISyncTask")),
+            Some(Fault::ProxyHtml502)
+        );
+        plan.push_next_for("DeleteDISyncTask", Fault::ConnectionReset, 1);
+        plan.clear();
+        assert_eq!(plan.next_fault_for(Some("DeleteDISyncTask")), None);
     }
 
     #[test]

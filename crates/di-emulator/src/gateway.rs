@@ -211,28 +211,75 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Decodes one name or value of a query or form body: `+` is a space, escapes must give
+/// UTF-8.
+fn decode_component(part: &[u8]) -> Option<String> {
+    let spaced: Vec<u8> = part
+        .iter()
+        .map(|&byte| if byte == b'+' { b' ' } else { byte })
+        .collect();
+    let bytes: Vec<u8> = percent_decode(&spaced).collect();
+    String::from_utf8(bytes).ok()
+}
+
+/// The raw `(name, value)` pairs of `a=b&c=d`, not decoded; empty pairs skipped.
+fn raw_pairs(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    raw.split(|&byte| byte == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.iter().position(|&byte| byte == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &b""[..]),
+        })
+}
+
 /// Decodes `a=b&c=d` strictly: `+` is a space, escapes must give UTF-8.
 fn decode_pairs(raw: &[u8]) -> Result<Vec<(String, String)>, Refusal> {
     let decode = |part: &[u8]| {
-        let spaced: Vec<u8> = part
-            .iter()
-            .map(|&byte| if byte == b'+' { b' ' } else { byte })
-            .collect();
-        let bytes: Vec<u8> = percent_decode(&spaced).collect();
-        String::from_utf8(bytes).map_err(|_| {
+        decode_component(part).ok_or_else(|| {
             Refusal::invalid_parameter("A parameter name or value is not UTF-8 once decoded.")
         })
     };
-    raw.split(|&byte| byte == b'&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = match pair.iter().position(|&byte| byte == b'=') {
-                Some(at) => (&pair[..at], &pair[at + 1..]),
-                None => (pair, &b""[..]),
-            };
-            Ok((decode(name)?, decode(value)?))
-        })
+    raw_pairs(raw)
+        .map(|(name, value)| Ok((decode(name)?, decode(value)?)))
         .collect()
+}
+
+/// The action `request` names, read as the gateway reads it, before any check (for the log
+/// and for the faults aimed at one action): the `x-acs-action` header of a V3 request; else
+/// the `Action` parameter of the query or, for a form, of the body (`body`, when read), or
+/// failing that the header. `None` when it is missing, given more than once, not UTF-8 once
+/// decoded, or not a plausible action name (ASCII letters and digits, at most 64 bytes).
+/// Never panics, whatever the request.
+pub(crate) fn action_of(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: Option<&[u8]>,
+) -> Option<String> {
+    let header = || {
+        headers
+            .get("x-acs-action")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let action = if is_v3(headers) {
+        header()
+    } else {
+        let form = body.filter(|_| is_form(headers)).unwrap_or_default();
+        let mut values = raw_pairs(query.unwrap_or_default().as_bytes())
+            .chain(raw_pairs(form))
+            .filter(|(name, _)| decode_component(name).is_some_and(|name| name == "Action"))
+            .map(|(_, value)| value);
+        match (values.next(), values.next()) {
+            (Some(value), None) => decode_component(value),
+            (Some(_), Some(_)) => None,
+            (None, _) => header(),
+        }
+    };
+    action.filter(|action| {
+        !action.is_empty()
+            && action.len() <= 64
+            && action.bytes().all(|byte| byte.is_ascii_alphanumeric())
+    })
 }
 
 fn take(params: &mut Vec<(String, String)>, name: &str) -> Option<String> {
@@ -736,5 +783,98 @@ mod tests {
                 id,
             );
         }
+    }
+
+    #[test]
+    fn reads_the_action_as_the_gateway_does_never_panicking() {
+        const FORM: &str = "application/x-www-form-urlencoded";
+        /// Query, headers, body, and the action read.
+        type Case = (
+            &'static str,
+            &'static [(&'static str, &'static str)],
+            &'static str,
+            Option<&'static str>,
+        );
+        let cases: [Case; 16] = [
+            // V1: the query, or a form body.
+            (
+                "Action=DeleteDISyncTask&Format=JSON",
+                &[],
+                "",
+                Some("DeleteDISyncTask"),
+            ),
+            (
+                "Format=JSON&Action=%44eleteDISyncTask",
+                &[],
+                "",
+                Some("DeleteDISyncTask"),
+            ),
+            ("%41ction=GetDISyncTask", &[], "", Some("GetDISyncTask")),
+            (
+                "Format=JSON",
+                &[("content-type", FORM)],
+                "Action=StopDISyncInstance",
+                Some("StopDISyncInstance"),
+            ),
+            // A body that is not a form is not read.
+            ("Format=JSON", &[], "Action=StopDISyncInstance", None),
+            // Given twice, empty, not UTF-8, not a name: none.
+            (
+                "Action=GetDISyncTask",
+                &[("content-type", FORM)],
+                "Action=DeleteDISyncTask",
+                None,
+            ),
+            ("Action=A&Action=A", &[], "", None),
+            ("Action=", &[], "", None),
+            ("Action=%FF", &[], "", None),
+            ("Action=Delete+Task", &[], "", None),
+            ("Action=a%0Ab", &[], "", None),
+            // V3: the header, whatever the query says.
+            (
+                "Action=GetDISyncTask",
+                &[
+                    ("authorization", "ACS3-HMAC-SHA256 x"),
+                    ("x-acs-action", "TerminateDISyncInstance"),
+                ],
+                "",
+                Some("TerminateDISyncInstance"),
+            ),
+            (
+                "Action=GetDISyncTask",
+                &[("authorization", "ACS3-HMAC-SHA256 x")],
+                "",
+                None,
+            ),
+            // Unsigned, without a parameter: the header.
+            (
+                "",
+                &[("x-acs-action", "AssumeRoleWithOIDC")],
+                "",
+                Some("AssumeRoleWithOIDC"),
+            ),
+            ("&&=&%", &[], "", None),
+            ("", &[("x-acs-action", "Delete DISyncTask")], "", None),
+        ];
+        for (query, headers, body, expected) in cases {
+            let mut map = HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(*name, value.parse().unwrap());
+            }
+            assert_eq!(
+                action_of(&map, Some(query), Some(body.as_bytes())).as_deref(),
+                expected,
+                "{query:?} {headers:?} {body:?}"
+            );
+        }
+        let long = format!("Action={}", "A".repeat(65));
+        assert_eq!(action_of(&HeaderMap::new(), Some(&long), None), None);
+        assert_eq!(action_of(&HeaderMap::new(), None, None), None);
+        let mut binary = HeaderMap::new();
+        binary.insert(
+            "x-acs-action",
+            http::HeaderValue::from_bytes(b"\xffA").unwrap(),
+        );
+        assert_eq!(action_of(&binary, None, None), None);
     }
 }

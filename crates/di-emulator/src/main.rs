@@ -24,16 +24,21 @@ Options:
   --task PROJECT_ID:FILE_ID[-FILE_ID]
                                 Hold these deployed, running tasks; repeatable; replaces the demo
                                 tasks (10000:100-104)
-  --settle-delay-ms N           Stops, starts and undeploys of running tasks settle after
-                                N ms (KILLING / WAIT until then) [default: 0]
+  --settle-delay-ms N           Stops, starts and undeploys settle after N ms (KILLING /
+                                WAIT until then; other changes of the task fail) [default: 0]
   --never-settle                They never settle (for testing waits that time out)
+  --fail-messages WORDING       How Data.Status=fail messages other than the documented
+                                \"fileId:[N] is invalid.\" read: default (they name the state),
+                                opaque (a reason number only) or misleading (one text with
+                                every phrase a matcher looks for) [default: default]
   --clock-skew SECONDS          Run the emulator's clock this far ahead (behind when
                                 negative) of the machine's
   --idle-timeout-ms MS          Close a keep-alive connection idle this long
   -h, --help                    Print this help
 
-Control routes (loopback peers only): POST/DELETE /_emulator/faults,
-GET /_emulator/counters, GET /_emulator/tasks/{project}/{file}.
+Control routes (loopback peers only): POST/DELETE /_emulator/faults (POST a JSON object:
+fault, and count or per_mille; with count, an action member serves the fault to that
+action's requests only), GET /_emulator/counters, GET /_emulator/tasks/{project}/{file}.
 ";
 
 #[tokio::main]

@@ -6,8 +6,9 @@
 //!
 //! - `/_emulator/...` goes to the control routes (loopback peers only): faults, counters, task
 //!   state;
-//! - anything else is an API request: it meets the next planned [`Fault`], if any, and is
-//!   otherwise answered by the service core.
+//! - anything else is an API request: it meets the next planned [`Fault`] that applies to its
+//!   action (read as the gateway reads it, [`gateway::action_of`]), if any, and is otherwise
+//!   answered by the service core.
 //!
 //! The faults that close the connection without an answer make the hyper service fail: hyper
 //! then drops the connection without writing a byte.
@@ -172,6 +173,14 @@ impl Handle {
     /// Serves `fault` to the next `count` API requests, after the faults queued before it.
     pub fn fail_next(&self, fault: Fault, count: u64) {
         self.inner.faults().push_next(fault, count);
+    }
+
+    /// Serves `fault` to the next `count` API requests of action `action` (as
+    /// `DeleteDISyncTask`, matched exactly: the V1 `Action` parameter, or the V3
+    /// `x-acs-action` header), after the faults queued before it that apply to them; requests
+    /// of other actions pass it by ([`FaultPlan::push_next_for`]).
+    pub fn fail_next_for(&self, action: &str, fault: Fault, count: u64) {
+        self.inner.faults().push_next_for(action, fault, count);
     }
 
     /// Serves `fault` to `per_mille` out of 1000 API requests, at random (see
@@ -406,24 +415,25 @@ async fn handle(
         return Ok(reply(response));
     }
 
-    let action = action_of(&parts);
     inner.shared.requests.fetch_add(1, Ordering::Relaxed);
     let body = match body {
         BodyRead::Complete(body) => body,
         refused => {
+            let action = gateway::action_of(&parts.headers, parts.uri.query(), None);
             let response = refuse_body(inner, &parts, &refused);
-            log_request(&action, Some(response.status()), None, started);
+            log_request(action.as_deref(), Some(response.status()), None, started);
             return Ok(reply(response));
         }
     };
-    let fault = inner.faults().next_fault();
+    let action = gateway::action_of(&parts.headers, parts.uri.query(), Some(&body));
+    let fault = inner.faults().next_fault_for(action.as_deref());
     if fault.is_some() {
         inner.shared.faults_served.fetch_add(1, Ordering::Relaxed);
     }
     let request = Request::from_parts(parts, body);
     let result = serve(inner, &request, fault).await;
     log_request(
-        &action,
+        action.as_deref(),
         result.as_ref().ok().map(Response::status),
         fault,
         started,
@@ -685,36 +695,15 @@ impl Body for ReplyBody {
     }
 }
 
-/// The action of an API request, for the log: the `Action` query parameter (V1) or the
-/// `x-acs-action` header (V3), or `-` when missing or not a plausible action name.
-fn action_of(parts: &Parts) -> String {
-    // An action name needs no percent-encoding; an encoded one is logged as `-`.
-    let from_query = parts.uri.query().and_then(|query| {
-        query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("Action="))
-    });
-    let action = from_query
-        .or_else(|| {
-            parts
-                .headers
-                .get("x-acs-action")
-                .and_then(|value| value.to_str().ok())
-        })
-        .unwrap_or_default();
-    let plausible = !action.is_empty()
-        && action.len() <= 64
-        && action.bytes().all(|byte| byte.is_ascii_alphanumeric());
-    if plausible {
-        action.to_owned()
-    } else {
-        "-".to_owned()
-    }
-}
-
 /// One log line per API request: never the query, the headers or the body, which carry
-/// signatures and tokens.
-fn log_request(action: &str, status: Option<StatusCode>, fault: Option<Fault>, started: Instant) {
+/// signatures and tokens. The action is a plausible name ([`gateway::action_of`]), or `-`.
+fn log_request(
+    action: Option<&str>,
+    status: Option<StatusCode>,
+    fault: Option<Fault>,
+    started: Instant,
+) {
+    let action = action.unwrap_or("-");
     let fault = fault.map(fault_name);
     let latency_ms = millis_since(started);
     match status {
@@ -760,8 +749,10 @@ fn is_loopback(ip: IpAddr) -> bool {
 
 /// The control routes, for loopback peers only:
 ///
-/// - `POST /_emulator/faults` with `{"fault":NAME,"count":N}` or `{"fault":NAME,
-///   "per_mille":N}` (plus `"retry_after_ms"` for `throttling`, `"delay_ms"` for `delay`);
+/// - `POST /_emulator/faults` with `{"fault":NAME,"count":N}` (plus `"action":ACTION` to
+///   serve it to the next N requests of that action only) or `{"fault":NAME,"per_mille":N}`
+///   (plus `"retry_after_ms"` for `throttling`, `"delay_ms"` for `delay`, `"bytes"` for
+///   `huge_body`);
 /// - `DELETE /_emulator/faults`;
 /// - `GET /_emulator/counters`;
 /// - `GET /_emulator/tasks/{project}/{file}`.
@@ -799,6 +790,9 @@ fn control(inner: &Inner, peer: SocketAddr, parts: &Parts, body: BodyRead) -> Re
                 };
                 match parse_fault_request(&body) {
                     Ok((fault, Schedule::Next(count))) => inner.faults().push_next(fault, count),
+                    Ok((fault, Schedule::NextFor(action, count))) => {
+                        inner.faults().push_next_for(action, fault, count);
+                    }
                     Ok((fault, Schedule::Rate(per_mille))) => {
                         inner.faults().push_rate(fault, per_mille);
                     }
@@ -853,6 +847,8 @@ fn control(inner: &Inner, peer: SocketAddr, parts: &Parts, body: BodyRead) -> Re
 enum Schedule {
     /// To the next N requests.
     Next(u64),
+    /// To the next N requests of this action.
+    NextFor(&'static str, u64),
     /// To N out of 1000 requests.
     Rate(u16),
 }
@@ -867,11 +863,11 @@ fn parse_fault_request(body: &[u8]) -> Result<(Fault, Schedule), String> {
     if let Some(unknown) = fields.keys().find(|name| {
         !matches!(
             name.as_str(),
-            "fault" | "count" | "per_mille" | "retry_after_ms" | "delay_ms" | "bytes"
+            "fault" | "count" | "per_mille" | "action" | "retry_after_ms" | "delay_ms" | "bytes"
         )
     }) {
         return Err(format!(
-            "unknown field {unknown:?}; expected fault, count, per_mille, retry_after_ms, delay_ms, bytes"
+            "unknown field {unknown:?}; expected fault, count, per_mille, action, retry_after_ms, delay_ms, bytes"
         ));
     }
     let integer = |name: &str| -> Result<Option<u64>, String> {
@@ -919,8 +915,31 @@ fn parse_fault_request(body: &[u8]) -> Result<(Fault, Schedule), String> {
     if delay_ms.is_some() && name != "delay" {
         return Err("\"delay_ms\" goes with the delay fault only".to_owned());
     }
+    // Every action served, so that a misspelt name is refused instead of never matching.
+    let served = || gateway::ACTIONS.iter().chain(&crate::sts::ACTIONS).copied();
+    let action = match fields.get("action") {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let known = value
+                .as_str()
+                .and_then(|action| served().find(|known| *known == action));
+            Some(known.ok_or_else(|| {
+                let names: Vec<&str> = served().collect();
+                format!(
+                    "\"action\" must name an action served here: {}",
+                    names.join(", ")
+                )
+            })?)
+        }
+    };
     let schedule = match (integer("count")?, integer("per_mille")?) {
-        (Some(count), None) => Schedule::Next(count),
+        (Some(count), None) => match action {
+            Some(action) => Schedule::NextFor(action, count),
+            None => Schedule::Next(count),
+        },
+        (None, Some(_)) if action.is_some() => {
+            return Err("\"action\" goes with \"count\" only".to_owned());
+        }
         (None, Some(per_mille)) => Schedule::Rate(
             u16::try_from(per_mille)
                 .ok()
@@ -1022,6 +1041,35 @@ mod tests {
                 Schedule::Rate(1000)
             ))
         );
+        assert_eq!(
+            parse(r#"{"fault":"lost_response","count":1,"action":"DeleteDISyncTask"}"#),
+            Ok((
+                Fault::LostResponse,
+                Schedule::NextFor("DeleteDISyncTask", 1)
+            ))
+        );
+        assert_eq!(
+            parse(r#"{"fault":"internal_error","count":3,"action":null}"#),
+            Ok((Fault::InternalError, Schedule::Next(3)))
+        );
+        assert_eq!(
+            parse(r#"{"fault":"lost_response","count":1,"action":"AssumeRole"}"#),
+            Ok((Fault::LostResponse, Schedule::NextFor("AssumeRole", 1)))
+        );
+        assert_eq!(
+            parse(r#"{"fault":"lost_response","count":1,"action":"DeleteDiSyncTask"}"#),
+            Err(
+                "\"action\" must name an action served here: DeleteDISyncTask, \
+                 TerminateDISyncInstance, GetDISyncInstanceInfo, StopDISyncInstance, \
+                 StartDISyncInstance, DeployDISyncTask, GetDISyncTask, CreateDISyncTask, \
+                 UpdateDISyncTask, AssumeRole, AssumeRoleWithOIDC"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse(r#"{"fault":"lost_response","per_mille":5,"action":"DeleteDISyncTask"}"#),
+            Err("\"action\" goes with \"count\" only".to_owned())
+        );
         for bad in [
             "not json",
             "[]",
@@ -1035,6 +1083,9 @@ mod tests {
             r#"{"fault":"internal_error","count":1,"extra":true}"#,
             r#"{"fault":"huge_body","count":1}"#,
             r#"{"fault":"internal_error","count":1,"bytes":5}"#,
+            r#"{"fault":"internal_error","count":1,"action":7}"#,
+            r#"{"fault":"internal_error","count":1,"action":""}"#,
+            r#"{"fault":"internal_error","action":"DeleteDISyncTask"}"#,
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }

@@ -2,14 +2,17 @@
 //!
 //! `CreateDISyncTask` makes an undeployed task; `DeployDISyncTask` deploys it (`NORUN`);
 //! `StartDISyncInstance` starts it (`WAIT`, then `RUN`); `StopDISyncInstance` stops it
-//! (`KILLING`, then `PAUSE`); `TerminateDISyncInstance` undeploys it (through `KILLING` when it
-//! was running); `DeleteDISyncTask` deletes an undeployed task. `GetDISyncInstanceInfo`
-//! reports the run status, `GetDISyncTask` the script, `UpdateDISyncTask` replaces it.
+//! (`KILLING`, then `PAUSE`); `TerminateDISyncInstance` undeploys it (`KILLING`, then `NORUN`,
+//! whether it was running, paused or never started); `DeleteDISyncTask` deletes an undeployed
+//! task. `GetDISyncInstanceInfo` reports the run status, `GetDISyncTask` the script,
+//! `UpdateDISyncTask` replaces it.
 //!
 //! The changes answer HTTP 200 either way, as DataWorks does: `Data.Status` is `success`
 //! when the task moved, `fail` with a `Message` when it could not (unknown task, a task not in
 //! a state the action applies to, or a change still settling). How long a change takes to
-//! settle is the config's [`Settle`], measured on the `uptime` clock passed in.
+//! settle is the config's [`Settle`], measured on the `uptime` clock passed in; deploys and
+//! deletes apply at once. The unknown task's message is the documented one
+//! ([`messages::invalid`]); the others are worded as the config's [`Messages`] asks.
 
 use std::collections::HashMap;
 use std::sync::PoisonError;
@@ -21,6 +24,7 @@ use di_proto::Timestamp;
 use di_proto::http::StatusCode;
 
 use crate::gateway::{self, Refusal, Verified};
+use crate::messages::{self, Messages, Refused};
 use crate::render::{self, Member};
 use crate::state::{Settle, Shared, Task, TaskState};
 
@@ -125,17 +129,15 @@ fn serve(
         .get_mut(&key)
         .filter(|task| task.state != TaskState::Deleted)
     else {
-        return Ok((action, fail(&format!("fileId:[{file_id}] is invalid."))));
+        return Ok((action, fail(&messages::invalid(file_id))));
     };
     let settled = task.is_settled(uptime);
     if settled {
         task.settles_at = None;
     }
-    let busy = format!(
-        "fileId:[{file_id}] is changing state ({}); try again later.",
-        run_status(task.state, false)
-    );
-    let not_deployed = || fail(&format!("fileId:[{file_id}] is not deployed."));
+    let wording: Messages = shared.config.messages;
+    let refuse = |reason| fail(&messages::refused(wording, file_id, reason));
+    let busy = Refused::ChangingState(run_status(task.state, false));
     use TaskState::{Deleted, Deployed, NotStarted, Paused, Undeployed};
     let data = match (action, task.state) {
         ("GetDISyncInstanceInfo", state) => vec![
@@ -158,19 +160,15 @@ fn serve(
             }
             success()
         }
-        (_, Deleted) => fail(&format!("fileId:[{file_id}] is invalid.")),
+        (_, Deleted) => fail(&messages::invalid(file_id)),
         // Changes wait for the last one to settle, but for repeats of it, which find the task
         // already where it goes.
-        ("StopDISyncInstance", Paused | NotStarted) => {
-            fail(&format!("fileId:[{file_id}] is not running."))
-        }
-        ("StartDISyncInstance", Deployed) => {
-            fail(&format!("fileId:[{file_id}] is already running."))
-        }
+        ("StopDISyncInstance", Paused | NotStarted) => refuse(Refused::NotRunning),
+        ("StartDISyncInstance", Deployed) => refuse(Refused::AlreadyRunning),
         ("TerminateDISyncInstance" | "StopDISyncInstance" | "StartDISyncInstance", Undeployed) => {
-            not_deployed()
+            refuse(Refused::NotDeployed)
         }
-        _ if !settled => fail(&busy),
+        _ if !settled => refuse(busy),
         ("DeployDISyncTask", Undeployed) => {
             task.state = NotStarted;
             success()
@@ -187,25 +185,18 @@ fn serve(
             task.settles_at = settles_at;
             success()
         }
-        ("TerminateDISyncInstance", Deployed) => {
+        // Undeploying passes through KILLING, whether the task was running or not.
+        ("TerminateDISyncInstance", Deployed | Paused | NotStarted) => {
             task.state = Undeployed;
             task.settles_at = settles_at;
-            success()
-        }
-        ("TerminateDISyncInstance", Paused | NotStarted) => {
-            task.state = Undeployed;
             success()
         }
         ("DeleteDISyncTask", Undeployed) => {
             task.state = Deleted;
             success()
         }
-        ("DeleteDISyncTask", Deployed) => fail(&format!(
-            "fileId:[{file_id}] is still running; terminate it with TerminateDISyncInstance first."
-        )),
-        ("DeleteDISyncTask", _) => fail(&format!(
-            "fileId:[{file_id}] is deployed; terminate it with TerminateDISyncInstance first."
-        )),
+        ("DeleteDISyncTask", Deployed) => refuse(Refused::StillRunning),
+        ("DeleteDISyncTask", _) => refuse(Refused::StillDeployed),
         _ => return Err(param_invalid("The action is not served here.")),
     };
     Ok((action, data))
@@ -445,7 +436,7 @@ mod tests {
         let Err(Error::TaskFailed(failure)) = call(&shared, &terminate, &sent) else {
             panic!("terminating twice fails");
         };
-        assert_eq!(failure.reason, di_proto::FailureReason::NotDeployed);
+        assert_eq!(failure.message, "fileId:[100] is not deployed.");
         let unknown = DeleteDiSyncTask::new(10000, 999);
         let sent = sign(
             &unknown,
@@ -459,7 +450,6 @@ mod tests {
             panic!("an unknown task fails");
         };
         assert_eq!(failure.message, "fileId:[999] is invalid.");
-        assert_eq!(failure.reason, di_proto::FailureReason::TaskNotFound);
     }
 
     /// Signs `operation` (V3, JSON, a fresh nonce) and answers it at `uptime`.
@@ -494,7 +484,6 @@ mod tests {
 
     #[test]
     fn walks_a_task_through_its_lifecycle_with_settling() {
-        use di_proto::FailureReason;
         use di_proto::ops::{
             CreateDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, GetDiSyncTask,
             InstanceStatus, StartDiSyncInstance, StopDiSyncInstance, UpdateDiSyncTask,
@@ -523,21 +512,21 @@ mod tests {
         // Not deployed yet: start and stop fail.
         let start = StartDiSyncInstance::new(10000, file);
         assert_eq!(
-            failure(call_at(&shared, &start, n, at(0))).reason,
-            FailureReason::NotDeployed
+            failure(call_at(&shared, &start, n, at(0))).message,
+            format!("fileId:[{file}] is not deployed.")
         );
         call_at(&shared, &DeployDiSyncTask::new(10000, file), n, at(0)).unwrap();
         let stop = StopDiSyncInstance::new(10000, file);
         assert_eq!(
-            failure(call_at(&shared, &stop, n, at(0))).reason,
-            FailureReason::NotRunning
+            failure(call_at(&shared, &stop, n, at(0))).message,
+            format!("fileId:[{file}] is not running.")
         );
         // Start: WAIT until the delay passed, then RUN.
         call_at(&shared, &start, n, at(10)).unwrap();
         assert_eq!(status(n, 14), InstanceStatus::Wait);
         assert_eq!(
-            failure(call_at(&shared, &start, n, at(14))).reason,
-            FailureReason::AlreadyRunning
+            failure(call_at(&shared, &start, n, at(14))).message,
+            format!("fileId:[{file}] is already running.")
         );
         assert_eq!(
             failure(call_at(&shared, &stop, n, at(14))).message,
@@ -548,13 +537,13 @@ mod tests {
         call_at(&shared, &stop, n, at(20)).unwrap();
         assert_eq!(status(n, 21), InstanceStatus::Killing);
         assert_eq!(
-            failure(call_at(&shared, &stop, n, at(21))).reason,
-            FailureReason::NotRunning
+            failure(call_at(&shared, &stop, n, at(21))).message,
+            format!("fileId:[{file}] is not running.")
         );
         let terminate = TerminateDiSyncInstance::new(10000, file);
         assert_eq!(
-            failure(call_at(&shared, &terminate, n, at(21))).reason,
-            FailureReason::Other
+            failure(call_at(&shared, &terminate, n, at(21))).message,
+            format!("fileId:[{file}] is changing state (KILLING); try again later.")
         );
         assert_eq!(status(n, 25), InstanceStatus::Pause);
         // Update and read the script back.
@@ -562,25 +551,31 @@ mod tests {
         call_at(&shared, &update, n, at(25)).unwrap();
         let task = call_at(&shared, &GetDiSyncTask::new(10000, file), n, at(25)).unwrap();
         assert_eq!(task.code, r#"{"steps":[1]}"#);
-        // A paused task is deployed: it cannot be deleted, and undeploys at once.
+        // A paused task is deployed: it cannot be deleted, and undeploys through KILLING.
         let delete = DeleteDiSyncTask::new(10000, file);
-        assert!(
-            failure(call_at(&shared, &delete, n, at(25)))
-                .message
-                .contains("is deployed")
+        assert_eq!(
+            failure(call_at(&shared, &delete, n, at(25))).message,
+            format!(
+                "fileId:[{file}] is deployed; terminate it with TerminateDISyncInstance first."
+            )
         );
         call_at(&shared, &terminate, n, at(25)).unwrap();
-        assert_eq!(status(n, 25), InstanceStatus::NoRun);
-        call_at(&shared, &delete, n, at(25)).unwrap();
+        assert_eq!(status(n, 26), InstanceStatus::Killing);
+        assert_eq!(
+            failure(call_at(&shared, &delete, n, at(26))).message,
+            format!("fileId:[{file}] is changing state (KILLING); try again later.")
+        );
+        assert_eq!(status(n, 30), InstanceStatus::NoRun);
+        call_at(&shared, &delete, n, at(30)).unwrap();
         assert_eq!(
             failure(call_at(
                 &shared,
                 &GetDiSyncTask::new(10000, file),
                 n,
-                at(25)
+                at(30)
             ))
-            .reason,
-            FailureReason::TaskNotFound
+            .message,
+            format!("fileId:[{file}] is invalid.")
         );
         // A running task undeploys through KILLING, and cannot be deleted until it settled.
         call_at(
@@ -597,12 +592,223 @@ mod tests {
             InstanceStatus::Killing
         );
         let delete_100 = DeleteDiSyncTask::new(10000, 100);
-        assert!(
-            failure(call_at(&shared, &delete_100, n, at(31)))
-                .message
-                .contains("changing state (KILLING)")
+        assert_eq!(
+            failure(call_at(&shared, &delete_100, n, at(31))).message,
+            "fileId:[100] is changing state (KILLING); try again later."
         );
         call_at(&shared, &delete_100, n, at(35)).unwrap();
+    }
+
+    /// Signs `operation` (V3, JSON, a fresh nonce), answers it at `uptime`, and returns the
+    /// answer's `Data` as sent (HTTP 200 checked), without di-proto's reading of it.
+    fn data_at<O: Operation>(
+        shared: &Shared,
+        operation: &O,
+        nonce: &mut u32,
+        uptime: Duration,
+    ) -> serde_json::Value {
+        *nonce += 1;
+        let sent = sign(
+            operation,
+            &demo(),
+            SignatureVersion::V3,
+            Format::Json,
+            now(),
+            &format!("data{nonce}"),
+        );
+        let response = answer(shared, &sent.request, now(), uptime);
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        body["Data"].take()
+    }
+
+    /// `{"Status":"fail","Message":message}`.
+    fn failed(message: &str) -> serde_json::Value {
+        serde_json::json!({"Status": "fail", "Message": message})
+    }
+
+    fn succeeded() -> serde_json::Value {
+        serde_json::json!({"Status": "success"})
+    }
+
+    /// The run status `GetDISyncInstanceInfo` reports for task `file` at `uptime`.
+    fn run_status_at(shared: &Shared, file: i64, nonce: &mut u32, uptime: Duration) -> String {
+        let info = di_proto::ops::GetDiSyncInstanceInfo::new(10000, file);
+        let data = data_at(shared, &info, nonce, uptime);
+        data["Status"].as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn terminate_of_a_paused_or_never_started_task_settles_through_killing() {
+        use di_proto::ops::{DeployDiSyncTask, StartDiSyncInstance, StopDiSyncInstance};
+        let shared = Shared::new(Config::default().with_settle_delay(Duration::from_secs(5)));
+        let n = &mut 0;
+        let at = Duration::from_secs;
+        // 100 paused (settled at 5), 101 deployed and never started.
+        assert_eq!(
+            data_at(&shared, &StopDiSyncInstance::new(10000, 100), n, at(0)),
+            succeeded()
+        );
+        assert_eq!(run_status_at(&shared, 100, n, at(5)), "PAUSE");
+        shared
+            .tasks
+            .lock()
+            .unwrap()
+            .get_mut(&(10000, 101))
+            .unwrap()
+            .state = TaskState::NotStarted;
+        assert_eq!(run_status_at(&shared, 101, n, at(10)), "NORUN");
+
+        for file in [100, 101] {
+            let terminate = TerminateDiSyncInstance::new(10000, file);
+            assert_eq!(data_at(&shared, &terminate, n, at(10)), succeeded());
+            assert_eq!(
+                shared.tasks.lock().unwrap()[&(10000, file)].settles_at,
+                Some(at(15))
+            );
+            assert_eq!(run_status_at(&shared, file, n, at(10)), "KILLING");
+            assert_eq!(run_status_at(&shared, file, n, at(14)), "KILLING");
+            // Other changes wait for it to settle.
+            let busy = failed(&format!(
+                "fileId:[{file}] is changing state (KILLING); try again later."
+            ));
+            let delete = DeleteDiSyncTask::new(10000, file);
+            assert_eq!(data_at(&shared, &delete, n, at(14)), busy);
+            let deploy = DeployDiSyncTask::new(10000, file);
+            assert_eq!(data_at(&shared, &deploy, n, at(14)), busy);
+            // Repeats, and the changes a not deployed task refuses, answer as once settled.
+            let not_deployed = failed(&format!("fileId:[{file}] is not deployed."));
+            assert_eq!(data_at(&shared, &terminate, n, at(14)), not_deployed);
+            let stop = StopDiSyncInstance::new(10000, file);
+            assert_eq!(data_at(&shared, &stop, n, at(14)), not_deployed);
+            let start = StartDiSyncInstance::new(10000, file);
+            assert_eq!(data_at(&shared, &start, n, at(14)), not_deployed);
+            // Settled: NORUN, and the delete applies at once.
+            assert_eq!(run_status_at(&shared, file, n, at(15)), "NORUN");
+            assert_eq!(
+                shared.tasks.lock().unwrap()[&(10000, file)].state,
+                TaskState::Undeployed
+            );
+            assert_eq!(data_at(&shared, &delete, n, at(15)), succeeded());
+            assert_eq!(
+                data_at(&shared, &delete, n, at(15)),
+                failed(&format!("fileId:[{file}] is invalid."))
+            );
+        }
+    }
+
+    #[test]
+    fn terminate_of_a_paused_task_never_settles_when_configured_so() {
+        let shared = Shared::new(Config::default().never_settling());
+        let n = &mut 0;
+        shared
+            .tasks
+            .lock()
+            .unwrap()
+            .get_mut(&(10000, 100))
+            .unwrap()
+            .state = TaskState::Paused;
+        let terminate = TerminateDiSyncInstance::new(10000, 100);
+        assert_eq!(data_at(&shared, &terminate, n, Duration::ZERO), succeeded());
+        let year = Duration::from_secs(86_400 * 365);
+        assert_eq!(run_status_at(&shared, 100, n, year), "KILLING");
+        assert_eq!(
+            data_at(&shared, &DeleteDiSyncTask::new(10000, 100), n, year),
+            failed("fileId:[100] is changing state (KILLING); try again later.")
+        );
+    }
+
+    /// Every refusal of task 100 (running at first), in order, answered at once.
+    fn every_refusal(messages: Messages) -> Vec<serde_json::Value> {
+        use di_proto::ops::{DeployDiSyncTask, StartDiSyncInstance, StopDiSyncInstance};
+        let shared = Shared::new(
+            Config::default()
+                .with_settle_delay(Duration::from_secs(5))
+                .with_messages(messages),
+        );
+        let n = &mut 0;
+        let at = Duration::from_secs;
+        let start = StartDiSyncInstance::new(10000, 100);
+        let stop = StopDiSyncInstance::new(10000, 100);
+        let terminate = TerminateDiSyncInstance::new(10000, 100);
+        let delete = DeleteDiSyncTask::new(10000, 100);
+        let mut refusals = Vec::new();
+        // Running: start and delete are refused.
+        refusals.push(data_at(&shared, &start, n, at(0)));
+        refusals.push(data_at(&shared, &delete, n, at(0)));
+        // Stopping: a stop repeats as not running, a delete waits.
+        assert_eq!(data_at(&shared, &stop, n, at(0)), succeeded());
+        refusals.push(data_at(&shared, &stop, n, at(1)));
+        refusals.push(data_at(&shared, &delete, n, at(1)));
+        // Paused: delete is refused.
+        refusals.push(data_at(&shared, &delete, n, at(5)));
+        // Undeployed: start is refused.
+        assert_eq!(data_at(&shared, &terminate, n, at(5)), succeeded());
+        refusals.push(data_at(&shared, &start, n, at(10)));
+        // Deleted, and unknown: the documented message.
+        assert_eq!(data_at(&shared, &delete, n, at(10)), succeeded());
+        refusals.push(data_at(&shared, &delete, n, at(10)));
+        let unknown = DeployDiSyncTask::new(10000, 999);
+        refusals.push(data_at(&shared, &unknown, n, at(10)));
+        refusals
+    }
+
+    #[test]
+    fn default_messages_name_the_state() {
+        assert_eq!(
+            every_refusal(Messages::Default),
+            [
+                "fileId:[100] is already running.",
+                "fileId:[100] is still running; terminate it with TerminateDISyncInstance first.",
+                "fileId:[100] is not running.",
+                "fileId:[100] is changing state (KILLING); try again later.",
+                "fileId:[100] is deployed; terminate it with TerminateDISyncInstance first.",
+                "fileId:[100] is not deployed.",
+                "fileId:[100] is invalid.",
+                "fileId:[999] is invalid.",
+            ]
+            .map(failed)
+        );
+    }
+
+    #[test]
+    fn opaque_messages_name_no_state() {
+        assert_eq!(
+            every_refusal(Messages::Opaque),
+            [
+                "fileId:[100]: the request was refused (reason 3).",
+                "fileId:[100]: the request was refused (reason 5).",
+                "fileId:[100]: the request was refused (reason 2).",
+                "fileId:[100]: the request was refused (reason 4).",
+                "fileId:[100]: the request was refused (reason 6).",
+                "fileId:[100]: the request was refused (reason 1).",
+                "fileId:[100] is invalid.",
+                "fileId:[999] is invalid.",
+            ]
+            .map(failed)
+        );
+    }
+
+    #[test]
+    fn misleading_messages_are_one_text_but_for_the_documented_one() {
+        let misleading = concat!(
+            "fileId:[100] cannot be deleted in its current state: it is not deployed or not ",
+            "running (not found, does not exist, already stopped, already running)."
+        );
+        assert_eq!(
+            every_refusal(Messages::Misleading),
+            [
+                misleading,
+                misleading,
+                misleading,
+                misleading,
+                misleading,
+                misleading,
+                "fileId:[100] is invalid.",
+                "fileId:[999] is invalid.",
+            ]
+            .map(failed)
+        );
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub enum TaskState {
 }
 
 /// How long a state change takes to settle: while it does, `GetDISyncInstanceInfo` reports
-/// `KILLING` (stopping, undeploying a running task) or `WAIT` (starting).
+/// `KILLING` (stopping, undeploying from any deployed state) or `WAIT` (starting). Deploys and
+/// deletes apply at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Settle {
     /// At once.

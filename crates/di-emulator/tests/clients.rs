@@ -253,14 +253,17 @@ fn faults_end_in_success_or_the_right_error() {
         assert_eq!(output.outcome, TeardownOutcome::Done, "{fault:?}");
     }
 
-    // A lost response: the change happened; the retry finds it done.
+    // A lost response: the change happened. The retry is refused with an undocumented
+    // message, which is no evidence of the task's state: the call reports the refusal, marked
+    // as following an attempt that may have taken effect.
     handle.set_task_state(10000, 105, TaskState::Deployed);
     handle.fail_next(Fault::LostResponse, 1);
-    let output = run(&agent, signer, &terminate(105), quick_policy()).unwrap();
-    assert!(
-        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
-        "{output:?}"
-    );
+    let Err(Error::TaskFailed(failure)) = run(&agent, signer, &terminate(105), quick_policy())
+    else {
+        panic!("the retry of a lost terminate is refused");
+    };
+    assert!(failure.after_unknown_outcome, "{failure:?}");
+    assert_eq!(failure.message, "fileId:[105] is not deployed.");
     assert_eq!(handle.task_state(10000, 105), Some(TaskState::Undeployed));
 
     // A truncated body: the change happened too.

@@ -330,6 +330,103 @@ async fn lost_response_applies_the_change() {
     handle.shutdown().await;
 }
 
+/// Signs `operation` (V3: its action in the `x-acs-action` header) for `handle`, as HTTP/1.1.
+fn signed_v3<O: di_proto::ops::Operation>(handle: &Handle, operation: &O, nonce: &str) -> Vec<u8> {
+    use di_proto::sign::SignatureVersion;
+    use di_proto::{Credentials, Endpoint, Format, Signer, Timestamp};
+    let credentials = Credentials::new(
+        di_emulator::DEMO_ACCESS_KEY_ID,
+        di_emulator::DEMO_ACCESS_KEY_SECRET,
+    )
+    .unwrap();
+    let endpoint = Endpoint::parse(&handle.base_url()).unwrap();
+    let now = Timestamp::try_from(SystemTime::now()).unwrap();
+    let signed = Signer::new(&credentials, &endpoint)
+        .with_signature_version(SignatureVersion::V3)
+        .with_format(Format::Json)
+        .sign(&operation.to_rpc_request().unwrap(), now, nonce)
+        .unwrap()
+        .into_request();
+    raw_request(&signed)
+}
+
+#[tokio::test]
+async fn a_fault_for_one_action_passes_other_actions_by() {
+    use di_proto::ops::{DeleteDiSyncTask, GetDiSyncInstanceInfo};
+
+    let handle = emulator().await;
+    let mut control = Client::connect(&handle).await;
+    let planned = control
+        .exchange(&request(
+            "POST",
+            "/_emulator/faults",
+            r#"{"fault":"lost_response","count":1,"action":"DeleteDISyncTask"}"#,
+        ))
+        .await;
+    assert_eq!(planned.status, 204);
+
+    // V1 requests of other actions are answered (the gateway refuses them unsigned).
+    let terminate = "POST /?Action=TerminateDISyncInstance&Format=JSON HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+    let answered = exchange(&handle, terminate.as_bytes()).await;
+    assert_own_error(&answered, 400, "MissingVersion");
+    assert_eq!(handle.counters().faults_served, 0);
+    // The first DeleteDISyncTask meets the fault; the next one is answered.
+    let mut client = Client::connect(&handle).await;
+    client.send(DELETE.as_bytes()).await;
+    assert_eq!(client.read_to_close().await, b"");
+    assert_eq!(handle.counters().faults_served, 1);
+    assert_own_error(
+        &exchange(&handle, DELETE.as_bytes()).await,
+        400,
+        "MissingVersion",
+    );
+
+    // Through the Handle, with signed V3 requests: the action is the x-acs-action header.
+    handle.set_task_state(10000, 100, TaskState::Undeployed);
+    handle.fail_next_for("DeleteDISyncTask", Fault::LostResponse, 1);
+    let info = exchange(
+        &handle,
+        &signed_v3(
+            &handle,
+            &GetDiSyncInstanceInfo::new(10000, 100),
+            "one-action-1",
+        ),
+    )
+    .await;
+    assert_eq!(info.status, 200, "{}", info.text());
+    assert_eq!(info.json()["Data"]["Status"], "NORUN");
+    let mut client = Client::connect(&handle).await;
+    client
+        .send(&signed_v3(
+            &handle,
+            &DeleteDiSyncTask::new(10000, 100),
+            "one-action-2",
+        ))
+        .await;
+    assert_eq!(client.read_to_close().await, b"");
+    assert_eq!(handle.task_state(10000, 100), Some(TaskState::Deleted));
+    let counters = handle.counters();
+    assert_eq!((counters.requests, counters.faults_served), (5, 2));
+
+    // A misspelt action is refused, not queued for ever.
+    let refused = control
+        .exchange(&request(
+            "POST",
+            "/_emulator/faults",
+            r#"{"fault":"lost_response","count":1,"action":"DeleteDiSyncTask"}"#,
+        ))
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.json()["error"],
+        "\"action\" must name an action served here: DeleteDISyncTask, \
+         TerminateDISyncInstance, GetDISyncInstanceInfo, StopDISyncInstance, \
+         StartDISyncInstance, DeployDISyncTask, GetDISyncTask, CreateDISyncTask, \
+         UpdateDISyncTask, AssumeRole, AssumeRoleWithOIDC"
+    );
+    handle.shutdown().await;
+}
+
 #[tokio::test]
 async fn throttling_sends_retry_after() {
     let handle = emulator().await;
@@ -667,4 +764,18 @@ fn the_binary_refuses_bad_arguments_with_status_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("loopback"));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_di-emulator"))
+        .args(["--fail-messages", "loud"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "di-emulator: invalid --fail-messages \"loud\": expected default, opaque or misleading\n"
+        ),
+        "{stderr}"
+    );
 }

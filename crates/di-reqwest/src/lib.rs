@@ -64,12 +64,14 @@
 mod client;
 mod connections;
 mod credentials;
+mod interrupt;
 mod lifecycle;
 mod random;
 mod transport;
 
 pub use client::Client;
 pub use credentials::DefaultChain;
+pub use interrupt::Interrupt;
 pub use di_credentials;
 pub use di_proto;
 pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};

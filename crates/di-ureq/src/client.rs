@@ -177,11 +177,7 @@ impl Client {
             }
             let action = flow.next(epoch.elapsed(), input);
             while let Some(event) = flow.poll_event() {
-                if event.is_warning() {
-                    tracing::warn!("{event}");
-                } else {
-                    tracing::info!("{event}");
-                }
+                tracing::info!("{event}");
                 on_event(&event);
             }
             input = match action {

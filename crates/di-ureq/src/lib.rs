@@ -66,6 +66,7 @@
 mod client;
 mod connections;
 mod credentials;
+mod interrupt;
 mod lifecycle;
 mod random;
 mod transport;
@@ -75,4 +76,5 @@ pub use di_proto;
 
 pub use client::Client;
 pub use credentials::DefaultChain;
+pub use interrupt::Interrupt;
 pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};

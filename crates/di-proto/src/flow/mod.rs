@@ -180,13 +180,6 @@ pub enum Event {
     Step(StepRecord),
 }
 
-impl Event {
-    /// Whether a log shows the event as a warning (a failed step) rather than as news.
-    pub fn is_warning(&self) -> bool {
-        matches!(self, Event::Step(step) if step.outcome == StepOutcome::Failed)
-    }
-}
-
 impl std::fmt::Display for Event {
     /// One line for a log: `retrying DeleteDISyncTask after attempt 1 in 120ms: ...` or
     /// `delete done [request id ...] (note)`.

@@ -281,6 +281,24 @@ impl TaskFlow {
         (self.project_id, self.file_id)
     }
 
+    /// The request of each stage, in order, as the flow would first send it (a wait shows as
+    /// its first poll; the state reads and repeats a refusal may lead to are not listed): for
+    /// a dry run.
+    ///
+    /// # Errors
+    /// The operations' argument errors (ids that are not positive, a bad `StartParam`).
+    pub fn requests(&self) -> Result<Vec<RpcRequest>, Error> {
+        let info = || GetDiSyncInstanceInfo::new(self.project_id, self.file_id).to_rpc_request();
+        self.plan()
+            .into_iter()
+            .map(|stage| match stage {
+                Stage::Change(change) => self.change_op(change).to_rpc_request(),
+                Stage::Wait(_) | Stage::ReadStatus => info(),
+                Stage::ReadTask => GetDiSyncTask::new(self.project_id, self.file_id).to_rpc_request(),
+            })
+            .collect()
+    }
+
     fn plan(&self) -> VecDeque<Stage> {
         use Stage::{Change as C, Wait as W};
         let wait = |stage| self.wait_after.then_some(stage);
