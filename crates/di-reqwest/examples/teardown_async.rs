@@ -1,4 +1,4 @@
-//! Tears a real-time Data Integration task down: terminate, then delete.
+//! Tears a real-time Data Integration task down: terminate, wait until it settles, delete.
 //!
 //! ```text
 //! DI_REGION=cn-shanghai \
@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use di_reqwest::Client;
 use di_reqwest::di_proto::Credentials;
 use di_reqwest::di_proto::config::ClientConfig;
-use di_reqwest::di_proto::ops::{TeardownOutcome, TeardownResponse, TerminateStep};
 
 const USAGE: &str = "usage: teardown --project-id N --file-id N";
 
@@ -48,17 +47,23 @@ async fn main() -> ExitCode {
         "tearing down task {file_id} of workspace {project_id} at {}",
         client.endpoint()
     );
-    match client.teardown(project_id, file_id).await {
+    // Every step is printed, the failed one included, with its request id.
+    let report = client.teardown(project_id, file_id).await;
+    for step in &report.steps {
+        let request_id = step.request_id.as_deref().unwrap_or("-");
+        let note = step
+            .note
+            .as_deref()
+            .map(|note| format!(" ({note})"))
+            .unwrap_or_default();
+        println!(
+            "{}: {}{note} [RequestId {request_id}]",
+            step.kind, step.outcome
+        );
+    }
+    match report.into_result() {
         Ok(report) => {
-            match &report.terminate {
-                TerminateStep::Undeployed(response) => print_step("terminate", response),
-                TerminateStep::AlreadyUndeployed {
-                    request_id,
-                    message,
-                } => println!("terminate: not deployed ({message}) [RequestId {request_id}]"),
-                other => println!("terminate: {other:?}"),
-            }
-            print_step("delete", &report.delete);
+            println!("{}", report.outcome);
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -72,17 +77,6 @@ async fn main() -> ExitCode {
     }
 }
 
-fn print_step(step: &str, response: &TeardownResponse) {
-    let outcome = match response.outcome {
-        TeardownOutcome::Done => "done".to_owned(),
-        TeardownOutcome::AlreadyDone { reason } => {
-            format!("already done by an earlier attempt whose answer was lost ({reason:?})")
-        }
-        other => format!("{other:?}"),
-    };
-    println!("{step}: {outcome} [RequestId {}]", response.request_id);
-}
-
 fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
@@ -94,7 +88,11 @@ fn arguments(mut args: impl Iterator<Item = String>) -> Result<(i64, i64), Strin
         let slot = match flag.as_str() {
             "--project-id" => &mut project_id,
             "--file-id" => &mut file_id,
-            "-h" | "--help" => return Err("teardown: terminate, then delete, a DI task".into()),
+            "-h" | "--help" => {
+                return Err(
+                    "teardown: terminate, wait until settled, then delete, a DI task".into(),
+                );
+            }
             _ => return Err(format!("unknown argument {flag:?}")),
         };
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;

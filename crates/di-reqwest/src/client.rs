@@ -11,15 +11,14 @@ use di_proto::flow::{
     Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
 use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownResponse, TerminateDiSyncInstance};
-use di_proto::wait::WaitPolicy;
 use di_proto::{Endpoint, Signer, Timestamp};
 use tracing::Instrument;
 
+use crate::Error;
 use crate::credentials::DefaultChain;
 use crate::interrupt::Interrupt;
 use crate::random;
 use crate::transport::{self, AttemptError, Http};
-use crate::Error;
 
 /// An async client of the DataWorks Data Integration API.
 ///
@@ -200,13 +199,19 @@ impl Client {
                     tracing::info!("{event}");
                     on_event(&event);
                 }
-                input = match action {
+                // The output leaves here: nothing of it is held across an await.
+                let action: Action<std::convert::Infallible> = match action {
                     Action::Done(output) => {
                         self.inner
                             .clock_offset
                             .store(flow.clock_offset(), Ordering::Relaxed);
                         return output;
                     }
+                    Action::Sleep(delay) => Action::Sleep(delay),
+                    Action::Send { time_left } => Action::Send { time_left },
+                };
+                input = match action {
+                    Action::Done(never) => match never {},
                     Action::Sleep(delay) => {
                         interrupt.sleep(delay).await;
                         Input::Woke
@@ -266,7 +271,12 @@ impl Client {
                     .headers()
                     .get(REQUEST_ID_HEADER)
                     .and_then(|value| value.to_str().ok());
-                tracing::debug!(status = response.status().as_u16(), request_id, latency_ms, "answered");
+                tracing::debug!(
+                    status = response.status().as_u16(),
+                    request_id,
+                    latency_ms,
+                    "answered"
+                );
                 Input::Response(response)
             }
             Err(AttemptError::TooLarge) => {
@@ -317,26 +327,29 @@ impl Client {
         self.call(&DeleteDiSyncTask::new(project_id, file_id)).await
     }
 
+    /// A [`TaskFlow`] for `action` on task `file_id` of `project_id`, under this client's
+    /// retry policy; set its options (`ignore_not_found`, `with_wait`, `with_wait_policy`),
+    /// then [`Client::run`] it.
+    pub fn task(&self, project_id: i64, file_id: i64, action: TaskAction) -> TaskFlow {
+        TaskFlow::new(project_id, file_id, action)
+            .with_retry_policy(self.inner.config.retry_policy())
+    }
+
     /// Tears the task down: terminates it, waits until it settles, deletes it
-    /// ([`TaskAction::Teardown`]), with this client's retry policy and `wait` as the
-    /// polling policy and deadline. A refusal is judged by the task's state, never by the
-    /// words of its message; a task that does not exist fails, unless `ignore_not_found`.
+    /// ([`TaskAction::Teardown`]), under this client's retry policy and the default
+    /// [`WaitPolicy`](di_proto::wait::WaitPolicy) (polls from 1 s, at most 5 minutes of
+    /// waiting). A refusal is judged by the task's state, never by the words of its message;
+    /// a task that does not exist fails (see [`Client::task`] and
+    /// [`TaskFlow::ignore_not_found`] to count it done).
     ///
     /// The report keeps every step, the failed one included; see
     /// [`TaskReport::into_result`] for a `Result`.
-    pub async fn teardown(
-        &self,
-        project_id: i64,
-        file_id: i64,
-        wait: &WaitPolicy,
-        ignore_not_found: bool,
-    ) -> TaskReport {
-        self.run(
-            TaskFlow::new(project_id, file_id, TaskAction::Teardown { stop_first: false })
-                .with_retry_policy(self.inner.config.retry_policy())
-                .with_wait_policy(*wait)
-                .ignore_not_found(ignore_not_found),
-        )
+    pub async fn teardown(&self, project_id: i64, file_id: i64) -> TaskReport {
+        self.run(self.task(
+            project_id,
+            file_id,
+            TaskAction::Teardown { stop_first: false },
+        ))
         .await
     }
 

@@ -1,7 +1,7 @@
 //! The real-time task lifecycle on the async [`Client`]: the typed operations, one call
 //! each, and the flows that sequence several (a wait, a teardown that stops first).
 
-use di_proto::flow::{TaskAction, TaskFlow, TaskReport, WaitFlow};
+use di_proto::flow::{TaskAction, TaskReport, WaitFlow};
 use di_proto::ops::{
     ChangeResponse, CreateDiSyncTask, CreatedDiSyncTask, DeployDiSyncTask, DiSyncTaskDetails,
     GetDiSyncInstanceInfo, GetDiSyncTask, InstanceInfo, StartDiSyncInstance, StopDiSyncInstance,
@@ -50,8 +50,7 @@ impl Client {
         &self,
         start: &StartDiSyncInstance,
     ) -> Result<ChangeResponse, Error> {
-        self.call(start)
-            .await
+        self.call(start).await
     }
 
     /// Deploys real-time task `file_id` of `project_id` (`DeployDISyncTask`).
@@ -63,8 +62,7 @@ impl Client {
         project_id: i64,
         file_id: i64,
     ) -> Result<ChangeResponse, Error> {
-        self.call(&DeployDiSyncTask::new(project_id, file_id))
-            .await
+        self.call(&DeployDiSyncTask::new(project_id, file_id)).await
     }
 
     /// Reads the script of real-time task `file_id` of `project_id` (`GetDISyncTask`).
@@ -76,8 +74,7 @@ impl Client {
         project_id: i64,
         file_id: i64,
     ) -> Result<DiSyncTaskDetails, Error> {
-        self.call(&GetDiSyncTask::new(project_id, file_id))
-            .await
+        self.call(&GetDiSyncTask::new(project_id, file_id)).await
     }
 
     /// Creates a task (`CreateDISyncTask`) and returns its file id. Not retried after an
@@ -89,17 +86,18 @@ impl Client {
         &self,
         create: &CreateDiSyncTask,
     ) -> Result<CreatedDiSyncTask, Error> {
-        self.call(create)
-            .await
+        self.call(create).await
     }
 
     /// Replaces a task's script or parameters (`UpdateDISyncTask`).
     ///
     /// # Errors
     /// As [`Client::call`].
-    pub async fn update_di_sync_task(&self, update: &UpdateDiSyncTask) -> Result<ChangeResponse, Error> {
-        self.call(update)
-            .await
+    pub async fn update_di_sync_task(
+        &self,
+        update: &UpdateDiSyncTask,
+    ) -> Result<ChangeResponse, Error> {
+        self.call(update).await
     }
 
     /// Polls `GetDISyncInstanceInfo` until task `file_id` of `project_id` is `wait_for`
@@ -127,21 +125,13 @@ impl Client {
     }
 
     /// Stops the task, waits until it is stopped, then tears it down (terminate, wait until
-    /// settled, delete): [`TaskAction::Teardown`] with `stop_first`, under this client's
-    /// retry policy and `policy` (polling, and the deadline of all the waiting).
-    pub async fn teardown_stop_first(
-        &self,
-        project_id: i64,
-        file_id: i64,
-        policy: &WaitPolicy,
-        ignore_not_found: bool,
-    ) -> TaskReport {
-        self.run(
-            TaskFlow::new(project_id, file_id, TaskAction::Teardown { stop_first: true })
-                .with_retry_policy(self.config().retry_policy())
-                .with_wait_policy(*policy)
-                .ignore_not_found(ignore_not_found),
-        )
+    /// settled, delete): [`TaskAction::Teardown`] with `stop_first`, as [`Client::teardown`].
+    pub async fn teardown_stop_first(&self, project_id: i64, file_id: i64) -> TaskReport {
+        self.run(self.task(
+            project_id,
+            file_id,
+            TaskAction::Teardown { stop_first: true },
+        ))
         .await
     }
 }

@@ -1,4 +1,4 @@
-//! Tears a real-time sync task down: terminate, then delete.
+//! Tears a real-time sync task down: terminate, wait until it settles, delete.
 //!
 //! ```text
 //! DI_REGION=cn-shanghai \
@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use di_ureq::Client;
 use di_ureq::di_proto::Credentials;
 use di_ureq::di_proto::config::ClientConfig;
-use di_ureq::di_proto::ops::{TeardownOutcome, TeardownResponse, TerminateStep};
 
 const USAGE: &str = "usage: teardown --project-id N --file-id N\n\
     environment: DI_ENDPOINT or DI_REGION; ALIBABA_CLOUD_ACCESS_KEY_ID, \
@@ -34,19 +33,23 @@ fn main() -> ExitCode {
         "tearing down task {file_id} of project {project_id} at {}",
         client.endpoint()
     );
-    match client.teardown(project_id, file_id) {
+    // Every step is printed, the failed one included, with its request id.
+    let report = client.teardown(project_id, file_id);
+    for step in &report.steps {
+        let request_id = step.request_id.as_deref().unwrap_or("-");
+        let note = step
+            .note
+            .as_deref()
+            .map(|note| format!(" ({note})"))
+            .unwrap_or_default();
+        println!(
+            "{}: {}{note} [request id {request_id}]",
+            step.kind, step.outcome
+        );
+    }
+    match report.into_result() {
         Ok(report) => {
-            match &report.terminate {
-                TerminateStep::Undeployed(response) => print_step("terminate", response),
-                TerminateStep::AlreadyUndeployed {
-                    request_id,
-                    message,
-                } => println!(
-                    "terminate: not deployed, nothing to undeploy ({message}) [request id {request_id}]"
-                ),
-                other => println!("terminate: {other:?}"),
-            }
-            print_step("delete", &report.delete);
+            println!("{}", report.outcome);
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -57,17 +60,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn print_step(step: &str, response: &TeardownResponse) {
-    let outcome = match response.outcome {
-        TeardownOutcome::Done => "done".to_owned(),
-        TeardownOutcome::AlreadyDone { reason } => {
-            format!("already done by an earlier attempt whose answer was lost ({reason:?})")
-        }
-        other => format!("{other:?}"),
-    };
-    println!("{step}: {outcome} [request id {}]", response.request_id);
 }
 
 /// Reads the environment and the arguments, and builds the client.

@@ -1,7 +1,7 @@
 //! The real-time task lifecycle on the blocking [`Client`]: the typed operations, one call
 //! each, and the flows that sequence several (a wait, a teardown that stops first).
 
-use di_proto::flow::{TaskAction, TaskFlow, TaskReport, WaitFlow};
+use di_proto::flow::{TaskAction, TaskReport, WaitFlow};
 use di_proto::ops::{
     ChangeResponse, CreateDiSyncTask, CreatedDiSyncTask, DeployDiSyncTask, DiSyncTaskDetails,
     GetDiSyncInstanceInfo, GetDiSyncTask, InstanceInfo, StartDiSyncInstance, StopDiSyncInstance,
@@ -119,20 +119,12 @@ impl Client {
     }
 
     /// Stops the task, waits until it is stopped, then tears it down (terminate, wait until
-    /// settled, delete): [`TaskAction::Teardown`] with `stop_first`, under this client's
-    /// retry policy and `policy` (polling, and the deadline of all the waiting).
-    pub fn teardown_stop_first(
-        &self,
-        project_id: i64,
-        file_id: i64,
-        policy: &WaitPolicy,
-        ignore_not_found: bool,
-    ) -> TaskReport {
-        self.run(
-            TaskFlow::new(project_id, file_id, TaskAction::Teardown { stop_first: true })
-                .with_retry_policy(self.config().retry_policy())
-                .with_wait_policy(*policy)
-                .ignore_not_found(ignore_not_found),
-        )
+    /// settled, delete): [`TaskAction::Teardown`] with `stop_first`, as [`Client::teardown`].
+    pub fn teardown_stop_first(&self, project_id: i64, file_id: i64) -> TaskReport {
+        self.run(self.task(
+            project_id,
+            file_id,
+            TaskAction::Teardown { stop_first: true },
+        ))
     }
 }

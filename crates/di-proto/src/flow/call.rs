@@ -65,7 +65,10 @@ impl<O: Operation> CallFlow<O> {
         self.state.as_ref().map_or(0, CallState::attempts_made)
     }
 
-    fn finish(&mut self, result: Result<O::Output, ClientError>) -> Action<Result<O::Output, ClientError>> {
+    fn finish(
+        &mut self,
+        result: Result<O::Output, ClientError>,
+    ) -> Action<Result<O::Output, ClientError>> {
         self.phase = Phase::Finished;
         Action::Done(result)
     }
@@ -107,7 +110,9 @@ impl<O: Operation> Flow for CallFlow<O> {
         let state = match &mut self.state {
             Ok(state) => state,
             Err(error) => {
-                let error = error.take().map_or(ClientError::FlowEnded, ClientError::Api);
+                let error = error
+                    .take()
+                    .map_or(ClientError::FlowEnded, ClientError::Api);
                 return self.finish(Err(error));
             }
         };

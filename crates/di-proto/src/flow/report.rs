@@ -86,7 +86,11 @@ impl StepKind {
     pub fn is_change(self) -> bool {
         matches!(
             self,
-            StepKind::Stop | StepKind::Start | StepKind::Terminate | StepKind::Delete | StepKind::Deploy
+            StepKind::Stop
+                | StepKind::Start
+                | StepKind::Terminate
+                | StepKind::Delete
+                | StepKind::Deploy
         )
     }
 }
@@ -195,7 +199,12 @@ impl TaskReport {
         self.error
             .as_ref()
             .and_then(ClientError::request_id)
-            .or_else(|| self.steps.iter().rev().find_map(|step| step.request_id.as_deref()))
+            .or_else(|| {
+                self.steps
+                    .iter()
+                    .rev()
+                    .find_map(|step| step.request_id.as_deref())
+            })
     }
 
     /// The report, or the error that ended the task (its steps dropped); an interrupted or
@@ -209,11 +218,7 @@ impl TaskReport {
         }
         match self.outcome {
             TaskOutcome::Interrupted | TaskOutcome::NotStarted => Err(ClientError::Interrupted {
-                action: self
-                    .steps
-                    .last()
-                    .map_or("", |step| step.action)
-                    .to_owned(),
+                action: self.steps.last().map_or("", |step| step.action).to_owned(),
             }),
             _ => Ok(self),
         }

@@ -26,9 +26,9 @@ use super::{Action, CallFlow, Child, Event, Events, Flow, Input, WaitFlow, drive
 use crate::client_error::ClientError;
 use crate::error::{FailureReason, TaskFailure};
 use crate::ops::{
-    ChangeOutcome, ChangeResponse, DeleteDiSyncTask, DeployDiSyncTask,
-    GetDiSyncInstanceInfo, GetDiSyncTask, InstanceInfo, InstanceStatus, Operation,
-    StartDiSyncInstance, StopDiSyncInstance, TerminateDiSyncInstance,
+    ChangeOutcome, ChangeResponse, DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo,
+    GetDiSyncTask, InstanceInfo, InstanceStatus, Operation, StartDiSyncInstance,
+    StopDiSyncInstance, TerminateDiSyncInstance,
 };
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::wait::{WaitFor, WaitPolicy};
@@ -294,7 +294,9 @@ impl TaskFlow {
             .map(|stage| match stage {
                 Stage::Change(change) => self.change_op(change).to_rpc_request(),
                 Stage::Wait(_) | Stage::ReadStatus => info(),
-                Stage::ReadTask => GetDiSyncTask::new(self.project_id, self.file_id).to_rpc_request(),
+                Stage::ReadTask => {
+                    GetDiSyncTask::new(self.project_id, self.file_id).to_rpc_request()
+                }
             })
             .collect()
     }
@@ -400,7 +402,13 @@ impl TaskFlow {
             (Some(ClientError::Interrupted { .. }), _) => TaskOutcome::Interrupted,
             (Some(_), _) => TaskOutcome::Failed,
             (None, Some(outcome)) => outcome,
-            (None, None) => match self.report.steps.iter().rev().find(|step| step.kind.is_change()) {
+            (None, None) => match self
+                .report
+                .steps
+                .iter()
+                .rev()
+                .find(|step| step.kind.is_change())
+            {
                 Some(step) if step.outcome == StepOutcome::AlreadyDone => TaskOutcome::AlreadyDone,
                 _ => TaskOutcome::Done,
             },
@@ -429,7 +437,8 @@ impl TaskFlow {
             return self.finish(None, Some(error));
         }
         let request_id = error.request_id().map(str::to_owned);
-        self.record(kind, action, StepOutcome::Failed, request_id, retries, Some(error.to_string()));
+        // The task's error says why; the step need not say it again.
+        self.record(kind, action, StepOutcome::Failed, request_id, retries, None);
         self.finish(None, Some(error))
     }
 
@@ -452,16 +461,29 @@ impl TaskFlow {
             );
             return self.finish(Some(TaskOutcome::AlreadyDone), None);
         }
-        self.fail(kind, action, retries, ClientError::Api(Error::TaskFailed(failure)))
+        self.fail(
+            kind,
+            action,
+            retries,
+            ClientError::Api(Error::TaskFailed(failure)),
+        )
     }
 
     /// Starts the next stage, or ends the task when there is none.
-    fn start_stage<B: AsRef<[u8]>>(&mut self, now: Duration) -> Result<Current, Action<TaskReport>> {
+    fn start_stage<B: AsRef<[u8]>>(
+        &mut self,
+        now: Duration,
+    ) -> Result<Current, Action<TaskReport>> {
         let Some(stage) = self.stages.pop_front() else {
             return Err(self.finish(None, None));
         };
         if self.interrupted {
-            return Err(self.finish(None, Some(ClientError::Interrupted { action: String::new() })));
+            return Err(self.finish(
+                None,
+                Some(ClientError::Interrupted {
+                    action: String::new(),
+                }),
+            ));
         }
         Ok(match stage {
             Stage::Change(change) => Current::Change(change, self.call(self.change_op(change))),
@@ -483,16 +505,18 @@ impl TaskFlow {
                 Ok(next) => Step::Start(next),
                 Err(done) => Step::Act(done),
             },
-            Current::Change(change, mut call) => match drive(&mut call, now, input, &mut self.events) {
-                Child::Pass(pass) => {
-                    self.current = Current::Change(change, call);
-                    Step::Act(pass.into_action())
+            Current::Change(change, mut call) => {
+                match drive(&mut call, now, input, &mut self.events) {
+                    Child::Pass(pass) => {
+                        self.current = Current::Change(change, call);
+                        Step::Act(pass.into_action())
+                    }
+                    Child::Done(result) => {
+                        self.clock_offset = call.clock_offset();
+                        self.changed(change, call.retries().to_vec(), result)
+                    }
                 }
-                Child::Done(result) => {
-                    self.clock_offset = call.clock_offset();
-                    self.changed(change, call.retries().to_vec(), result)
-                }
-            },
+            }
             Current::Check(change, refusal, mut call) => {
                 match drive(&mut call, now, input, &mut self.events) {
                     Child::Pass(pass) => {
@@ -548,7 +572,12 @@ impl TaskFlow {
                             self.report.instance = Some(info);
                             Step::Next
                         }
-                        Err(error) => self.failed_call(StepKind::ReadStatus, GetDiSyncInstanceInfo::ACTION, retries, error),
+                        Err(error) => self.failed_call(
+                            StepKind::ReadStatus,
+                            GetDiSyncInstanceInfo::ACTION,
+                            retries,
+                            error,
+                        ),
                     }
                 }
             },
@@ -573,7 +602,12 @@ impl TaskFlow {
                             self.report.task = Some(details);
                             Step::Next
                         }
-                        Err(error) => self.failed_call(StepKind::ReadTask, GetDiSyncTask::ACTION, retries, error),
+                        Err(error) => self.failed_call(
+                            StepKind::ReadTask,
+                            GetDiSyncTask::ACTION,
+                            retries,
+                            error,
+                        ),
                     }
                 }
             },
@@ -617,7 +651,14 @@ impl TaskFlow {
                     ),
                     ChangeOutcome::Done => (StepOutcome::Done, None),
                 };
-                self.record(change.kind(), change.action(), outcome, Some(response.request_id), retries, note);
+                self.record(
+                    change.kind(),
+                    change.action(),
+                    outcome,
+                    Some(response.request_id),
+                    retries,
+                    note,
+                );
                 Step::Next
             }
             Err(ClientError::Api(Error::TaskFailed(failure)))
@@ -656,7 +697,12 @@ impl TaskFlow {
                 return self.gone_after_refusal(change, refusal, gone);
             }
             Err(error) => {
-                return Step::Act(self.fail(StepKind::Check, GetDiSyncInstanceInfo::ACTION, retries, error));
+                return Step::Act(self.fail(
+                    StepKind::Check,
+                    GetDiSyncInstanceInfo::ACTION,
+                    retries,
+                    error,
+                ));
             }
         };
         self.record(
@@ -672,7 +718,9 @@ impl TaskFlow {
                 return Step::Act(self.refused(change, refusal, &info));
             }
             let first_sleep = self.wait.initial_interval();
-            let wait = self.wait_flow(WaitFor::Settled, now).sleeping_first(first_sleep);
+            let wait = self
+                .wait_flow(WaitFor::Settled, now)
+                .sleeping_first(first_sleep);
             return Step::Start(Current::Settle(change, refusal, wait));
         }
         self.at_rest(change, refusal, info)
@@ -683,7 +731,10 @@ impl TaskFlow {
         if !change.reached(&info.status) {
             return Step::Act(self.refused(change, refusal, &info));
         }
-        let Refusal { failure: refusal, retries } = refusal;
+        let Refusal {
+            failure: refusal,
+            retries,
+        } = refusal;
         let note = format!(
             "the service refused ({:?}) and the task reads {}: already {}",
             refusal.message,
@@ -694,7 +745,14 @@ impl TaskFlow {
                 _ => "undeployed",
             }
         );
-        self.record(change.kind(), change.action(), StepOutcome::AlreadyDone, Some(refusal.request_id.clone()), retries, Some(note));
+        self.record(
+            change.kind(),
+            change.action(),
+            StepOutcome::AlreadyDone,
+            Some(refusal.request_id.clone()),
+            retries,
+            Some(note),
+        );
         // A wait for where the task already is would only poll once more.
         if let Some(Stage::Wait(wait_for)) = self.stages.front()
             && wait_for.is_reached(&info.status)
@@ -706,9 +764,20 @@ impl TaskFlow {
     }
 
     /// The refusal stands: the task is at rest, not where the change takes it.
-    fn refused(&mut self, change: Change, refusal: Refusal, info: &InstanceInfo) -> Action<TaskReport> {
-        let Refusal { failure: refusal, retries } = refusal;
-        let note = format!("refused: {:?}; the task reads {}", refusal.message, info.status);
+    fn refused(
+        &mut self,
+        change: Change,
+        refusal: Refusal,
+        info: &InstanceInfo,
+    ) -> Action<TaskReport> {
+        let Refusal {
+            failure: refusal,
+            retries,
+        } = refusal;
+        let note = format!(
+            "refused: {:?}; the task reads {}",
+            refusal.message, info.status
+        );
         self.record(
             change.kind(),
             change.action(),
@@ -727,7 +796,10 @@ impl TaskFlow {
         refusal: Refusal,
         gone: Box<TaskFailure>,
     ) -> Step {
-        let Refusal { failure: refusal, retries } = refusal;
+        let Refusal {
+            failure: refusal,
+            retries,
+        } = refusal;
         if change == Change::Delete && refusal.after_unknown_outcome {
             self.record(
                 change.kind(),
@@ -755,7 +827,14 @@ impl TaskFlow {
         match result {
             Ok(info) => {
                 let note = format!("settled: {} after {} poll(s)", info.status, wait.polls());
-                self.record(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, StepOutcome::Done, request_id, retries, Some(note));
+                self.record(
+                    StepKind::Wait,
+                    GetDiSyncInstanceInfo::ACTION,
+                    StepOutcome::Done,
+                    request_id,
+                    retries,
+                    Some(note),
+                );
                 if change.reached(&info.status) {
                     return self.at_rest(change, refusal, info);
                 }
@@ -766,10 +845,22 @@ impl TaskFlow {
             Err(ClientError::Api(Error::TaskFailed(gone)))
                 if gone.reason == FailureReason::TaskNotFound =>
             {
-                self.record(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, StepOutcome::Done, request_id, retries, Some("the task does not exist".to_owned()));
+                self.record(
+                    StepKind::Wait,
+                    GetDiSyncInstanceInfo::ACTION,
+                    StepOutcome::Done,
+                    request_id,
+                    retries,
+                    Some("the task does not exist".to_owned()),
+                );
                 self.gone_after_refusal(change, refusal, gone)
             }
-            Err(error) => Step::Act(self.fail(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, retries, error)),
+            Err(error) => Step::Act(self.fail(
+                StepKind::Wait,
+                GetDiSyncInstanceInfo::ACTION,
+                retries,
+                error,
+            )),
         }
     }
 
@@ -779,11 +870,23 @@ impl TaskFlow {
         match result {
             Ok(info) => {
                 let note = format!("settled: {} after {} poll(s)", info.status, wait.polls());
-                self.record(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, StepOutcome::Done, Some(info.request_id.clone()), retries, Some(note));
+                self.record(
+                    StepKind::Wait,
+                    GetDiSyncInstanceInfo::ACTION,
+                    StepOutcome::Done,
+                    Some(info.request_id.clone()),
+                    retries,
+                    Some(note),
+                );
                 self.report.instance = Some(info);
                 Step::Next
             }
-            Err(error) => self.failed_call(StepKind::Wait, GetDiSyncInstanceInfo::ACTION, retries, error),
+            Err(error) => self.failed_call(
+                StepKind::Wait,
+                GetDiSyncInstanceInfo::ACTION,
+                retries,
+                error,
+            ),
         }
     }
 }
@@ -877,5 +980,303 @@ impl Flow for TaskFlow {
 
     fn set_clock_offset(&mut self, seconds: i64) {
         self.clock_offset = seconds;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client_error::TransportErrorKind;
+    use crate::flow::NoResponse;
+    use crate::retry::TransportFailure;
+    use crate::{Credentials, Endpoint};
+
+    /// What the scripted service does with one request.
+    enum Reply {
+        /// `Data` members of a 200 answer.
+        Data(&'static str),
+        /// The answer is lost (the change may have happened).
+        Lost,
+    }
+
+    /// What a run of a flow did: its report, the requests' actions in order, the sleeps.
+    struct Run {
+        report: TaskReport,
+        actions: Vec<String>,
+        sleeps: Vec<Duration>,
+    }
+
+    /// Drives `flow` to its end against `service` (action, how many times it was asked
+    /// before -> reply); `interrupt_after` interrupts once that many requests were sent.
+    fn run_with(
+        mut flow: TaskFlow,
+        interrupt_after: Option<usize>,
+        mut service: impl FnMut(&str, usize) -> Reply,
+    ) -> Run {
+        let credentials = Credentials::new("LTAI5tTestKeyId", "test-secret").unwrap();
+        let endpoint = Endpoint::parse("http://127.0.0.1:1").unwrap();
+        let (mut actions, mut sleeps) = (Vec::<String>::new(), Vec::new());
+        let mut now = Duration::ZERO;
+        let mut input = Input::Start;
+        let mut draws = 0_u8;
+        loop {
+            if interrupt_after == Some(actions.len()) {
+                flow.interrupt();
+            }
+            match flow.next(now, input) {
+                Action::Done(report) => return Run { report, actions, sleeps },
+                Action::Sleep(delay) => {
+                    sleeps.push(delay);
+                    now += delay;
+                    input = Input::Woke;
+                }
+                Action::Send { .. } => {
+                    draws = draws.wrapping_add(1);
+                    let timestamp = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
+                    flow.sign(Signer::new(&credentials, &endpoint), timestamp, [draws; 24])
+                        .unwrap();
+                    let action = flow.action().to_owned();
+                    let asked = actions.iter().filter(|seen| **seen == action).count();
+                    actions.push(action.clone());
+                    now += Duration::from_millis(10);
+                    input = match service(&action, asked) {
+                        Reply::Data(data) => {
+                            let body = format!(
+                                r#"{{"Success":true,"RequestId":"{action}-{asked}","Data":{data}}}"#
+                            );
+                            Input::Response(
+                                http::Response::builder()
+                                    .header("content-type", "application/json")
+                                    .body(body.into_bytes())
+                                    .unwrap(),
+                            )
+                        }
+                        Reply::Lost => Input::NoResponse(NoResponse::new(
+                            TransportFailure::OutcomeUnknown,
+                            TransportErrorKind::ConnectionClosed,
+                            "the connection closed".to_owned(),
+                        )),
+                    };
+                }
+            }
+        }
+    }
+
+    fn drive_to_end(flow: TaskFlow, service: impl FnMut(&str, usize) -> Reply) -> Run {
+        run_with(flow, None, service)
+    }
+
+    const OK: Reply = Reply::Data(r#"{"Status":"success"}"#);
+    const INVALID: Reply = Reply::Data(r#"{"Status":"fail","Message":"fileId:[7] is invalid."}"#);
+    /// Every phrase a matcher of words could take for "already done".
+    const MISLEADING: Reply = Reply::Data(
+        r#"{"Status":"fail","Message":"fileId:[7] has been deleted; it is not deployed, not running, already stopped"}"#,
+    );
+
+    fn status(status: &'static str) -> Reply {
+        Reply::Data(match status {
+            "KILLING" => r#"{"Status":"KILLING"}"#,
+            "NORUN" => r#"{"Status":"NORUN"}"#,
+            "PAUSE" => r#"{"Status":"PAUSE"}"#,
+            _ => r#"{"Status":"RUN"}"#,
+        })
+    }
+
+    fn teardown() -> TaskFlow {
+        TaskFlow::new(10000, 7, TaskAction::Teardown { stop_first: false }).with_wait_policy(
+            WaitPolicy::default()
+                .with_initial_interval(Duration::from_millis(100))
+                .with_timeout(Duration::from_secs(5)),
+        )
+    }
+
+    fn kinds(report: &TaskReport) -> Vec<(StepKind, StepOutcome)> {
+        report.steps.iter().map(|step| (step.kind, step.outcome)).collect()
+    }
+
+    const INFO: &str = "GetDISyncInstanceInfo";
+
+    #[test]
+    fn a_teardown_waits_for_the_undeploy_to_settle_before_the_delete() {
+        let run = drive_to_end(teardown(), |action, asked| match (action, asked) {
+            (INFO, 0) => status("KILLING"),
+            (INFO, _) => status("NORUN"),
+            _ => OK,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Done, "{:?}", run.report);
+        assert_eq!(
+            run.actions,
+            ["TerminateDISyncInstance", INFO, INFO, "DeleteDISyncTask"]
+        );
+        assert_eq!(run.sleeps, [Duration::from_millis(100)]);
+        use StepKind::{Delete, Terminate, Wait};
+        use StepOutcome::Done;
+        assert_eq!(kinds(&run.report), [(Terminate, Done), (Wait, Done), (Delete, Done)]);
+        assert_eq!(run.report.request_id(), Some("DeleteDISyncTask-0"));
+        assert_eq!(
+            run.report.step(Wait).and_then(|step| step.note.as_deref()),
+            Some("settled: NORUN after 2 poll(s)")
+        );
+    }
+
+    #[test]
+    fn a_refusal_in_words_of_success_is_judged_by_the_state() {
+        // The delete is refused with every "already done" phrase, but the task runs: failed.
+        let delete = TaskFlow::new(10000, 7, TaskAction::Delete);
+        let run = drive_to_end(delete, |action, _| match action {
+            INFO => status("RUN"),
+            _ => MISLEADING,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Failed);
+        let Some(ClientError::Api(Error::TaskFailed(failure))) = &run.report.error else {
+            panic!("{:?}", run.report);
+        };
+        assert_eq!(failure.reason, FailureReason::Undocumented);
+        assert_eq!(run.actions, ["DeleteDISyncTask", INFO]);
+        use StepKind::{Check, Delete};
+        assert_eq!(
+            kinds(&run.report),
+            [(Check, StepOutcome::Done), (Delete, StepOutcome::Failed)]
+        );
+        // A stop refused the same way, on a task that reads PAUSE: already stopped.
+        let stop = TaskFlow::new(10000, 7, TaskAction::Stop);
+        let run = drive_to_end(stop, |action, _| match action {
+            INFO => status("PAUSE"),
+            _ => MISLEADING,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::AlreadyDone, "{:?}", run.report);
+        assert_eq!(run.report.step(StepKind::Stop).map(|step| step.outcome), Some(StepOutcome::AlreadyDone));
+        // A terminate refused on a running task stays refused.
+        let terminate = TaskFlow::new(10000, 7, TaskAction::Terminate);
+        let run = drive_to_end(terminate, |action, _| match action {
+            INFO => status("RUN"),
+            _ => MISLEADING,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Failed);
+    }
+
+    #[test]
+    fn a_change_refused_while_the_task_changes_goes_again_once_it_settled() {
+        let delete = TaskFlow::new(10000, 7, TaskAction::Delete)
+            .with_wait_policy(WaitPolicy::default().with_initial_interval(Duration::from_millis(50)));
+        let run = drive_to_end(delete, |action, asked| match (action, asked) {
+            ("DeleteDISyncTask", 0) => MISLEADING,
+            ("DeleteDISyncTask", _) => OK,
+            (INFO, 0) => status("KILLING"),
+            _ => status("NORUN"),
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Done, "{:?}", run.report);
+        assert_eq!(
+            run.actions,
+            ["DeleteDISyncTask", INFO, INFO, "DeleteDISyncTask"]
+        );
+        // The settle wait sleeps before its first poll: the check just saw KILLING.
+        assert_eq!(run.sleeps, [Duration::from_millis(50)]);
+    }
+
+    #[test]
+    fn a_task_that_does_not_exist_fails_unless_ignored() {
+        let run1 = drive_to_end(teardown(), |_, _| INVALID);
+        assert_eq!(run1.report.outcome, TaskOutcome::Failed);
+        assert_eq!(run1.actions, ["TerminateDISyncInstance"]);
+        let Some(ClientError::Api(Error::TaskFailed(failure))) = &run1.report.error else {
+            panic!("{:?}", run1.report);
+        };
+        assert_eq!(failure.reason, FailureReason::TaskNotFound);
+        assert_eq!(kinds(&run1.report), [(StepKind::Terminate, StepOutcome::Failed)]);
+
+        let run2 = drive_to_end(teardown().ignore_not_found(true), |_, _| INVALID);
+        assert_eq!(run2.report.outcome, TaskOutcome::AlreadyDone);
+        assert!(run2.report.error.is_none());
+        assert_eq!(run2.actions, ["TerminateDISyncInstance"]);
+    }
+
+    #[test]
+    fn a_delete_whose_answer_was_lost_is_done_when_the_task_is_gone() {
+        let run = drive_to_end(teardown(), |action, asked| match (action, asked) {
+            (INFO, _) => status("NORUN"),
+            ("DeleteDISyncTask", 0) => Reply::Lost,
+            ("DeleteDISyncTask", _) => INVALID,
+            _ => OK,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::AlreadyDone, "{:?}", run.report);
+        let delete = run.report.step(StepKind::Delete).unwrap();
+        assert_eq!(delete.retries.len(), 1);
+        // The same answer with no lost attempt before it: the task was not there.
+        let run = run_with(teardown(), None, |action, _| match action {
+            INFO => status("NORUN"),
+            "DeleteDISyncTask" => INVALID,
+            _ => OK,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Failed);
+    }
+
+    #[test]
+    fn an_interrupt_stops_at_the_next_step_boundary_and_keeps_the_steps() {
+        let run = run_with(teardown(), Some(1), |action, _| match action {
+            INFO => status("NORUN"),
+            _ => OK,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Interrupted);
+        assert!(run.report.error.is_none());
+        assert_eq!(run.actions, ["TerminateDISyncInstance"]);
+        assert_eq!(kinds(&run.report), [(StepKind::Terminate, StepOutcome::Done)]);
+        // Interrupted once the last step is on its way: it finishes, done.
+        let run = run_with(teardown(), Some(3), |action, _| match action {
+            INFO => status("NORUN"),
+            _ => OK,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Done);
+    }
+
+    #[test]
+    fn a_deadline_that_runs_out_keeps_the_steps_before_it() {
+        let flow = teardown().with_wait_policy(
+            WaitPolicy::default()
+                .with_initial_interval(Duration::from_millis(100))
+                .with_timeout(Duration::from_millis(350)),
+        );
+        let run = drive_to_end(flow, |action, _| match action {
+            INFO => status("KILLING"),
+            _ => OK,
+        });
+        assert_eq!(run.report.outcome, TaskOutcome::Failed);
+        let Some(ClientError::WaitTimedOut(timeout)) = &run.report.error else {
+            panic!("{:?}", run.report);
+        };
+        assert_eq!(timeout.last_status, InstanceStatus::Killing);
+        use StepKind::{Terminate, Wait};
+        assert_eq!(
+            kinds(&run.report),
+            [(Terminate, StepOutcome::Done), (Wait, StepOutcome::Failed)]
+        );
+        assert_eq!(
+            run.report.steps[0].request_id.as_deref(),
+            Some("TerminateDISyncInstance-0")
+        );
+        // No sleep goes past the deadline.
+        assert!(run.sleeps.iter().sum::<Duration>() <= Duration::from_millis(350));
+    }
+
+    #[test]
+    fn requests_list_each_stage_once() {
+        let flow = TaskFlow::new(10000, 7, TaskAction::Teardown { stop_first: true });
+        let actions: Vec<String> = flow
+            .requests()
+            .unwrap()
+            .iter()
+            .map(|request| request.action().to_owned())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "StopDISyncInstance",
+                INFO,
+                "TerminateDISyncInstance",
+                INFO,
+                "DeleteDISyncTask"
+            ]
+        );
+        assert!(TaskFlow::new(10000, 0, TaskAction::Delete).requests().is_err());
     }
 }

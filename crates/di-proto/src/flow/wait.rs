@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{Action, Child, CallFlow, Event, Events, Flow, Input, drive};
+use super::{Action, CallFlow, Child, Event, Events, Flow, Input, drive};
 use crate::client_error::ClientError;
 use crate::ops::{GetDiSyncInstanceInfo, InstanceInfo};
 use crate::retry::RetryPolicy;
@@ -82,7 +82,10 @@ impl WaitFlow {
         std::mem::take(&mut self.retry_reasons)
     }
 
-    fn finish(&mut self, result: Result<InstanceInfo, ClientError>) -> Action<<Self as Flow>::Output> {
+    fn finish(
+        &mut self,
+        result: Result<InstanceInfo, ClientError>,
+    ) -> Action<<Self as Flow>::Output> {
         self.finished = true;
         Action::Done(result)
     }
@@ -123,7 +126,10 @@ impl WaitFlow {
         };
         self.polls = self.polls.saturating_add(1);
         self.last_request_id = Some(info.request_id.clone());
-        match self.waiter.observe(&info.status, now.saturating_sub(self.started)) {
+        match self
+            .waiter
+            .observe(&info.status, now.saturating_sub(self.started))
+        {
             WaitStep::Done => self.finish(Ok(info)),
             WaitStep::PollAfter(delay) => {
                 if self.interrupted {
@@ -133,7 +139,9 @@ impl WaitFlow {
                 }
                 Action::Sleep(delay)
             }
-            WaitStep::TimedOut(timeout) => self.finish(Err(ClientError::WaitTimedOut(Box::new(timeout)))),
+            WaitStep::TimedOut(timeout) => {
+                self.finish(Err(ClientError::WaitTimedOut(Box::new(timeout))))
+            }
         }
     }
 }
@@ -149,7 +157,9 @@ impl Flow for WaitFlow {
             Input::Start => {
                 self.started = now;
                 match self.first_sleep.take() {
-                    Some(delay) if !self.interrupted => Action::Sleep(delay.min(self.waiter.timeout())),
+                    Some(delay) if !self.interrupted => {
+                        Action::Sleep(delay.min(self.waiter.timeout()))
+                    }
                     _ => self.start_poll::<B>(now),
                 }
             }
@@ -189,7 +199,9 @@ impl Flow for WaitFlow {
     }
 
     fn clock_offset(&self) -> i64 {
-        self.poll.as_ref().map_or(self.clock_offset, Flow::clock_offset)
+        self.poll
+            .as_ref()
+            .map_or(self.clock_offset, Flow::clock_offset)
     }
 
     fn set_clock_offset(&mut self, seconds: i64) {

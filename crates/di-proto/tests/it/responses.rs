@@ -416,7 +416,7 @@ const INVALID_FILE_ID: &str = "fileId:[100] is invalid.";
 #[rustfmt::skip]
 fn cases() -> Vec<Case> {
     use Ctx::{AfterUnknown, Fresh, Signed};
-    use FailureReason::{NotDeployed, Other, TaskNotFound};
+    use FailureReason::{TaskNotFound, Undocumented};
     use Op::{Delete, Terminate};
     vec![
         // Successes.
@@ -434,8 +434,9 @@ fn cases() -> Vec<Case> {
         again("fail_invalid_file_id_json.after_unknown", "fail_invalid_file_id_json", Delete, AfterUnknown, |r| {
             already_done(r, "0bc1411515937635973c1d5a8", TaskNotFound, INVALID_FILE_ID);
         }),
+        // A task that does not exist is no proof that a terminate happened.
         again("fail_invalid_file_id_json.terminate_after_unknown", "fail_invalid_file_id_json", Terminate, AfterUnknown, |r| {
-            already_done(r, "0bc1411515937635973c1d5a8", TaskNotFound, INVALID_FILE_ID);
+            task_failed(r, TERMINATE, "0bc1411515937635973c1d5a8", TaskNotFound, true);
         }),
         case("fail_invalid_file_id_xml", Delete, Fresh, |r| {
             let failure = task_failed(r, DELETE, "0bc1411515937635973d2e6b9", TaskNotFound, false);
@@ -445,28 +446,31 @@ fn cases() -> Vec<Case> {
             already_done(r, "0bc1411515937635973d2e6b9", TaskNotFound, INVALID_FILE_ID);
         }),
         case("fail_task_running_json", Delete, AfterUnknown, |r| {
-            let failure = task_failed(r, DELETE, "0bc1411515937635973e3f7ca", Other, true);
+            let failure = task_failed(r, DELETE, "0bc1411515937635973e3f7ca", Undocumented, true);
             assert_eq!(failure.message, "The task is running, stop it first.");
         }),
         again("fail_task_running_json.terminate_after_unknown", "fail_task_running_json", Terminate, AfterUnknown, |r| {
-            task_failed(r, TERMINATE, "0bc1411515937635973e3f7ca", Other, true);
+            task_failed(r, TERMINATE, "0bc1411515937635973e3f7ca", Undocumented, true);
         }),
+        // Words are no evidence: "not deployed" stays a refusal, even after a lost answer (the
+        // flows read the task's state to decide).
         case("fail_not_deployed_json", Terminate, AfterUnknown, |r| {
-            already_done(r, "0bc3b4ab16637400417653a4c", NotDeployed, "the task is not deployed");
+            let failure = task_failed(r, TERMINATE, "0bc3b4ab16637400417653a4c", Undocumented, true);
+            assert_eq!(failure.message, "the task is not deployed");
         }),
         again("fail_not_deployed_json.terminate", "fail_not_deployed_json", Terminate, Fresh, |r| {
-            task_failed(r, TERMINATE, "0bc3b4ab16637400417653a4c", NotDeployed, false);
+            task_failed(r, TERMINATE, "0bc3b4ab16637400417653a4c", Undocumented, false);
         }),
         // Not deployed is no proof that a delete happened.
         again("fail_not_deployed_json.delete_after_unknown", "fail_not_deployed_json", Delete, AfterUnknown, |r| {
-            let failure = task_failed(r, DELETE, "0bc3b4ab16637400417653a4c", NotDeployed, true);
+            let failure = task_failed(r, DELETE, "0bc3b4ab16637400417653a4c", Undocumented, true);
             assert_eq!(failure.message, "the task is not deployed");
         }),
         case("fail_not_deployed_xml", Terminate, AfterUnknown, |r| {
-            already_done(r, "0bc3b4ab16637400417654b5d", NotDeployed, "the task is not deployed");
+            task_failed(r, TERMINATE, "0bc3b4ab16637400417654b5d", Undocumented, true);
         }),
         again("fail_not_deployed_xml.delete_after_unknown", "fail_not_deployed_xml", Delete, AfterUnknown, |r| {
-            task_failed(r, DELETE, "0bc3b4ab16637400417654b5d", NotDeployed, true);
+            task_failed(r, DELETE, "0bc3b4ab16637400417654b5d", Undocumented, true);
         }),
 
         // Gateway errors, JSON and XML.
