@@ -470,22 +470,17 @@ impl TaskFlow {
     }
 
     /// Starts the next stage, or ends the task when there is none.
-    fn start_stage<B: AsRef<[u8]>>(
-        &mut self,
-        now: Duration,
-    ) -> Result<Current, Action<TaskReport>> {
+    fn start_stage(&mut self, now: Duration) -> Step {
         let Some(stage) = self.stages.pop_front() else {
-            return Err(self.finish(None, None));
+            return Step::Act(self.finish(None, None));
         };
         if self.interrupted {
-            return Err(self.finish(
-                None,
-                Some(ClientError::Interrupted {
-                    action: String::new(),
-                }),
-            ));
+            let interrupted = ClientError::Interrupted {
+                action: String::new(),
+            };
+            return Step::Act(self.finish(None, Some(interrupted)));
         }
-        Ok(match stage {
+        Step::Start(Box::new(match stage {
             Stage::Change(change) => Current::Change(change, self.call(self.change_op(change))),
             Stage::Wait(wait_for) => Current::Wait(self.wait_flow(wait_for, now)),
             Stage::ReadStatus => Current::ReadStatus(
@@ -494,17 +489,14 @@ impl TaskFlow {
             Stage::ReadTask => {
                 Current::ReadTask(self.call(GetDiSyncTask::new(self.project_id, self.file_id)))
             }
-        })
+        }))
     }
 
     /// Drives the current child with `input`; on its end, decides what comes next.
     fn step<B: AsRef<[u8]>>(&mut self, now: Duration, input: Input<B>) -> Step {
         let current = std::mem::replace(&mut self.current, Current::Idle);
         match current {
-            Current::Idle => match self.start_stage::<B>(now) {
-                Ok(next) => Step::Start(next),
-                Err(done) => Step::Act(done),
-            },
+            Current::Idle => self.start_stage(now),
             Current::Change(change, mut call) => {
                 match drive(&mut call, now, input, &mut self.events) {
                     Child::Pass(pass) => {
@@ -666,7 +658,11 @@ impl TaskFlow {
             {
                 // The words of the refusal are no evidence: read the task's state.
                 let check = self.call(GetDiSyncInstanceInfo::new(self.project_id, self.file_id));
-                Step::Start(Current::Check(change, Refusal { failure, retries }, check))
+                Step::Start(Box::new(Current::Check(
+                    change,
+                    Refusal { failure, retries },
+                    check,
+                )))
             }
             Err(error) => self.failed_call(change.kind(), change.action(), retries, error),
         }
@@ -721,7 +717,7 @@ impl TaskFlow {
             let wait = self
                 .wait_flow(WaitFor::Settled, now)
                 .sleeping_first(first_sleep);
-            return Step::Start(Current::Settle(change, refusal, wait));
+            return Step::Start(Box::new(Current::Settle(change, refusal, wait)));
         }
         self.at_rest(change, refusal, info)
     }
@@ -840,7 +836,10 @@ impl TaskFlow {
                 }
                 // Send the change again, now that the task is at rest.
                 self.settle_retries = self.settle_retries.saturating_add(1);
-                Step::Start(Current::Change(change, self.call(self.change_op(change))))
+                Step::Start(Box::new(Current::Change(
+                    change,
+                    self.call(self.change_op(change)),
+                )))
             }
             Err(ClientError::Api(Error::TaskFailed(gone)))
                 if gone.reason == FailureReason::TaskNotFound =>
@@ -892,11 +891,15 @@ impl TaskFlow {
 }
 
 /// What [`TaskFlow::step`] found.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a report lives here only on its way to the driver, which gets it by value anyway"
+)]
 enum Step {
     /// Hand this action to the driver.
     Act(Action<TaskReport>),
     /// Start this child with [`Input::Start`].
-    Start(Current),
+    Start(Box<Current>),
     /// The stage is over: go on with the next.
     Next,
 }
@@ -922,7 +925,7 @@ impl Flow for TaskFlow {
             };
             match step {
                 Step::Act(action) => return action,
-                Step::Start(child) => self.current = child,
+                Step::Start(child) => self.current = *child,
                 Step::Next => self.current = Current::Idle,
             }
         }
@@ -1024,7 +1027,13 @@ mod tests {
                 flow.interrupt();
             }
             match flow.next(now, input) {
-                Action::Done(report) => return Run { report, actions, sleeps },
+                Action::Done(report) => {
+                    return Run {
+                        report,
+                        actions,
+                        sleeps,
+                    };
+                }
                 Action::Sleep(delay) => {
                     sleeps.push(delay);
                     now += delay;
@@ -1091,7 +1100,11 @@ mod tests {
     }
 
     fn kinds(report: &TaskReport) -> Vec<(StepKind, StepOutcome)> {
-        report.steps.iter().map(|step| (step.kind, step.outcome)).collect()
+        report
+            .steps
+            .iter()
+            .map(|step| (step.kind, step.outcome))
+            .collect()
     }
 
     const INFO: &str = "GetDISyncInstanceInfo";
@@ -1111,7 +1124,10 @@ mod tests {
         assert_eq!(run.sleeps, [Duration::from_millis(100)]);
         use StepKind::{Delete, Terminate, Wait};
         use StepOutcome::Done;
-        assert_eq!(kinds(&run.report), [(Terminate, Done), (Wait, Done), (Delete, Done)]);
+        assert_eq!(
+            kinds(&run.report),
+            [(Terminate, Done), (Wait, Done), (Delete, Done)]
+        );
         assert_eq!(run.report.request_id(), Some("DeleteDISyncTask-0"));
         assert_eq!(
             run.report.step(Wait).and_then(|step| step.note.as_deref()),
@@ -1144,8 +1160,16 @@ mod tests {
             INFO => status("PAUSE"),
             _ => MISLEADING,
         });
-        assert_eq!(run.report.outcome, TaskOutcome::AlreadyDone, "{:?}", run.report);
-        assert_eq!(run.report.step(StepKind::Stop).map(|step| step.outcome), Some(StepOutcome::AlreadyDone));
+        assert_eq!(
+            run.report.outcome,
+            TaskOutcome::AlreadyDone,
+            "{:?}",
+            run.report
+        );
+        assert_eq!(
+            run.report.step(StepKind::Stop).map(|step| step.outcome),
+            Some(StepOutcome::AlreadyDone)
+        );
         // A terminate refused on a running task stays refused.
         let terminate = TaskFlow::new(10000, 7, TaskAction::Terminate);
         let run = drive_to_end(terminate, |action, _| match action {
@@ -1157,8 +1181,9 @@ mod tests {
 
     #[test]
     fn a_change_refused_while_the_task_changes_goes_again_once_it_settled() {
-        let delete = TaskFlow::new(10000, 7, TaskAction::Delete)
-            .with_wait_policy(WaitPolicy::default().with_initial_interval(Duration::from_millis(50)));
+        let delete = TaskFlow::new(10000, 7, TaskAction::Delete).with_wait_policy(
+            WaitPolicy::default().with_initial_interval(Duration::from_millis(50)),
+        );
         let run = drive_to_end(delete, |action, asked| match (action, asked) {
             ("DeleteDISyncTask", 0) => MISLEADING,
             ("DeleteDISyncTask", _) => OK,
@@ -1183,7 +1208,10 @@ mod tests {
             panic!("{:?}", run1.report);
         };
         assert_eq!(failure.reason, FailureReason::TaskNotFound);
-        assert_eq!(kinds(&run1.report), [(StepKind::Terminate, StepOutcome::Failed)]);
+        assert_eq!(
+            kinds(&run1.report),
+            [(StepKind::Terminate, StepOutcome::Failed)]
+        );
 
         let run2 = drive_to_end(teardown().ignore_not_found(true), |_, _| INVALID);
         assert_eq!(run2.report.outcome, TaskOutcome::AlreadyDone);
@@ -1199,7 +1227,12 @@ mod tests {
             ("DeleteDISyncTask", _) => INVALID,
             _ => OK,
         });
-        assert_eq!(run.report.outcome, TaskOutcome::AlreadyDone, "{:?}", run.report);
+        assert_eq!(
+            run.report.outcome,
+            TaskOutcome::AlreadyDone,
+            "{:?}",
+            run.report
+        );
         let delete = run.report.step(StepKind::Delete).unwrap();
         assert_eq!(delete.retries.len(), 1);
         // The same answer with no lost attempt before it: the task was not there.
@@ -1220,7 +1253,10 @@ mod tests {
         assert_eq!(run.report.outcome, TaskOutcome::Interrupted);
         assert!(run.report.error.is_none());
         assert_eq!(run.actions, ["TerminateDISyncInstance"]);
-        assert_eq!(kinds(&run.report), [(StepKind::Terminate, StepOutcome::Done)]);
+        assert_eq!(
+            kinds(&run.report),
+            [(StepKind::Terminate, StepOutcome::Done)]
+        );
         // Interrupted once the last step is on its way: it finishes, done.
         let run = run_with(teardown(), Some(3), |action, _| match action {
             INFO => status("NORUN"),
@@ -1277,6 +1313,10 @@ mod tests {
                 "DeleteDISyncTask"
             ]
         );
-        assert!(TaskFlow::new(10000, 0, TaskAction::Delete).requests().is_err());
+        assert!(
+            TaskFlow::new(10000, 0, TaskAction::Delete)
+                .requests()
+                .is_err()
+        );
     }
 }
