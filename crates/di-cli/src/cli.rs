@@ -27,8 +27,17 @@ File ids:
 Output:
   text: one line per task on stdout, a progress bar on stderr when it is a terminal, and a
   summary by outcome on stderr. json: one JSON object per task on stdout:
-  {\"project_id\",\"file_id\",\"action\",\"outcome\":\"done|already_done|failed\",\"request_id\",
-  \"error\":{\"kind\",\"code\",\"message\"}}, no progress bar and no summary.
+  {\"project_id\",\"file_id\",\"action\",\"outcome\":\"done|already_done|failed|interrupted|
+  not_started\",\"request_id\",\"error\":{\"kind\",\"code\",\"message\"},\"steps\":[{\"step\",
+  \"action\",\"outcome\",\"request_id\",\"retries\",\"note\"}]}, no progress bar and no summary.
+
+Refusals and reruns:
+  A refusal (Data.Status = fail) is judged by the task's state, read with
+  GetDISyncInstanceInfo, never by the words of its message: a task changing state (KILLING,
+  WAIT) is waited out and the step sent again; a task at rest where the step leads is
+  already_done; a task at rest elsewhere fails. Only fileId:[N] is invalid. (documented) says
+  that a task does not exist: it fails as not_found, or is already_done with
+  --ignore-not-found (teardown, terminate-sync-instance, delete-sync-task).
 
 Retries:
   Safe failures (throttling, a request that never left) are retried for every call; failures
@@ -38,9 +47,16 @@ Retries:
   --retries 0 sends each request once.
 
 Waiting:
-  --wait (stop, terminate, start) and teardown --stop-first poll GetDISyncInstanceInfo until
-  the task settles (PAUSE or NORUN; RUN after a start): after 1 s, 2 s, 4 s, then every 10 s,
-  up to --wait-timeout (300 s by default).
+  A teardown polls GetDISyncInstanceInfo after the terminate until the task is neither
+  KILLING nor WAIT, then deletes; --wait (stop, terminate, start) and teardown --stop-first
+  poll until the task settles (PAUSE or NORUN; RUN after a start). Polls come after
+  --poll-interval (1 s by default), doubling up to 10 s; --wait-timeout (300 s by default)
+  bounds all of a task's waiting.
+
+Interrupting:
+  The first Ctrl-C (or SIGTERM) starts no new task, lets the calls in flight finish, stops
+  each task at its next step, reports every task, lists the ids left to do on stderr (ready
+  for --file-ids-from) and exits 130. A second one quits at once.
 
 Exit codes:
   0  everything done (or found already done)
@@ -48,8 +64,10 @@ Exit codes:
   2  usage or configuration error (bad option, missing credentials, invalid endpoint)
   3  no usable answer after the retries: network failure, timeout, throttling, or a gateway
      or proxy error page (HTTP 429, 502, 503, 504); or a wait that timed out
-  A batch exits with the worst code among its tasks, in the order 2, 1, 3, 0: a refused task
-  outranks a transient failure, so 3 means that rerunning the failed tasks may finish the job.";
+  130  interrupted (SIGINT or SIGTERM)
+  A batch exits with the worst code among its tasks, in the order 130, 2, 1, 3, 0: a refused
+  task outranks a transient failure, so 3 means that rerunning the failed tasks may finish
+  the job.";
 
 /// `di`: tear down DataWorks Data Integration real-time sync tasks, call any DataWorks RPC
 /// action, run the local emulator, or watch the demo.

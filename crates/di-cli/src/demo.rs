@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, Fault, TaskState};
 use di_proto::Credentials;
 use di_proto::config::ClientConfig;
+use di_proto::flow::{TaskAction, TaskOutcome};
 use di_proto::ops::{CreateDiSyncTask, StartDiSyncInstance, UpdateDiSyncTask};
 use di_proto::retry::RetryPolicy;
-use di_proto::flow::{TaskAction, TaskOutcome};
 use di_proto::wait::{WaitFor, WaitPolicy};
 use di_ureq::Client;
 
@@ -138,7 +138,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
                     let mut text = to_text(report, &plan);
                     for step in &report.steps {
                         for reason in &step.retries {
-                            text.push_str(&format!("\n      {} retried after: {reason}", step.kind));
+                            text.push_str(&format!(
+                                "\n      {} retried after: {reason}",
+                                step.kind
+                            ));
                         }
                     }
                     output::line(&text);

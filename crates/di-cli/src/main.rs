@@ -3,8 +3,8 @@
 //! emulator, or watch the demo. Built on the blocking client `di-ureq`.
 //!
 //! Exit codes: 0 all done; 1 an operation failed; 2 usage or configuration error; 3 no usable
-//! answer (network, timeout, throttling) after the retries. A batch exits with the worst code
-//! among its tasks, in the order 2, 1, 3, 0 (see `di --help`).
+//! answer (network, timeout, throttling) after the retries; 130 interrupted. A batch exits with
+//! the worst code among its tasks, in the order 130, 2, 1, 3, 0 (see `di --help`).
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -82,7 +82,8 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             commands::tasks(global, &args.tasks, &start)
         }
         Command::StopSyncInstance(args) => {
-            let stop = plan(TaskAction::Stop).with_wait(args.wait.wait, wait_policy(&args.wait.settle));
+            let stop =
+                plan(TaskAction::Stop).with_wait(args.wait.wait, wait_policy(&args.wait.settle));
             commands::tasks(global, &args.tasks, &stop)
         }
         Command::GetSyncInstanceInfo(args) => {

@@ -4,8 +4,8 @@
 use di_proto::RpcRequest;
 use di_proto::flow::{TaskAction, TaskFlow};
 use di_proto::ops::{
-    DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, GetDiSyncTask,
-    StartDiSyncInstance, StopDiSyncInstance, TerminateDiSyncInstance,
+    DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, GetDiSyncTask, StartDiSyncInstance,
+    StopDiSyncInstance, TerminateDiSyncInstance,
 };
 use di_proto::retry::RetryPolicy;
 use di_proto::wait::WaitPolicy;

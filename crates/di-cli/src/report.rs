@@ -245,10 +245,7 @@ mod tests {
         assert!(json["error"].is_null());
         assert_eq!(to_text(&reports[0], &plan), "10000/7  not_started  ");
         assert_eq!(worst_exit(&reports), Exit::Interrupted);
-        assert_eq!(
-            left_to_do(&reports),
-            Some("7-9\n12".to_owned())
-        );
+        assert_eq!(left_to_do(&reports), Some("7-9\n12".to_owned()));
         assert_eq!(
             summary(&reports),
             "4 tasks: 0 done, 0 already done, 0 failed, 0 interrupted, 4 not started"

@@ -58,7 +58,11 @@ pub(crate) fn run_batch(
             reports.push(report);
         }
     });
-    for (&file_id, _) in file_ids.iter().zip(&started).filter(|(_, started)| !**started) {
+    for (&file_id, _) in file_ids
+        .iter()
+        .zip(&started)
+        .filter(|(_, started)| !**started)
+    {
         let report = TaskReport::not_started(project_id, file_id);
         on_report(&report);
         reports.push(report);

@@ -211,9 +211,22 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
         !line["request_id"].as_str().unwrap_or_default().is_empty(),
         "{line}"
     );
-    assert_eq!(line["steps"].as_array().map(Vec::len), Some(2), "{line}");
+    // Terminate, the wait until the task settled, delete: each with its request id.
+    let steps = line["steps"].as_array().expect("steps");
+    let kinds: Vec<&str> = steps
+        .iter()
+        .map(|step| step["step"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["terminate", "wait", "delete"], "{line}");
+    for step in steps {
+        assert_eq!(step["outcome"], "done", "{line}");
+        assert!(step["request_id"].is_string(), "{line}");
+        assert_eq!(step["retries"], 0, "{line}");
+    }
+    assert_eq!(line["request_id"], steps[2]["request_id"], "{line}");
 
-    // Deleting a deployed task: Data.Status = fail, exit 1, with the request id.
+    // Deleting a running task: Data.Status = fail, exit 1, with the request id; the task's
+    // state (RUN, read after the refusal) shows it is not deleted.
     let (code, stdout, _) = run(di_at(&emulator).args([
         "--output",
         "json",
@@ -227,19 +240,35 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
     let line = &json_lines(&stdout)[0];
     assert_eq!(line["outcome"], "failed");
     assert_eq!(line["error"]["kind"], "task_failed");
+    assert_eq!(line["error"]["code"], "refused");
     assert!(
         line["error"]["message"]
             .as_str()
             .unwrap_or_default()
             .contains("still running")
     );
+    // The steps: the refused delete, and the state read that judged the refusal (in the
+    // order they were decided: the check first).
+    let steps = line["steps"].as_array().expect("steps");
+    let step = |kind: &str| {
+        steps
+            .iter()
+            .find(|step| step["step"] == kind)
+            .unwrap_or_else(|| panic!("a {kind} step in {line}"))
+    };
+    assert_eq!(steps.len(), 2, "{line}");
+    assert_eq!(step("delete")["outcome"], "failed", "{line}");
+    assert_eq!(step("delete")["request_id"], line["request_id"], "{line}");
+    assert_eq!(step("check")["outcome"], "done", "{line}");
+    assert_eq!(step("check")["note"], "status RUN", "{line}");
     assert!(
         !line["request_id"].as_str().unwrap_or_default().is_empty(),
         "{line}"
     );
 
-    // Terminating a task that is not deployed is already done; text mode prints a line per
-    // task on stdout and the summary on stderr.
+    // Terminating a task that is not deployed is already done (the refusal, read against the
+    // task's state: NORUN); text mode prints a line per task on stdout and the summary on
+    // stderr.
     let (code, _, _) = run(di_at(&emulator).args([
         "terminate-sync-instance",
         "--project-id",
@@ -263,7 +292,7 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
     );
 
     // A batch with an unknown task: the others are done, the batch exits 1 and the summary
-    // names the failure.
+    // names the failure: not_found, from the documented `fileId:[N] is invalid.`.
     let (code, stdout, stderr) = run(di_at(&emulator).args([
         "teardown",
         "--project-id",
@@ -279,7 +308,8 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
         stderr.contains("3 tasks: 2 done, 0 already done, 1 failed"),
         "{stderr}"
     );
-    assert!(stderr.contains("10000/999: task_failed"), "{stderr}");
+    assert!(stderr.contains("failed by kind: not_found: 1"), "{stderr}");
+    assert!(stderr.contains("10000/999: not_found"), "{stderr}");
 
     // The generic call prints the body; Data.Status = fail exits 1.
     let info = |file: &str| {
@@ -402,10 +432,22 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
             "StopDISyncInstance",
             "GetDISyncInstanceInfo",
             "TerminateDISyncInstance",
+            "GetDISyncInstanceInfo",
             "DeleteDISyncTask"
         ]
     );
-    // The dry run shows the four requests.
+    let kinds: Vec<&str> = torn["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| step["step"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["stop", "wait", "terminate", "wait", "delete"],
+        "{torn}"
+    );
+    // The dry run shows the five requests (each wait as its first poll).
     let (code, stdout, _) = run(di_at(&emulator).args([
         "--dry-run",
         "--output",
@@ -418,7 +460,21 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
         "2",
     ]));
     assert_eq!(code, 0);
-    assert_eq!(json_lines(&stdout).len(), 4, "{stdout}");
+    let dry: Vec<String> = json_lines(&stdout)
+        .iter()
+        .map(|line| line["action"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        dry,
+        [
+            "StopDISyncInstance",
+            "GetDISyncInstanceInfo",
+            "TerminateDISyncInstance",
+            "GetDISyncInstanceInfo",
+            "DeleteDISyncTask"
+        ],
+        "{stdout}"
+    );
     // Bad JSON is a usage error, before anything is sent.
     let mut bad = task("start-sync-instance").to_vec();
     bad.extend(["--start-param", "[1]"]);
@@ -724,6 +780,76 @@ fn help_matches_the_golden_file() {
     );
     for code in ["0  ", "1  ", "2  ", "3  "] {
         assert!(stdout.contains(code), "the exit codes are documented");
+    }
+}
+
+#[test]
+fn the_teardown_commands_document_their_flags() {
+    for (command, flags) in [
+        (
+            "teardown",
+            &[
+                "--stop-first",
+                "--ignore-not-found",
+                "--wait-timeout <SECONDS>",
+                "--poll-interval <SECONDS>",
+                "--jobs <N>",
+            ][..],
+        ),
+        (
+            "delete-sync-task",
+            &[
+                "--ignore-not-found",
+                "--wait-timeout <SECONDS>",
+                "--poll-interval <SECONDS>",
+            ],
+        ),
+        (
+            "terminate-sync-instance",
+            &[
+                "--ignore-not-found",
+                "--wait",
+                "--wait-timeout <SECONDS>",
+                "--poll-interval <SECONDS>",
+            ],
+        ),
+        (
+            "stop-sync-instance",
+            &[
+                "--wait",
+                "--wait-timeout <SECONDS>",
+                "--poll-interval <SECONDS>",
+            ],
+        ),
+    ] {
+        let (code, stdout, stderr) = run(di().args([command, "--help"]));
+        assert_eq!(code, 0, "{stderr}");
+        for flag in flags {
+            assert!(
+                stdout.contains(flag),
+                "{command} --help lists {flag}:\n{stdout}"
+            );
+        }
+    }
+    let (_, stdout, _) = run(di().args(["teardown", "--help"]));
+    assert!(stdout.contains("not_found"), "{stdout}");
+}
+
+/// `di --help` describes what a batch prints and how it exits since the teardown flows and
+/// the interrupt: the `steps` of each JSON line, the outcomes `interrupted` and
+/// `not_started`, `--poll-interval`, and exit 130.
+#[test]
+fn help_documents_the_steps_the_interrupt_and_exit_130() {
+    let (code, stdout, stderr) = run(di().arg("--help"));
+    assert_eq!(code, 0, "{stderr}");
+    for expected in [
+        "\"steps\"",
+        "interrupted",
+        "not_started",
+        "130",
+        "--poll-interval",
+    ] {
+        assert!(stdout.contains(expected), "{expected} in di --help");
     }
 }
 

@@ -61,11 +61,24 @@ impl Emulator {
     }
 
     fn control(&self, method: &str, body: &str) {
+        self.request(method, "/_emulator/faults", body);
+    }
+
+    /// The task's state as the emulator holds it (`deployed`, `undeployed`, `deleted`, ...),
+    /// from `GET /_emulator/tasks/10000/{file}`.
+    fn state(&self, file_id: &str) -> String {
+        let body = self.request("GET", &format!("/_emulator/tasks/10000/{file_id}"), "");
+        let state: Value = serde_json::from_str(&body).expect("the state is JSON");
+        state["state"].as_str().expect("a state").to_owned()
+    }
+
+    /// One request to a control route, which must succeed: the body of the reply.
+    fn request(&self, method: &str, path: &str, body: &str) -> String {
         let address = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).expect("the control route answers");
         write!(
             stream,
-            "{method} /_emulator/faults HTTP/1.1\r\nHost: {address}\r\n\
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\n\
              Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
@@ -73,6 +86,10 @@ impl Emulator {
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
         assert!(reply.starts_with("HTTP/1.1 2"), "{reply}");
+        reply
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body)
+            .to_owned()
     }
 }
 
@@ -142,6 +159,17 @@ fn expect(case: &str, run: &Run, code: i32, outcome: &str, kind: Option<&str>, b
     assert_eq!(run.line["outcome"], outcome, "{context}");
     if let Some(kind) = kind {
         assert_eq!(run.line["error"]["kind"], kind, "{context}");
+    }
+    // Every line lists its steps; a failed task's last step is the one that failed.
+    let steps = run.line["steps"].as_array();
+    assert!(steps.is_some_and(|steps| !steps.is_empty()), "{context}");
+    if outcome == "failed" {
+        let last = steps.and_then(|steps| steps.last());
+        assert_eq!(
+            last.map(|step| &step["outcome"]),
+            Some(&Value::from("failed")),
+            "{context}"
+        );
     }
     assert!(
         run.elapsed <= budget,
@@ -216,6 +244,55 @@ fn faults_end_with_the_right_exit_code_in_bounded_time() {
         Some("response_too_large"),
         quick,
     );
+}
+
+/// The step of `kind` in a run's line.
+fn step<'a>(run: &'a Run, kind: &str) -> &'a Value {
+    run.line["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().rev().find(|step| step["step"] == kind))
+        .unwrap_or_else(|| panic!("a {kind} step in {}", run.line))
+}
+
+/// A teardown whose delete answer is lost: the change happened, the retry meets the
+/// documented `fileId:[N] is invalid.`, and after an unknown outcome that means already
+/// done, not `not_found`. A teardown whose terminate answer is lost: the retry is refused,
+/// the task reads NORUN, the terminate is already done and the delete follows.
+#[test]
+fn a_teardown_whose_answers_are_lost_ends_with_the_task_gone() {
+    let emulator = Emulator::start(&[]);
+    let url = emulator.url.as_str();
+    let quick = Duration::from_secs(5);
+    let teardown = |file_id: &str| {
+        di(
+            url,
+            &["teardown", "--project-id", "10000", "--file-id", file_id],
+        )
+    };
+
+    emulator.fault(r#"{"fault":"lost_response","count":1,"action":"DeleteDISyncTask"}"#);
+    let run = teardown("11");
+    expect("lost delete answer", &run, 0, "already_done", None, quick);
+    let delete = step(&run, "delete");
+    assert_eq!(delete["outcome"], "already_done", "{}", run.line);
+    assert_eq!(delete["retries"], 1, "{}", run.line);
+    assert!(delete["request_id"].is_string(), "{}", run.line);
+    assert_eq!(step(&run, "terminate")["outcome"], "done", "{}", run.line);
+    assert_eq!(emulator.state("11"), "deleted");
+
+    emulator.fault(r#"{"fault":"lost_response","count":1,"action":"TerminateDISyncInstance"}"#);
+    let run = teardown("12");
+    expect("lost terminate answer", &run, 0, "done", None, quick);
+    let terminate = step(&run, "terminate");
+    assert_eq!(terminate["outcome"], "already_done", "{}", run.line);
+    assert_eq!(terminate["retries"], 1, "{}", run.line);
+    assert_eq!(step(&run, "check")["note"], "status NORUN", "{}", run.line);
+    assert_eq!(step(&run, "delete")["outcome"], "done", "{}", run.line);
+    assert_eq!(emulator.state("12"), "deleted");
+
+    // Both gone: a rerun finds them so.
+    let run = teardown("11");
+    expect("rerun", &run, 1, "failed", Some("not_found"), quick);
 }
 
 #[test]

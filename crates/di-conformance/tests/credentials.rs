@@ -15,7 +15,7 @@ use di_credentials::{ChainOptions, Environment, Error as ChainError, Source};
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, DEMO_ROLE_ARN};
 use di_proto::client_error::ClientError;
 use di_proto::config::ClientConfig;
-use di_proto::ops::TeardownReport;
+use di_proto::flow::{TaskOutcome, TaskReport};
 use di_proto::{Credentials, Timestamp};
 
 const OIDC_PROVIDER: &str = "acs:ram::1000000000000000:oidc-provider/ack-rrsa";
@@ -31,11 +31,7 @@ trait Chain: Sized {
     fn source(&self) -> Option<Source>;
     /// A teardown by a client whose credentials come from this chain, and the client's
     /// view of the source.
-    fn teardown(
-        &self,
-        config: &ClientConfig,
-        file_id: i64,
-    ) -> (Result<TeardownReport, ClientError>, Option<Source>);
+    fn teardown(&self, config: &ClientConfig, file_id: i64) -> (TaskReport, Option<Source>);
 }
 
 struct Ureq(Arc<di_ureq::DefaultChain>);
@@ -62,11 +58,7 @@ impl Chain for Ureq {
     fn source(&self) -> Option<Source> {
         self.0.source()
     }
-    fn teardown(
-        &self,
-        config: &ClientConfig,
-        file_id: i64,
-    ) -> (Result<TeardownReport, ClientError>, Option<Source>) {
+    fn teardown(&self, config: &ClientConfig, file_id: i64) -> (TaskReport, Option<Source>) {
         let client = di_ureq::Client::with_default_chain(config, Arc::clone(&self.0)).unwrap();
         (
             client.teardown(DEMO_PROJECT_ID, file_id),
@@ -112,11 +104,7 @@ impl Chain for Reqwest {
     fn source(&self) -> Option<Source> {
         self.0.source()
     }
-    fn teardown(
-        &self,
-        config: &ClientConfig,
-        file_id: i64,
-    ) -> (Result<TeardownReport, ClientError>, Option<Source>) {
+    fn teardown(&self, config: &ClientConfig, file_id: i64) -> (TaskReport, Option<Source>) {
         let client = di_reqwest::Client::with_default_chain(config, Arc::clone(&self.0)).unwrap();
         (
             self.1.block_on(client.teardown(DEMO_PROJECT_ID, file_id)),
@@ -317,7 +305,8 @@ fn ram_role_arn_profile_end_to_end<C: Chain>() {
         ChainOptions::new().with_sts_endpoint(emulated.base_url()),
     );
     let (report, source) = chain.teardown(&emulated.config(), 100);
-    report.unwrap();
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:#?}");
+    assert_eq!(report.steps.len(), 3, "{report:#?}");
     assert_eq!(source, Some(Source::CliProfile));
     let credentials = chain.credentials().unwrap();
     assert!(
@@ -363,7 +352,8 @@ fn oidc_end_to_end<C: Chain>() {
     let options = ChainOptions::new().with_sts_endpoint(emulated.base_url());
     let chain = C::new(&emulated.runtime, env.clone(), options.clone());
     let (report, source) = chain.teardown(&emulated.config(), 101);
-    report.unwrap();
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:#?}");
+    assert_eq!(report.steps.len(), 3, "{report:#?}");
     assert_eq!(source, Some(Source::Oidc));
 
     // A token the provider does not accept.
@@ -493,7 +483,9 @@ fn nothing_found_is_a_credentials_error_listing_every_source<C: Chain>() {
     let emulated = Emulated::start();
     let chain = C::new(&emulated.runtime, bare(), ChainOptions::new());
     let (report, source) = chain.teardown(&emulated.config(), 102);
-    let error = report.unwrap_err();
+    assert_eq!(report.outcome, TaskOutcome::Failed);
+    assert_eq!(report.steps.len(), 1, "{report:#?}");
+    let error = report.into_result().unwrap_err();
     let ClientError::Credentials(inner) = &error else {
         panic!("{error}")
     };

@@ -13,10 +13,11 @@ use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use common::{Env, Failure, PROJECT, Reqwest, Transport, Ureq, demo, instance_info};
+use common::{Env, Failure, PROJECT, Reqwest, Transport, Ureq, demo, instance_info, steps};
 use di_emulator::{Config, Fault, TaskState};
 use di_proto::Error as ApiError;
 use di_proto::config::ClientConfig;
+use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome, TaskReport};
 use di_proto::ops::TeardownOutcome;
 use di_proto::retry::RetryPolicy;
 
@@ -164,8 +165,60 @@ fn done(outcome: &TeardownOutcome) -> bool {
     *outcome == TeardownOutcome::Done
 }
 
-fn already_done(outcome: &TeardownOutcome) -> bool {
-    matches!(outcome, TeardownOutcome::AlreadyDone { .. })
+/// Whether a terminate flow found the task already undeployed from its state: the lost
+/// attempt applied the change, the retry was refused, and the state read (NORUN) says done.
+fn undeployed_from_the_state(report: &TaskReport) -> bool {
+    report.outcome == TaskOutcome::AlreadyDone
+        && report.error.is_none()
+        && steps(report)
+            == [
+                (StepKind::Terminate, StepOutcome::AlreadyDone),
+                (StepKind::Check, StepOutcome::Done),
+            ]
+        && report.steps[0].retries.len() == 1
+}
+
+fn describe_report(report: &TaskReport, requests: u64) -> String {
+    match &report.error {
+        None => format!(
+            "{} ({}) in {requests} requests",
+            report.outcome,
+            report
+                .steps
+                .iter()
+                .map(|step| format!("{} {}", step.kind, step.outcome))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Some(error) => format!("{} ({error}) in {requests} requests", report.outcome),
+    }
+}
+
+/// A case whose fault applies the change but loses its answer, on the first attempt of a
+/// terminate flow: the retry is refused (the task is undeployed now), and the state read
+/// after the refusal says the terminate is done: three requests.
+fn applied_but_unanswered<T: Transport>(
+    matrix: &mut Matrix,
+    Target { env, client }: &Target<'_, T>,
+    case: &'static str,
+    fault: Fault,
+    file_id: i64,
+) {
+    matrix.case(
+        case,
+        "already done, from the state read after the refused retry",
+        Duration::from_secs(3),
+        || {
+            env.emulator().fail_next(fault, 1);
+            let (report, requests) = counting(env, || {
+                client.run_task(client.task(file_id, TaskAction::Terminate))
+            });
+            let right = undeployed_from_the_state(&report)
+                && requests == 3
+                && env.emulator().task_state(PROJECT, file_id) == Some(TaskState::Undeployed);
+            (right, describe_report(&report, requests))
+        },
+    );
 }
 
 /// A persistent fault on a read: the call must stop with `wanted` after `attempts` requests.
@@ -225,22 +278,24 @@ fn fault_matrix<T: Transport>() {
         ),
         ("proxy HTML 502 x2", Fault::ProxyHtml502, 2, done),
         ("connection reset x2", Fault::ConnectionReset, 2, done),
-        (
-            "truncated 200 (change applied)",
-            Fault::TruncatedBody,
-            1,
-            already_done,
-        ),
-        (
-            "lost response (change applied)",
-            Fault::LostResponse,
-            1,
-            already_done,
-        ),
     ];
     for ((case, fault, count, wanted), file_id) in transients.into_iter().zip(1..) {
         transient(&mut matrix, &target, case, fault, count, file_id, wanted);
     }
+    applied_but_unanswered(
+        &mut matrix,
+        &target,
+        "truncated 200 (change applied)",
+        Fault::TruncatedBody,
+        6,
+    );
+    applied_but_unanswered(
+        &mut matrix,
+        &target,
+        "lost response (change applied)",
+        Fault::LostResponse,
+        7,
+    );
     matrix.case(
         "delay 200 ms",
         "success, slower",
@@ -264,25 +319,20 @@ fn fault_matrix<T: Transport>() {
     );
 
     // A body that trickles: the read timeout cuts the attempt; the change was applied, so the
-    // retry finds the task undeployed.
+    // retry is refused and the state read says the task is undeployed.
     matrix.case(
         "stalled body (1 byte/s), read timeout 500 ms",
-        "timeout, then success after 1 retry",
+        "timeout, then already done from the state",
         Duration::from_secs(4),
         || {
             let config = env.config().with_read_timeout(Duration::from_millis(500));
             let client = T::new(&env, &config, demo());
             env.emulator().fail_next(Fault::StalledBody, 1);
-            let (result, requests) = counting(&env, || client.terminate(11));
-            let right = result
-                .as_ref()
-                .is_ok_and(|response| already_done(&response.outcome))
-                && requests == 2;
-            let outcome = match &result {
-                Ok(response) => format!("{:?} in {requests} requests", response.outcome),
-                Err(_) => describe(&result),
-            };
-            (right, outcome)
+            let (report, requests) = counting(&env, || {
+                client.run_task(client.task(11, TaskAction::Terminate))
+            });
+            let right = undeployed_from_the_state(&report) && requests == 3;
+            (right, describe_report(&report, requests))
         },
     );
     matrix.case(
@@ -456,12 +506,13 @@ fn clock_off<T: Transport>(matrix: &mut Matrix, skew: i64) {
     );
 }
 
+// Real time: delays, read timeouts, and a 300 ms pause for the server's idle timeout.
 #[test]
-fn fault_matrix_over_ureq() {
+fn fault_matrix_over_ureq_real_time() {
     fault_matrix::<Ureq>();
 }
 
 #[test]
-fn fault_matrix_over_reqwest() {
+fn fault_matrix_over_reqwest_real_time() {
     fault_matrix::<Reqwest>();
 }

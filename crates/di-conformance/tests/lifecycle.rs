@@ -10,10 +10,10 @@ use std::time::Duration;
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
 use di_proto::client_error::ClientError;
 use di_proto::config::ClientConfig;
+use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskFlow, TaskOutcome, TaskReport};
 use di_proto::ops::{
     ChangeOutcome, ChangeResponse, CreateDiSyncTask, CreatedDiSyncTask, DiSyncTaskDetails,
-    InstanceInfo, InstanceStatus, StartDiSyncInstance, StopFirstReport, StopStep, TeardownReport,
-    UpdateDiSyncTask,
+    InstanceInfo, InstanceStatus, StartDiSyncInstance, UpdateDiSyncTask,
 };
 use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
@@ -35,18 +35,17 @@ trait Lifecycle: Sized {
     fn update(&self, update: &UpdateDiSyncTask) -> Result<ChangeResponse, ClientError>;
     fn terminate(&self, file_id: i64) -> Result<ChangeResponse, ClientError>;
     fn delete(&self, file_id: i64) -> Result<ChangeResponse, ClientError>;
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, ClientError>;
+    fn teardown(&self, file_id: i64, policy: &WaitPolicy) -> TaskReport;
     fn wait(
         &self,
         file_id: i64,
         wait_for: WaitFor,
         policy: &WaitPolicy,
     ) -> Result<InstanceInfo, ClientError>;
-    fn teardown_stop_first(
-        &self,
-        file_id: i64,
-        policy: &WaitPolicy,
-    ) -> Result<StopFirstReport, ClientError>;
+    fn teardown_stop_first(&self, file_id: i64, policy: &WaitPolicy) -> TaskReport;
+    /// The client's task flow, under its retry policy.
+    fn task(&self, file_id: i64, action: TaskAction) -> TaskFlow;
+    fn run(&self, flow: TaskFlow) -> TaskReport;
 }
 
 struct Ureq(di_ureq::Client);
@@ -82,8 +81,12 @@ impl Lifecycle for Ureq {
     fn delete(&self, file_id: i64) -> Result<ChangeResponse, ClientError> {
         self.0.delete_di_sync_task(PROJECT, file_id)
     }
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, ClientError> {
-        self.0.teardown(PROJECT, file_id)
+    fn teardown(&self, file_id: i64, policy: &WaitPolicy) -> TaskReport {
+        self.0.run(
+            self.0
+                .task(PROJECT, file_id, TaskAction::Teardown { stop_first: false })
+                .with_wait_policy(*policy),
+        )
     }
     fn wait(
         &self,
@@ -93,12 +96,18 @@ impl Lifecycle for Ureq {
     ) -> Result<InstanceInfo, ClientError> {
         self.0.wait_for_instance(PROJECT, file_id, wait_for, policy)
     }
-    fn teardown_stop_first(
-        &self,
-        file_id: i64,
-        policy: &WaitPolicy,
-    ) -> Result<StopFirstReport, ClientError> {
-        self.0.teardown_stop_first(PROJECT, file_id, policy)
+    fn teardown_stop_first(&self, file_id: i64, policy: &WaitPolicy) -> TaskReport {
+        self.0.run(
+            self.0
+                .task(PROJECT, file_id, TaskAction::Teardown { stop_first: true })
+                .with_wait_policy(*policy),
+        )
+    }
+    fn task(&self, file_id: i64, action: TaskAction) -> TaskFlow {
+        self.0.task(PROJECT, file_id, action)
+    }
+    fn run(&self, flow: TaskFlow) -> TaskReport {
+        self.0.run(flow)
     }
 }
 
@@ -143,8 +152,12 @@ impl Lifecycle for Reqwest {
         self.1
             .block_on(self.0.delete_di_sync_task(PROJECT, file_id))
     }
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, ClientError> {
-        self.1.block_on(self.0.teardown(PROJECT, file_id))
+    fn teardown(&self, file_id: i64, policy: &WaitPolicy) -> TaskReport {
+        let flow = self
+            .0
+            .task(PROJECT, file_id, TaskAction::Teardown { stop_first: false })
+            .with_wait_policy(*policy);
+        self.1.block_on(self.0.run(flow))
     }
     fn wait(
         &self,
@@ -155,13 +168,18 @@ impl Lifecycle for Reqwest {
         self.1
             .block_on(self.0.wait_for_instance(PROJECT, file_id, wait_for, policy))
     }
-    fn teardown_stop_first(
-        &self,
-        file_id: i64,
-        policy: &WaitPolicy,
-    ) -> Result<StopFirstReport, ClientError> {
-        self.1
-            .block_on(self.0.teardown_stop_first(PROJECT, file_id, policy))
+    fn teardown_stop_first(&self, file_id: i64, policy: &WaitPolicy) -> TaskReport {
+        let flow = self
+            .0
+            .task(PROJECT, file_id, TaskAction::Teardown { stop_first: true })
+            .with_wait_policy(*policy);
+        self.1.block_on(self.0.run(flow))
+    }
+    fn task(&self, file_id: i64, action: TaskAction) -> TaskFlow {
+        self.0.task(PROJECT, file_id, action)
+    }
+    fn run(&self, flow: TaskFlow) -> TaskReport {
+        self.1.block_on(self.0.run(flow))
     }
 }
 
@@ -228,6 +246,34 @@ fn refused<T: std::fmt::Debug>(result: Result<T, ClientError>) -> di_proto::Task
         Err(ClientError::Api(ApiError::TaskFailed(failure))) => *failure,
         other => panic!("expected Data.Status = fail, got {other:?}"),
     }
+}
+
+/// The kind and outcome of every step, in order.
+fn steps(report: &TaskReport) -> Vec<(StepKind, StepOutcome)> {
+    report
+        .steps
+        .iter()
+        .map(|step| (step.kind, step.outcome))
+        .collect()
+}
+
+/// The refusal that ended `report`, which failed.
+fn refusal(report: &TaskReport) -> &di_proto::TaskFailure {
+    assert_eq!(report.outcome, TaskOutcome::Failed, "{report:#?}");
+    match &report.error {
+        Some(ClientError::Api(ApiError::TaskFailed(failure))) => failure,
+        other => panic!("expected Data.Status = fail, got {other:?}: {report:#?}"),
+    }
+}
+
+/// The wait timeout that ended `report`, which failed.
+fn timed_out(report: &TaskReport) -> &di_proto::wait::WaitTimeout {
+    assert_eq!(report.outcome, TaskOutcome::Failed, "{report:#?}");
+    report
+        .error
+        .as_ref()
+        .and_then(ClientError::wait_timeout)
+        .unwrap_or_else(|| panic!("expected a wait timeout: {report:#?}"))
 }
 
 /// Quick polls, so that the waits stay short.
@@ -312,24 +358,76 @@ fn wrong_transitions_fail_typed<T: Lifecycle>() {
         .unwrap();
     let file = created.file_id;
     let start = StartDiSyncInstance::new(PROJECT, file);
+    // One call reports any refusal as it came: undocumented, whatever its words.
+    let not_deployed = format!("fileId:[{file}] is not deployed.");
+    for failure in [refused(client.start(&start)), refused(client.stop(file))] {
+        assert_eq!(failure.reason, FailureReason::Undocumented);
+        assert_eq!(failure.message, not_deployed);
+        assert!(!failure.after_unknown_outcome);
+    }
+    // Through a task flow, the state decides: an undeployed task reads NORUN, which is not
+    // where a start leads, so the refusal stands.
+    let report = client.run(client.task(file, TaskAction::Start { start_param: None }));
+    assert_eq!(refusal(&report).message, not_deployed);
+    assert_eq!(refusal(&report).reason, FailureReason::Undocumented);
     assert_eq!(
-        refused(client.start(&start)).reason,
-        FailureReason::NotDeployed
+        steps(&report),
+        [
+            (StepKind::Start, StepOutcome::Failed),
+            (StepKind::Check, StepOutcome::Done)
+        ]
     );
+    assert_eq!(report.steps[1].note.as_deref(), Some("status NORUN"));
     assert_eq!(
-        refused(client.stop(file)).reason,
-        FailureReason::NotDeployed
+        env.emulator().task_state(PROJECT, file),
+        Some(TaskState::Undeployed)
     );
+
     client.deploy(file).unwrap();
     // Deploying again publishes again.
     assert_eq!(client.deploy(file).unwrap().outcome, ChangeOutcome::Done);
-    assert_eq!(refused(client.stop(file)).reason, FailureReason::NotRunning);
-    assert_eq!(refused(client.delete(file)).reason, FailureReason::Other);
+    assert_eq!(
+        refused(client.stop(file)).message,
+        format!("fileId:[{file}] is not running.")
+    );
+    assert_eq!(
+        refused(client.delete(file)).message,
+        format!("fileId:[{file}] is deployed; terminate it with TerminateDISyncInstance first.")
+    );
     client.start(&start).unwrap();
     let twice = refused(client.start(&start));
-    assert_eq!(twice.reason, FailureReason::AlreadyRunning);
+    assert_eq!(twice.reason, FailureReason::Undocumented);
+    assert_eq!(
+        twice.message,
+        format!("fileId:[{file}] is already running.")
+    );
     assert_eq!(twice.action, "StartDISyncInstance");
     assert!(!twice.request_id.is_empty());
+    // A start flow on the running task: the state (RUN) says it is already done.
+    let report = client.run(client.task(file, TaskAction::Start { start_param: None }));
+    assert_eq!(report.outcome, TaskOutcome::AlreadyDone, "{report:#?}");
+    assert!(report.error.is_none());
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Start, StepOutcome::AlreadyDone),
+            (StepKind::Check, StepOutcome::Done)
+        ]
+    );
+    // A delete flow on it: no state says "deleted" of a task that exists; the refusal stands.
+    let report = client.run(client.task(file, TaskAction::Delete));
+    assert_eq!(refusal(&report).action, "DeleteDISyncTask");
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Delete, StepOutcome::Failed),
+            (StepKind::Check, StepOutcome::Done)
+        ]
+    );
+    assert_eq!(
+        env.emulator().task_state(PROJECT, file),
+        Some(TaskState::Deployed)
+    );
     assert_eq!(
         refused(client.deploy(999)).reason,
         FailureReason::TaskNotFound
@@ -360,6 +458,20 @@ fn wrong_transitions_fail_typed<T: Lifecycle>() {
             "{result:?}"
         );
     }
+    let report = client.run(client.task(
+        file,
+        TaskAction::Start {
+            start_param: Some("not json".to_owned()),
+        },
+    ));
+    assert!(
+        matches!(
+            report.error,
+            Some(ClientError::Api(ApiError::InvalidParameter { .. }))
+        ),
+        "{report:#?}"
+    );
+    assert_eq!(report.outcome, TaskOutcome::Failed);
     assert_eq!(env.requests(), before);
 }
 
@@ -379,28 +491,58 @@ fn only_idempotent_calls_retry_a_lost_answer<T: Lifecycle>() {
     env.emulator().fail_next(Fault::LostResponse, 1);
     let created = client.create(&create).unwrap();
     assert_eq!(client.create(&create).unwrap().file_id, created.file_id);
-    // Start and stop: the retry finds the work done.
+
+    // Stop and start are retried; one call reports the retry's refusal as it came (the lost
+    // attempt did the work), flagged as following an attempt that may have taken effect.
     env.emulator().fail_next(Fault::LostResponse, 1);
-    let stopped = client.stop(1).unwrap();
+    let before = env.requests();
+    let stopped = refused(client.stop(1));
+    assert_eq!(env.requests() - before, 2);
+    assert_eq!(stopped.reason, FailureReason::Undocumented);
+    assert!(stopped.after_unknown_outcome);
     assert_eq!(
-        stopped.outcome,
-        ChangeOutcome::AlreadyDone {
-            reason: FailureReason::NotRunning
-        }
+        env.emulator().task_state(PROJECT, 1),
+        Some(TaskState::Paused)
     );
     env.emulator().fail_next(Fault::LostResponse, 1);
-    let started = client.start(&StartDiSyncInstance::new(PROJECT, 1)).unwrap();
+    let started = refused(client.start(&StartDiSyncInstance::new(PROJECT, 1)));
+    assert_eq!(started.action, "StartDISyncInstance");
+    assert!(started.after_unknown_outcome);
     assert_eq!(
-        started.outcome,
-        ChangeOutcome::AlreadyDone {
-            reason: FailureReason::AlreadyRunning
-        }
+        env.emulator().task_state(PROJECT, 1),
+        Some(TaskState::Deployed)
     );
+    // Through a task flow, the state after the refusal says the work is done.
+    for (action, state) in [
+        (TaskAction::Stop, TaskState::Paused),
+        (TaskAction::Start { start_param: None }, TaskState::Deployed),
+    ] {
+        let kind = match action {
+            TaskAction::Stop => StepKind::Stop,
+            _ => StepKind::Start,
+        };
+        env.emulator().fail_next(Fault::LostResponse, 1);
+        let before = env.requests();
+        let report = client.run(client.task(2, action));
+        assert_eq!(report.outcome, TaskOutcome::AlreadyDone, "{report:#?}");
+        assert!(report.error.is_none());
+        assert_eq!(
+            steps(&report),
+            [
+                (kind, StepOutcome::AlreadyDone),
+                (StepKind::Check, StepOutcome::Done)
+            ]
+        );
+        assert_eq!(report.steps[0].retries.len(), 1, "{report:#?}");
+        // The lost attempt, its refused retry, the state read.
+        assert_eq!(env.requests() - before, 3);
+        assert_eq!(env.emulator().task_state(PROJECT, 2), Some(state));
+    }
     env.emulator().fail_next(Fault::InternalError, 1);
     assert_eq!(client.info(1).unwrap().status, InstanceStatus::Run);
 }
 
-fn waits_for_a_slow_task_to_settle<T: Lifecycle>() {
+fn waits_for_a_slow_task_to_settle_real_time<T: Lifecycle>() {
     let env = Env::start(Config::default().with_settle_delay(Duration::from_millis(300)));
     let client: T = env.client();
     client.stop(2).unwrap();
@@ -419,52 +561,69 @@ fn waits_for_a_slow_task_to_settle<T: Lifecycle>() {
         .unwrap();
     assert_eq!(running.status, InstanceStatus::Run);
 
-    // Without a wait, a teardown of a running task meets the settling undeploy.
+    // Without a wait, a delete right after a terminate meets the settling undeploy, and one
+    // call reports that refusal.
     client.terminate(3).unwrap();
-    assert!(
-        refused(client.delete(3))
-            .message
-            .contains("changing state (KILLING)")
+    let failure = refused(client.delete(3));
+    assert_eq!(failure.reason, FailureReason::Undocumented);
+    assert_eq!(
+        failure.message,
+        "fileId:[3] is changing state (KILLING); try again later."
     );
     client
         .wait(3, WaitFor::Stopped, &quick(Duration::from_secs(10)))
         .unwrap();
     client.delete(3).unwrap();
 
-    // Stop first: stop, wait, terminate, delete.
-    let report = client
-        .teardown_stop_first(4, &quick(Duration::from_secs(10)))
-        .unwrap();
-    assert!(matches!(report.stop, StopStep::Stopped(_)), "{report:?}");
+    // Stop first: stop, wait, terminate, wait, delete.
+    let report = client.teardown_stop_first(4, &quick(Duration::from_secs(10)));
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:#?}");
+    assert!(report.error.is_none());
     assert_eq!(
-        report.settled.map(|info| info.status),
-        Some(InstanceStatus::Pause)
+        steps(&report),
+        [
+            (StepKind::Stop, StepOutcome::Done),
+            (StepKind::Wait, StepOutcome::Done),
+            (StepKind::Terminate, StepOutcome::Done),
+            (StepKind::Wait, StepOutcome::Done),
+            (StepKind::Delete, StepOutcome::Done)
+        ]
     );
-    assert_eq!(report.teardown.delete.outcome, ChangeOutcome::Done);
+    let note = report.steps[1].note.as_deref().unwrap_or_default();
+    assert!(note.starts_with("settled: PAUSE after "), "{note}");
+    assert_eq!(
+        report.instance.as_ref().map(|info| &info.status),
+        Some(&InstanceStatus::NoRun)
+    );
     assert_eq!(
         env.emulator().task_state(PROJECT, 4),
         Some(TaskState::Deleted)
     );
-    // A task that is not deployed skips the stop and the wait.
+    // A task that is not deployed: the stop and the terminate are refused, the state (NORUN)
+    // says both are done, and neither wait polls; the delete goes on.
     env.emulator()
         .set_task_state(PROJECT, 5, TaskState::Undeployed);
-    let report = client
-        .teardown_stop_first(5, &quick(Duration::from_secs(10)))
-        .unwrap();
-    assert!(
-        matches!(
-            report.stop,
-            StopStep::NotRunning {
-                reason: FailureReason::NotDeployed,
-                ..
-            }
-        ),
-        "{report:?}"
+    let before = env.requests();
+    let report = client.teardown_stop_first(5, &quick(Duration::from_secs(10)));
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:#?}");
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Stop, StepOutcome::AlreadyDone),
+            (StepKind::Check, StepOutcome::Done),
+            (StepKind::Terminate, StepOutcome::AlreadyDone),
+            (StepKind::Check, StepOutcome::Done),
+            (StepKind::Delete, StepOutcome::Done)
+        ]
     );
-    assert_eq!(report.settled, None);
+    assert_eq!(env.requests() - before, 5);
+    assert_eq!(
+        env.emulator().task_state(PROJECT, 5),
+        Some(TaskState::Deleted)
+    );
 }
 
-fn a_task_that_never_settles_times_out_with_its_last_status<T: Lifecycle>() {
+fn a_task_that_never_settles_times_out_with_its_last_status_real_time<T: Lifecycle>() {
     let env = Env::start(Config::default().never_settling());
     let client: T = env.client();
     client.stop(6).unwrap();
@@ -481,22 +640,42 @@ fn a_task_that_never_settles_times_out_with_its_last_status<T: Lifecycle>() {
     assert!(timeout.elapsed >= Duration::from_millis(300), "{timeout:?}");
     assert!(error.to_string().contains("last status KILLING"), "{error}");
 
-    // A teardown that stops first stops at the wait, leaving the task deployed.
-    match client.teardown_stop_first(7, &quick(Duration::from_millis(200))) {
-        Err(ClientError::WaitTimedOut(timeout)) => {
-            assert_eq!(timeout.last_status, InstanceStatus::Killing);
-        }
-        other => panic!("expected a wait timeout, got {other:?}"),
-    }
+    // A teardown that stops first stops at the wait, leaving the task deployed; the report
+    // keeps the stop.
+    let report = client.teardown_stop_first(7, &quick(Duration::from_millis(200)));
+    let timeout = timed_out(&report);
+    assert_eq!(timeout.last_status, InstanceStatus::Killing);
+    assert_eq!(timeout.wait_for, WaitFor::Stopped);
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Stop, StepOutcome::Done),
+            (StepKind::Wait, StepOutcome::Failed)
+        ]
+    );
+    assert!(report.steps[0].request_id.is_some());
     assert_eq!(
         env.emulator().task_state(PROJECT, 7),
         Some(TaskState::Paused)
     );
-    // The plain teardown of a stopped task meets the unsettled stop.
-    assert!(
-        refused(client.teardown(7))
-            .message
-            .contains("changing state")
+    // The plain teardown of the stopping task: the terminate is refused, the state reads
+    // KILLING, and the wait for it to settle runs out.
+    let report = client.teardown(7, &quick(Duration::from_millis(200)));
+    let timeout = timed_out(&report);
+    assert_eq!(timeout.last_status, InstanceStatus::Killing);
+    assert_eq!(timeout.wait_for, WaitFor::Settled);
+    // The refused terminate keeps its step, before the state read and the wait.
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Terminate, StepOutcome::Failed),
+            (StepKind::Check, StepOutcome::Done),
+            (StepKind::Wait, StepOutcome::Failed)
+        ]
+    );
+    assert_eq!(
+        env.emulator().task_state(PROJECT, 7),
+        Some(TaskState::Paused)
     );
 }
 
@@ -518,12 +697,14 @@ macro_rules! lifecycle {
                 super::only_idempotent_calls_retry_a_lost_answer::<$transport>();
             }
             #[test]
-            fn waits_for_a_slow_task_to_settle() {
-                super::waits_for_a_slow_task_to_settle::<$transport>();
+            fn waits_for_a_slow_task_to_settle_real_time() {
+                super::waits_for_a_slow_task_to_settle_real_time::<$transport>();
             }
             #[test]
-            fn a_task_that_never_settles_times_out_with_its_last_status() {
-                super::a_task_that_never_settles_times_out_with_its_last_status::<$transport>();
+            fn a_task_that_never_settles_times_out_with_its_last_status_real_time() {
+                super::a_task_that_never_settles_times_out_with_its_last_status_real_time::<
+                    $transport,
+                >();
             }
         }
     };

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Env, Failure, Reqwest, Transport, Ureq, captured_traces, instance_info};
+use common::{Env, Failure, Reqwest, Transport, Ureq, captured_traces, instance_info, quick_wait};
 use di_emulator::{Config, Fault};
 use di_proto::config::ClientConfig;
 use di_proto::ops::{CreateDiSyncTask, Operation, TerminateDiSyncInstance, UpdateDiSyncTask};
@@ -108,6 +108,24 @@ fn errors_hold_no_secret<T: Transport>() {
         show(
             "a task failure",
             client.delete(999).map(|ok| format!("{ok:?}")),
+        );
+        let report = client.teardown(999, &quick_wait(Duration::from_secs(5)), false);
+        assert!(report.error.is_some(), "{report:?}");
+        show(
+            "a failed teardown's report and events",
+            Ok(format!(
+                "{report:?}\n{report:#?}\n{}\n{}",
+                report
+                    .steps
+                    .iter()
+                    .map(|step| format!("{:?}", step.note))
+                    .collect::<String>(),
+                report
+                    .error
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            )),
         );
         let unknown_token = T::new(
             &env,

@@ -9,13 +9,15 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    Env, Failure, PROJECT, Reqwest, Transport, Ureq, captured_traces, demo, instance_info,
+    Env, Failure, PROJECT, Reqwest, Transport, Ureq, assert_outcome, assert_request_ids,
+    captured_traces, demo, instance_info, quick_wait, refused, step, steps,
 };
 use di_emulator::{Config, DEMO_ACCESS_KEY_SECRET, Fault, TaskState};
-use di_proto::ops::{TeardownOutcome, TerminateStep};
+use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome};
+use di_proto::ops::TeardownOutcome;
 use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
-use di_proto::{Error as ApiError, Format};
+use di_proto::{Error as ApiError, FailureReason, Format};
 
 const STS_TOKEN: &str = "CAIS.conformance.sts.token.SECRETLY";
 
@@ -60,19 +62,21 @@ fn both_operations_in_every_signature_format_and_credential<T: Transport>() {
 fn fail_status_comes_out_typed<T: Transport>() {
     let env = start();
     let client: T = env.client();
-    match client.delete(1) {
-        Err(Failure::Api(ApiError::TaskFailed(failure))) => {
-            assert!(!failure.after_unknown_outcome);
-            assert!(!failure.request_id.is_empty());
-        }
-        other => panic!("deleting a deployed task: {other:?}"),
-    }
-    match client.terminate(999) {
-        Err(Failure::Api(ApiError::TaskFailed(failure))) => {
-            assert_eq!(failure.message, "fileId:[999] is invalid.");
-        }
-        other => panic!("an unknown task: {other:?}"),
-    }
+    // Deleting a deployed task: a refusal the service does not document.
+    let failure = refused(client.delete(1));
+    assert_eq!(failure.action, "DeleteDISyncTask");
+    assert_eq!(failure.reason, FailureReason::Undocumented);
+    assert!(!failure.after_unknown_outcome);
+    assert!(!failure.request_id.is_empty());
+    assert_eq!(
+        env.emulator().task_state(PROJECT, 1),
+        Some(TaskState::Deployed)
+    );
+    // An unknown task: the one documented refusal.
+    let failure = refused(client.terminate(999));
+    assert_eq!(failure.message, "fileId:[999] is invalid.");
+    assert_eq!(failure.reason, FailureReason::TaskNotFound);
+    assert!(!failure.after_unknown_outcome);
 }
 
 fn faults_end_in_success_or_the_right_error<T: Transport>() {
@@ -110,12 +114,33 @@ fn faults_end_in_success_or_the_right_error<T: Transport>() {
         assert_eq!(attempts, expected, "{fault:?}");
     }
 
-    // A truncated success: the change happened, the retry finds it done.
+    // A truncated success: the change happened. The single call's retry meets the
+    // service's refusal (the task is undeployed now) and reports it as such: no word of it
+    // is taken as "already done".
     emulator.fail_next(Fault::TruncatedBody, 1);
-    let output = client.terminate(20).unwrap();
-    assert!(
-        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
-        "{output:?}"
+    let failure = refused(client.terminate(20));
+    assert_eq!(failure.action, "TerminateDISyncInstance");
+    assert_eq!(failure.reason, FailureReason::Undocumented);
+    assert!(failure.after_unknown_outcome);
+    assert_eq!(
+        emulator.task_state(PROJECT, 20),
+        Some(TaskState::Undeployed)
+    );
+    // Through a task flow, the task's state decides: NORUN, already undeployed.
+    emulator.fail_next(Fault::TruncatedBody, 1);
+    let report = client.run_task(client.task(22, TaskAction::Terminate));
+    assert_outcome(&report, TaskOutcome::AlreadyDone);
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Terminate, StepOutcome::AlreadyDone),
+            (StepKind::Check, StepOutcome::Done)
+        ]
+    );
+    assert_eq!(step(&report, 0, StepKind::Terminate).retries.len(), 1);
+    assert_eq!(
+        emulator.task_state(PROJECT, 22),
+        Some(TaskState::Undeployed)
     );
 
     // Persistent faults end as their typed error, within the deadline.
@@ -156,42 +181,53 @@ fn lost_responses_make_teardown_done<T: Transport>() {
     let env = start();
     let client: T = env.client();
     let emulator = env.emulator();
+    let wait = quick_wait(Duration::from_secs(10));
 
-    // The terminate answer is lost: the retry finds the task undeployed.
+    // The terminate answer is lost: the retry is refused, and the task's state (NORUN) says
+    // the terminate is done; the wait is skipped, the delete goes on.
     emulator.fail_next(Fault::LostResponse, 1);
-    let report = client.teardown(30).unwrap();
-    match &report.terminate {
-        TerminateStep::Undeployed(response) => {
-            assert!(
-                matches!(response.outcome, TeardownOutcome::AlreadyDone { .. }),
-                "{report:?}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(report.delete.outcome, TeardownOutcome::Done);
+    let report = client.teardown(30, &wait, false);
+    assert_outcome(&report, TaskOutcome::Done);
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Terminate, StepOutcome::AlreadyDone),
+            (StepKind::Check, StepOutcome::Done),
+            (StepKind::Delete, StepOutcome::Done)
+        ]
+    );
+    assert_request_ids(&report);
     assert_eq!(emulator.task_state(PROJECT, 30), Some(TaskState::Deleted));
 
-    // The delete answer is lost: the retry finds the task gone.
+    // The delete answer is lost: the retry gets the documented "is invalid": the task is gone.
     client.terminate(31).unwrap();
     emulator.fail_next(Fault::LostResponse, 1);
     let deleted = client.delete(31).unwrap();
-    assert!(
-        matches!(deleted.outcome, TeardownOutcome::AlreadyDone { .. }),
-        "{deleted:?}"
+    assert_eq!(
+        deleted.outcome,
+        TeardownOutcome::AlreadyDone {
+            reason: FailureReason::TaskNotFound
+        }
     );
+    assert_eq!(emulator.task_state(PROJECT, 31), Some(TaskState::Deleted));
 
-    // A task already undeployed by someone else: teardown goes on to delete it.
+    // A task already undeployed by someone else: the state says so, and the teardown goes on
+    // to delete it.
     emulator.set_task_state(PROJECT, 32, TaskState::Undeployed);
-    let report = client.teardown(32).unwrap();
-    assert!(
-        matches!(report.terminate, TerminateStep::AlreadyUndeployed { .. }),
-        "{report:?}"
+    let report = client.teardown(32, &wait, false);
+    assert_outcome(&report, TaskOutcome::Done);
+    assert_eq!(
+        steps(&report),
+        [
+            (StepKind::Terminate, StepOutcome::AlreadyDone),
+            (StepKind::Check, StepOutcome::Done),
+            (StepKind::Delete, StepOutcome::Done)
+        ]
     );
-    assert_eq!(report.delete.outcome, TeardownOutcome::Done);
+    assert_eq!(emulator.task_state(PROJECT, 32), Some(TaskState::Deleted));
 }
 
-fn a_stalled_body_hits_the_read_timeout<T: Transport>() {
+fn a_stalled_body_hits_the_read_timeout_real_time<T: Transport>() {
     let env = start();
     let config = env
         .config()
@@ -315,8 +351,8 @@ macro_rules! suite {
                 super::lost_responses_make_teardown_done::<$transport>();
             }
             #[test]
-            fn a_stalled_body_hits_the_read_timeout() {
-                super::a_stalled_body_hits_the_read_timeout::<$transport>();
+            fn a_stalled_body_hits_the_read_timeout_real_time() {
+                super::a_stalled_body_hits_the_read_timeout_real_time::<$transport>();
             }
             #[test]
             fn a_ten_mib_body_hits_the_cap() {

@@ -12,10 +12,11 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Env, PROJECT, demo};
+use common::{Env, PROJECT, demo, quick_wait};
 use di_emulator::{Config, Fault, TaskState};
 use di_proto::client_error::ClientError;
-use di_proto::ops::{TeardownOutcome, TerminateStep};
+use di_proto::flow::{StepKind, StepOutcome, TaskAction};
+use di_proto::ops::TeardownOutcome;
 use di_proto::retry::RetryPolicy;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -49,7 +50,8 @@ struct Phase {
     /// Failures that were not the typed error of the fault served.
     unexplained: Vec<String>,
     already_done: usize,
-    /// Requests beyond the first attempt of each call.
+    /// Requests beyond the fewest each call needs (one for a terminate; three for a teardown:
+    /// terminate, one poll, delete): retries, and the state reads after refused retries.
     retries: u64,
     elapsed: Duration,
 }
@@ -73,13 +75,17 @@ fn phase(env: &Env, first: i64, calls: i64, attempts: u32, teardown: bool) -> Ph
             let permit = Arc::clone(&permits).acquire_owned().await.unwrap();
             tasks.spawn(async move {
                 let outcome = if teardown {
-                    client.teardown(PROJECT, file_id).await.map(|report| {
-                        let terminate_lost = matches!(
-                            &report.terminate,
-                            TerminateStep::Undeployed(response) if already_done(&response.outcome)
-                        );
-                        terminate_lost || already_done(&report.delete.outcome)
-                    })
+                    let flow = client
+                        .task(PROJECT, file_id, TaskAction::Teardown { stop_first: false })
+                        .with_wait_policy(quick_wait(Duration::from_secs(30)));
+                    let report = client.run(flow).await;
+                    // A lost terminate answer is found done from the task's state, a lost
+                    // delete answer from the documented "is invalid" of its retry.
+                    let found_done = report.steps.iter().any(|step| {
+                        step.outcome == StepOutcome::AlreadyDone
+                            && matches!(step.kind, StepKind::Terminate | StepKind::Delete)
+                    });
+                    report.into_result().map(|_| found_done)
                 } else {
                     client
                         .terminate_di_sync_instance(PROJECT, file_id)
@@ -101,8 +107,9 @@ fn phase(env: &Env, first: i64, calls: i64, attempts: u32, teardown: bool) -> Ph
         failed: 0,
         unexplained: Vec::new(),
         already_done: 0,
+        // A teardown is three requests at least: terminate, one poll, delete.
         retries: (env.emulator().counters().requests - before)
-            .saturating_sub(calls.unsigned_abs() * if teardown { 2 } else { 1 }),
+            .saturating_sub(calls.unsigned_abs() * if teardown { 3 } else { 1 }),
         elapsed: started.elapsed(),
     };
     for outcome in outcomes {

@@ -40,6 +40,7 @@ pub mod config;
 mod credentials;
 mod endpoint;
 mod error;
+pub mod flow;
 pub mod ops;
 mod request;
 mod response;

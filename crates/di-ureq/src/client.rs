@@ -179,6 +179,14 @@ impl Client {
                 tracing::info!("{event}");
                 on_event(&event);
             }
+            // An interrupt that came meanwhile (from `on_event`, say) stops the request asked
+            // for before it leaves: the flow ends at this step boundary.
+            if !interrupted && interrupt.is_triggered() && matches!(action, Action::Send { .. }) {
+                interrupted = true;
+                flow.interrupt();
+                input = Input::Woke;
+                continue;
+            }
             input = match action {
                 Action::Done(output) => {
                     self.inner

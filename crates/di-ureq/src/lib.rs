@@ -76,5 +76,5 @@ pub use di_proto;
 
 pub use client::Client;
 pub use credentials::DefaultChain;
-pub use interrupt::Interrupt;
 pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};
+pub use interrupt::Interrupt;

@@ -10,9 +10,13 @@ use std::time::Duration;
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Handle};
 use di_proto::client_error::ClientError;
 use di_proto::config::ClientConfig;
-use di_proto::ops::{RpcResponse, TeardownReport, TeardownResponse};
+use di_proto::flow::{
+    Event, StepKind, StepOutcome, StepRecord, TaskAction, TaskFlow, TaskOutcome, TaskReport,
+};
+use di_proto::ops::{ChangeResponse, InstanceInfo, RpcResponse, TeardownResponse};
 use di_proto::retry::{Idempotency, RetryPolicy};
-use di_proto::{Credentials, Error as ApiError, RpcRequest};
+use di_proto::wait::WaitPolicy;
+use di_proto::{Credentials, Error as ApiError, RpcRequest, TaskFailure};
 
 /// The workspace of every test task.
 pub(crate) const PROJECT: i64 = 10000;
@@ -46,9 +50,52 @@ pub(crate) trait Transport: Sized {
     /// The name the tests print.
     const NAME: &'static str;
     fn new(env: &Env, config: &ClientConfig, credentials: Credentials) -> Self;
+    /// One `TerminateDISyncInstance` call.
     fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
+    /// One `DeleteDISyncTask` call.
     fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure>;
+    /// One `StopDISyncInstance` call.
+    fn stop(&self, file_id: i64) -> Result<ChangeResponse, Failure>;
+    /// One `GetDISyncInstanceInfo` call.
+    fn info(&self, file_id: i64) -> Result<InstanceInfo, Failure>;
+    /// The client's own teardown (terminate, wait until settled, delete), with the default
+    /// wait policy, a task that does not exist failing.
+    fn teardown_plain(&self, file_id: i64) -> TaskReport;
+    /// The client's own teardown that stops (and waits) first, likewise.
+    fn teardown_stop_first_plain(&self, file_id: i64) -> TaskReport;
+    /// The client's task flow (under its retry policy) for `action` on task `file_id`.
+    fn task(&self, file_id: i64, action: TaskAction) -> TaskFlow;
+    /// Runs a task flow to its end.
+    fn run_task(&self, flow: TaskFlow) -> TaskReport;
+    /// A teardown under `wait`, counting a task that does not exist done when
+    /// `ignore_not_found`.
+    fn teardown(&self, file_id: i64, wait: &WaitPolicy, ignore_not_found: bool) -> TaskReport {
+        self.run_task(
+            self.task(file_id, TaskAction::Teardown { stop_first: false })
+                .with_wait_policy(*wait)
+                .ignore_not_found(ignore_not_found),
+        )
+    }
+    /// A teardown that stops first, likewise.
+    fn teardown_stop_first(
+        &self,
+        file_id: i64,
+        wait: &WaitPolicy,
+        ignore_not_found: bool,
+    ) -> TaskReport {
+        self.run_task(
+            self.task(file_id, TaskAction::Teardown { stop_first: true })
+                .with_wait_policy(*wait)
+                .ignore_not_found(ignore_not_found),
+        )
+    }
+    /// Runs a task flow with `run_with`, keeping every event; triggers the interrupt from
+    /// the event callback right after the first event for which `interrupt_after` holds.
+    fn run_task_interrupting(
+        &self,
+        flow: TaskFlow,
+        interrupt_after: &dyn Fn(&Event) -> bool,
+    ) -> (TaskReport, Vec<Event>);
     fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure>;
     fn clock_offset(&self) -> i64;
 }
@@ -66,8 +113,38 @@ impl Transport for Ureq {
     fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
         Ok(self.0.delete_di_sync_task(PROJECT, file_id)?)
     }
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure> {
-        Ok(self.0.teardown(PROJECT, file_id)?)
+    fn stop(&self, file_id: i64) -> Result<ChangeResponse, Failure> {
+        Ok(self.0.stop_di_sync_instance(PROJECT, file_id)?)
+    }
+    fn info(&self, file_id: i64) -> Result<InstanceInfo, Failure> {
+        Ok(self.0.get_di_sync_instance_info(PROJECT, file_id)?)
+    }
+    fn teardown_plain(&self, file_id: i64) -> TaskReport {
+        self.0.teardown(PROJECT, file_id)
+    }
+    fn teardown_stop_first_plain(&self, file_id: i64) -> TaskReport {
+        self.0.teardown_stop_first(PROJECT, file_id)
+    }
+    fn task(&self, file_id: i64, action: TaskAction) -> TaskFlow {
+        self.0.task(PROJECT, file_id, action)
+    }
+    fn run_task(&self, flow: TaskFlow) -> TaskReport {
+        self.0.run(flow)
+    }
+    fn run_task_interrupting(
+        &self,
+        flow: TaskFlow,
+        interrupt_after: &dyn Fn(&Event) -> bool,
+    ) -> (TaskReport, Vec<Event>) {
+        let interrupt = di_ureq::Interrupt::new();
+        let mut events = Vec::new();
+        let report = self.0.run_with(flow, &interrupt, |event| {
+            events.push(event.clone());
+            if interrupt_after(event) {
+                interrupt.trigger();
+            }
+        });
+        (report, events)
     }
     fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure> {
         Ok(self.0.call(request)?)
@@ -100,8 +177,43 @@ impl Transport for Reqwest {
             .1
             .block_on(self.0.delete_di_sync_task(PROJECT, file_id))?)
     }
-    fn teardown(&self, file_id: i64) -> Result<TeardownReport, Failure> {
-        Ok(self.1.block_on(self.0.teardown(PROJECT, file_id))?)
+    fn stop(&self, file_id: i64) -> Result<ChangeResponse, Failure> {
+        Ok(self
+            .1
+            .block_on(self.0.stop_di_sync_instance(PROJECT, file_id))?)
+    }
+    fn info(&self, file_id: i64) -> Result<InstanceInfo, Failure> {
+        Ok(self
+            .1
+            .block_on(self.0.get_di_sync_instance_info(PROJECT, file_id))?)
+    }
+    fn teardown_plain(&self, file_id: i64) -> TaskReport {
+        self.1.block_on(self.0.teardown(PROJECT, file_id))
+    }
+    fn teardown_stop_first_plain(&self, file_id: i64) -> TaskReport {
+        self.1
+            .block_on(self.0.teardown_stop_first(PROJECT, file_id))
+    }
+    fn task(&self, file_id: i64, action: TaskAction) -> TaskFlow {
+        self.0.task(PROJECT, file_id, action)
+    }
+    fn run_task(&self, flow: TaskFlow) -> TaskReport {
+        self.1.block_on(self.0.run(flow))
+    }
+    fn run_task_interrupting(
+        &self,
+        flow: TaskFlow,
+        interrupt_after: &dyn Fn(&Event) -> bool,
+    ) -> (TaskReport, Vec<Event>) {
+        let interrupt = di_reqwest::Interrupt::new();
+        let mut events = Vec::new();
+        let report = self.1.block_on(self.0.run_with(flow, &interrupt, |event| {
+            events.push(event.clone());
+            if interrupt_after(event) {
+                interrupt.trigger();
+            }
+        }));
+        (report, events)
     }
     fn call(&self, request: &RpcRequest) -> Result<RpcResponse, Failure> {
         Ok(self.1.block_on(self.0.call(request))?)
@@ -155,6 +267,11 @@ impl Env {
 
     pub(crate) fn client<T: Transport>(&self) -> T {
         T::new(self, &self.config(), demo())
+    }
+
+    /// Requests the emulator has answered (or dropped) so far.
+    pub(crate) fn requests(&self) -> u64 {
+        self.emulator().counters().requests
     }
 }
 
@@ -211,4 +328,73 @@ pub(crate) fn captured_traces() -> &'static Captured {
         tracing::subscriber::set_global_default(subscriber).unwrap();
         captured
     })
+}
+
+/// Quick polls (20 ms, then up to 80 ms apart), so that the waits stay short; `timeout` is the
+/// deadline of all the task's waiting.
+pub(crate) fn quick_wait(timeout: Duration) -> WaitPolicy {
+    WaitPolicy::default()
+        .with_initial_interval(Duration::from_millis(20))
+        .with_max_interval(Duration::from_millis(80))
+        .with_timeout(timeout)
+}
+
+/// The kind and outcome of every step, in order.
+pub(crate) fn steps(report: &TaskReport) -> Vec<(StepKind, StepOutcome)> {
+    report
+        .steps
+        .iter()
+        .map(|step| (step.kind, step.outcome))
+        .collect()
+}
+
+/// The step at `index`, which must be of `kind`.
+pub(crate) fn step(report: &TaskReport, index: usize, kind: StepKind) -> &StepRecord {
+    let step = report
+        .steps
+        .get(index)
+        .unwrap_or_else(|| panic!("no step {index}: {report:#?}"));
+    assert_eq!(step.kind, kind, "step {index}: {report:#?}");
+    step
+}
+
+/// Asserts that every step carries a request id, all of them different.
+pub(crate) fn assert_request_ids(report: &TaskReport) {
+    let ids: Vec<&str> = report
+        .steps
+        .iter()
+        .map(|step| {
+            step.request_id
+                .as_deref()
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(|| panic!("{:?} step without a request id: {report:#?}", step.kind))
+        })
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "repeated request ids: {report:#?}");
+}
+
+/// Asserts that `report` ended `outcome`, without an error.
+pub(crate) fn assert_outcome(report: &TaskReport, outcome: TaskOutcome) {
+    assert_eq!(report.outcome, outcome, "{report:#?}");
+    assert!(report.error.is_none(), "{report:#?}");
+}
+
+/// The `Data.Status = fail` refusal that ended `report`, which must have failed.
+pub(crate) fn refusal(report: &TaskReport) -> &TaskFailure {
+    assert_eq!(report.outcome, TaskOutcome::Failed, "{report:#?}");
+    match &report.error {
+        Some(ClientError::Api(ApiError::TaskFailed(failure))) => failure,
+        other => panic!("expected Data.Status = fail, got {other:?}: {report:#?}"),
+    }
+}
+
+/// The refusal (`Data.Status = fail`) of one call.
+pub(crate) fn refused<T: std::fmt::Debug>(result: Result<T, Failure>) -> TaskFailure {
+    match result {
+        Err(Failure::Api(ApiError::TaskFailed(failure))) => *failure,
+        other => panic!("expected Data.Status = fail, got {other:?}"),
+    }
 }

@@ -119,7 +119,9 @@ pub trait Flow {
 pub enum Input<B> {
     /// The first call of `next`.
     Start,
-    /// The sleep asked for is over (or was cut short by an interrupt).
+    /// The sleep asked for is over (or was cut short by an interrupt); or, right after
+    /// [`Flow::interrupt`], in place of the request [`Action::Send`] asked for, which the
+    /// driver then does not send: the flow ends as interrupted.
     Woke,
     /// The answer to the request just sent.
     Response(http::Response<B>),

@@ -167,6 +167,9 @@ impl Operation for ChangeOp {
 struct Refusal {
     failure: Box<TaskFailure>,
     retries: Vec<String>,
+    /// Where its step goes in the report once decided: where it was sent, before the state
+    /// reads that decide it.
+    index: usize,
 }
 
 /// What the flow is doing now.
@@ -433,10 +436,23 @@ impl TaskFlow {
         retries: Vec<String>,
         error: ClientError,
     ) -> Action<TaskReport> {
+        self.fail_after(kind, action, retries, error, None)
+    }
+
+    /// As [`TaskFlow::fail`], for a step whose last answer (`last_request_id`, a wait's last
+    /// poll) is not the error's.
+    fn fail_after(
+        &mut self,
+        kind: StepKind,
+        action: &'static str,
+        retries: Vec<String>,
+        error: ClientError,
+        last_request_id: Option<String>,
+    ) -> Action<TaskReport> {
         if matches!(error, ClientError::Interrupted { .. }) {
             return self.finish(None, Some(error));
         }
-        let request_id = error.request_id().map(str::to_owned);
+        let request_id = error.request_id().map(str::to_owned).or(last_request_id);
         // The task's error says why; the step need not say it again.
         self.record(kind, action, StepOutcome::Failed, request_id, retries, None);
         self.finish(None, Some(error))
@@ -658,11 +674,13 @@ impl TaskFlow {
             {
                 // The words of the refusal are no evidence: read the task's state.
                 let check = self.call(GetDiSyncInstanceInfo::new(self.project_id, self.file_id));
-                Step::Start(Box::new(Current::Check(
-                    change,
-                    Refusal { failure, retries },
-                    check,
-                )))
+                let index = self.report.steps.len();
+                let refusal = Refusal {
+                    failure,
+                    retries,
+                    index,
+                };
+                Step::Start(Box::new(Current::Check(change, refusal, check)))
             }
             Err(error) => self.failed_call(change.kind(), change.action(), retries, error),
         }
@@ -693,6 +711,7 @@ impl TaskFlow {
                 return self.gone_after_refusal(change, refusal, gone);
             }
             Err(error) => {
+                self.unresolved(change, refusal, &error);
                 return Step::Act(self.fail(
                     StepKind::Check,
                     GetDiSyncInstanceInfo::ACTION,
@@ -727,13 +746,9 @@ impl TaskFlow {
         if !change.reached(&info.status) {
             return Step::Act(self.refused(change, refusal, &info));
         }
-        let Refusal {
-            failure: refusal,
-            retries,
-        } = refusal;
         let note = format!(
             "the service refused ({:?}) and the task reads {}: already {}",
-            refusal.message,
+            refusal.failure.message,
             info.status,
             match change {
                 Change::Stop => "stopped",
@@ -741,14 +756,7 @@ impl TaskFlow {
                 _ => "undeployed",
             }
         );
-        self.record(
-            change.kind(),
-            change.action(),
-            StepOutcome::AlreadyDone,
-            Some(refusal.request_id.clone()),
-            retries,
-            Some(note),
-        );
+        self.record_refusal(change, refusal, StepOutcome::AlreadyDone, note);
         // A wait for where the task already is would only poll once more.
         if let Some(Stage::Wait(wait_for)) = self.stages.front()
             && wait_for.is_reached(&info.status)
@@ -766,23 +774,46 @@ impl TaskFlow {
         refusal: Refusal,
         info: &InstanceInfo,
     ) -> Action<TaskReport> {
-        let Refusal {
-            failure: refusal,
-            retries,
-        } = refusal;
         let note = format!(
             "refused: {:?}; the task reads {}",
-            refusal.message, info.status
+            refusal.failure.message, info.status
         );
-        self.record(
-            change.kind(),
-            change.action(),
-            StepOutcome::Failed,
-            Some(refusal.request_id.clone()),
-            retries,
-            Some(note),
-        );
-        self.finish(None, Some(ClientError::Api(Error::TaskFailed(refusal))))
+        let failure = refusal.failure.clone();
+        self.record_refusal(change, refusal, StepOutcome::Failed, note);
+        self.report.instance = Some(info.clone());
+        self.finish(None, Some(ClientError::Api(Error::TaskFailed(failure))))
+    }
+
+    /// Puts the step of a refused change where it was sent, decided as `outcome`.
+    fn record_refusal(
+        &mut self,
+        change: Change,
+        refusal: Refusal,
+        outcome: StepOutcome,
+        note: String,
+    ) {
+        let step = StepRecord {
+            kind: change.kind(),
+            action: change.action(),
+            outcome,
+            request_id: Some(refusal.failure.request_id),
+            retries: refusal.retries,
+            note: Some(note),
+        };
+        self.events.push_back(Event::Step(step.clone()));
+        let index = refusal.index.min(self.report.steps.len());
+        self.report.steps.insert(index, step);
+    }
+
+    /// A refusal that the state reads after it could not decide: its step is failed.
+    fn unresolved(&mut self, change: Change, refusal: Refusal, error: &ClientError) {
+        let why = match error {
+            ClientError::Interrupted { .. } => "interrupted before the task's state decided",
+            ClientError::WaitTimedOut(_) => "the task was still changing state at the deadline",
+            _ => "the task's state could not be read",
+        };
+        let note = format!("refused: {:?}; {why}", refusal.failure.message);
+        self.record_refusal(change, refusal, StepOutcome::Failed, note);
     }
 
     /// After a refusal, the task turned out not to exist.
@@ -792,22 +823,21 @@ impl TaskFlow {
         refusal: Refusal,
         gone: Box<TaskFailure>,
     ) -> Step {
-        let Refusal {
-            failure: refusal,
-            retries,
-        } = refusal;
-        if change == Change::Delete && refusal.after_unknown_outcome {
-            self.record(
-                change.kind(),
-                change.action(),
-                StepOutcome::AlreadyDone,
-                Some(refusal.request_id.clone()),
-                retries,
-                Some("an earlier attempt's answer was lost, and the task is gone now".to_owned()),
-            );
+        if change == Change::Delete && refusal.failure.after_unknown_outcome {
+            let note = "an earlier attempt's answer was lost, and the task is gone now";
+            self.record_refusal(change, refusal, StepOutcome::AlreadyDone, note.to_owned());
             return Step::Next;
         }
-        Step::Act(self.not_found(change.kind(), change.action(), retries, gone))
+        let note = format!(
+            "refused: {:?}; the task does not exist",
+            refusal.failure.message
+        );
+        if self.ignore_not_found {
+            self.record_refusal(change, refusal, StepOutcome::AlreadyDone, note);
+            return Step::Act(self.finish(Some(TaskOutcome::AlreadyDone), None));
+        }
+        self.record_refusal(change, refusal, StepOutcome::Failed, note);
+        Step::Act(self.finish(None, Some(ClientError::Api(Error::TaskFailed(gone)))))
     }
 
     /// The wait for a task seen changing state ended.
@@ -835,6 +865,11 @@ impl TaskFlow {
                     return self.at_rest(change, refusal, info);
                 }
                 // Send the change again, now that the task is at rest.
+                let note = format!(
+                    "refused: {:?} while the task was changing state; sent again once it settled",
+                    refusal.failure.message
+                );
+                self.record_refusal(change, refusal, StepOutcome::Failed, note);
                 self.settle_retries = self.settle_retries.saturating_add(1);
                 Step::Start(Box::new(Current::Change(
                     change,
@@ -854,12 +889,16 @@ impl TaskFlow {
                 );
                 self.gone_after_refusal(change, refusal, gone)
             }
-            Err(error) => Step::Act(self.fail(
-                StepKind::Wait,
-                GetDiSyncInstanceInfo::ACTION,
-                retries,
-                error,
-            )),
+            Err(error) => {
+                self.unresolved(change, refusal, &error);
+                Step::Act(self.fail_after(
+                    StepKind::Wait,
+                    GetDiSyncInstanceInfo::ACTION,
+                    retries,
+                    error,
+                    request_id,
+                ))
+            }
         }
     }
 
@@ -880,12 +919,26 @@ impl TaskFlow {
                 self.report.instance = Some(info);
                 Step::Next
             }
-            Err(error) => self.failed_call(
-                StepKind::Wait,
-                GetDiSyncInstanceInfo::ACTION,
-                retries,
-                error,
-            ),
+            Err(ClientError::Api(Error::TaskFailed(failure)))
+                if failure.reason == FailureReason::TaskNotFound =>
+            {
+                Step::Act(self.not_found(
+                    StepKind::Wait,
+                    GetDiSyncInstanceInfo::ACTION,
+                    retries,
+                    failure,
+                ))
+            }
+            Err(error) => {
+                let last = wait.last_request_id().map(str::to_owned);
+                Step::Act(self.fail_after(
+                    StepKind::Wait,
+                    GetDiSyncInstanceInfo::ACTION,
+                    retries,
+                    error,
+                    last,
+                ))
+            }
         }
     }
 }
@@ -1150,9 +1203,14 @@ mod tests {
         assert_eq!(failure.reason, FailureReason::Undocumented);
         assert_eq!(run.actions, ["DeleteDISyncTask", INFO]);
         use StepKind::{Check, Delete};
+        // In the order sent: the refused delete, then the state read that judged it.
         assert_eq!(
             kinds(&run.report),
-            [(Check, StepOutcome::Done), (Delete, StepOutcome::Failed)]
+            [(Delete, StepOutcome::Failed), (Check, StepOutcome::Done)]
+        );
+        assert_eq!(
+            run.report.instance.as_ref().map(|info| &info.status),
+            Some(&InstanceStatus::Run)
         );
         // A stop refused the same way, on a task that reads PAUSE: already stopped.
         let stop = TaskFlow::new(10000, 7, TaskAction::Stop);
@@ -1197,6 +1255,47 @@ mod tests {
         );
         // The settle wait sleeps before its first poll: the check just saw KILLING.
         assert_eq!(run.sleeps, [Duration::from_millis(50)]);
+        // Every request has its step, in the order sent.
+        use StepKind::{Check, Delete, Wait};
+        use StepOutcome::{Done, Failed};
+        assert_eq!(
+            kinds(&run.report),
+            [
+                (Delete, Failed),
+                (Check, Done),
+                (Wait, Done),
+                (Delete, Done)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refusal_keeps_its_step_when_the_wait_after_it_runs_out() {
+        let delete = TaskFlow::new(10000, 7, TaskAction::Delete).with_wait_policy(
+            WaitPolicy::default()
+                .with_initial_interval(Duration::from_millis(100))
+                .with_timeout(Duration::from_millis(300)),
+        );
+        let run = drive_to_end(delete, |action, _| match action {
+            INFO => status("KILLING"),
+            _ => MISLEADING,
+        });
+        assert!(matches!(
+            run.report.error,
+            Some(ClientError::WaitTimedOut(_))
+        ));
+        use StepKind::{Check, Delete, Wait};
+        use StepOutcome::{Done, Failed};
+        assert_eq!(
+            kinds(&run.report),
+            [(Delete, Failed), (Check, Done), (Wait, Failed)]
+        );
+        assert_eq!(
+            run.report.steps[0].request_id.as_deref(),
+            Some("DeleteDISyncTask-0")
+        );
+        // The timed-out wait quotes its last poll's answer.
+        assert!(run.report.steps[2].request_id.is_some());
     }
 
     #[test]

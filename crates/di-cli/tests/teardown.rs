@@ -1,0 +1,762 @@
+//! `di teardown` end to end, as a user runs it: `di emulator` as a child process (tasks that
+//! take a moment to settle, faults planned through its control route, refusals worded to
+//! mislead), `di` against it, and the emulator's own record of each task afterwards
+//! (`GET /_emulator/tasks/{project}/{file}`). The batch tests tear down 200 tasks with
+//! `--poll-interval 0.1`, a few seconds each; the one named `..._real_time` sends SIGINT one
+//! second into a batch and holds `di` to a deadline.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const DI: &str = env!("CARGO_BIN_EXE_di");
+const PROJECT: &str = "10000";
+const ACCESS_KEY_ID: &str = "LTAI5tCliTeardownKeyId";
+const ACCESS_KEY_SECRET: &str = "CliTeardownSecretNeverPrinted9";
+
+/// `di emulator` on 127.0.0.1 with the test key, killed on drop.
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    /// Starts with running tasks `10000:first-last` and `options`.
+    fn start(first: i64, last: i64, options: &[&str]) -> Emulator {
+        let mut child = Command::new(DI)
+            .args(["emulator", "--listen", "127.0.0.1:0"])
+            .args(["--task", &format!("{PROJECT}:{first}-{last}")])
+            .args([
+                "--access-key",
+                &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
+            ])
+            .args(options)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("di emulator starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut url = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut url)
+            .expect("the emulator prints its URL");
+        let url = url.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+        Emulator { child, url }
+    }
+
+    /// One request to a control route: the status code and the body.
+    fn control(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("the control route answers");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("the request is sent");
+        let mut reply = String::new();
+        stream
+            .read_to_string(&mut reply)
+            .expect("the reply is read");
+        let status = reply
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("a status line in {reply:?}"));
+        let body = reply
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body)
+            .to_owned();
+        (status, body)
+    }
+
+    /// Plans a fault (`POST /_emulator/faults`).
+    fn fault(&self, body: &str) {
+        let (status, reply) = self.control("POST", "/_emulator/faults", body);
+        assert_eq!(status, 204, "{body}: {reply}");
+    }
+
+    /// Forgets every planned fault (`DELETE /_emulator/faults`).
+    fn clear_faults(&self) {
+        let (status, reply) = self.control("DELETE", "/_emulator/faults", "");
+        assert_eq!(status, 204, "{reply}");
+    }
+
+    /// How many faults the emulator has served so far (`GET /_emulator/counters`).
+    fn faults_served(&self) -> u64 {
+        let (status, body) = self.control("GET", "/_emulator/counters", "");
+        assert_eq!(status, 200, "{body}");
+        let counters: Value = serde_json::from_str(&body).expect("the counters are JSON");
+        counters["faults_served"].as_u64().expect("faults_served")
+    }
+
+    /// The task's state as the emulator holds it (`deployed`, `paused`, `undeployed`,
+    /// `deleted`, ...), from `GET /_emulator/tasks/{project}/{file}`.
+    fn state(&self, file_id: i64) -> String {
+        let (status, body) =
+            self.control("GET", &format!("/_emulator/tasks/{PROJECT}/{file_id}"), "");
+        assert_eq!(status, 200, "task {file_id}: {body}");
+        let state: Value = serde_json::from_str(&body).expect("the state is JSON");
+        state["state"].as_str().expect("a state").to_owned()
+    }
+
+    fn is_gone(&self, file_id: i64) -> bool {
+        self.state(file_id) == "deleted"
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An empty directory to serve as `di`'s home, so that no profile file of the machine's is
+/// read.
+fn empty_home() -> PathBuf {
+    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{}-teardown-home", std::process::id()));
+    std::fs::create_dir_all(&home).expect("the temporary home is writable");
+    home
+}
+
+/// `di --endpoint URL --output json` with the test key in its environment and nothing else
+/// the credential chain reads.
+fn di(emulator: &Emulator) -> Command {
+    let mut command = Command::new(DI);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ALIBABA_CLOUD_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("HOME", empty_home())
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
+        .args(["--endpoint", &emulator.url, "--output", "json"])
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command`: the exit code, the JSON lines on stdout, and stderr.
+fn run(command: &mut Command) -> (i32, Vec<Value>, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("di runs");
+    let stdout = String::from_utf8(stdout).expect("UTF-8 stdout");
+    let stderr = String::from_utf8(stderr).expect("UTF-8 stderr");
+    assert!(
+        !stdout.contains(ACCESS_KEY_SECRET) && !stderr.contains(ACCESS_KEY_SECRET),
+        "{stdout}{stderr}"
+    );
+    (
+        status.code().expect("di exits, not killed"),
+        json_lines(&stdout),
+        stderr,
+    )
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect()
+}
+
+/// The `step` names of a JSON line's steps, in order.
+fn step_kinds(line: &Value) -> Vec<&str> {
+    line["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("steps in {line}"))
+        .iter()
+        .map(|step| step["step"].as_str().unwrap_or_default())
+        .collect()
+}
+
+/// The step `kind` of a JSON line (the last, when there are several).
+fn step<'a>(line: &'a Value, kind: &str) -> &'a Value {
+    line["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().rev().find(|step| step["step"] == kind))
+        .unwrap_or_else(|| panic!("a {kind} step in {line}"))
+}
+
+/// The file id of each line, checking that each of `first..=last` is reported exactly once.
+fn by_file_id(lines: &[Value], first: i64, last: i64) -> BTreeMap<i64, &Value> {
+    let mut reported = BTreeMap::new();
+    for line in lines {
+        let file_id = line["file_id"].as_i64().expect("a file id");
+        assert!(
+            reported.insert(file_id, line).is_none(),
+            "task {file_id} reported twice"
+        );
+    }
+    assert_eq!(
+        reported.keys().copied().collect::<Vec<_>>(),
+        (first..=last).collect::<Vec<_>>(),
+        "every task reported once"
+    );
+    reported
+}
+
+/// 200 running tasks whose undeploys settle after 300 ms, one request in ten failing (an
+/// internal error, a lost answer, throttling): with enough retries every task ends done or
+/// already done, each line lists its steps with their request ids, and the emulator holds
+/// none of the tasks afterwards.
+#[test]
+fn two_hundred_settling_tasks_torn_down_through_faults_are_all_gone() {
+    let emulator = Emulator::start(1, 200, &["--settle-delay-ms", "300"]);
+    for fault in [
+        r#"{"fault":"internal_error","per_mille":34}"#,
+        r#"{"fault":"lost_response","per_mille":33}"#,
+        r#"{"fault":"throttling","per_mille":33,"retry_after_ms":50}"#,
+    ] {
+        emulator.fault(fault);
+    }
+    let started = Instant::now();
+    let (code, lines, stderr) = run(di(&emulator).args([
+        "--retries",
+        "10",
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1-200",
+        "--jobs",
+        "16",
+        "--poll-interval",
+        "0.1",
+    ]));
+    let elapsed = started.elapsed();
+    assert_eq!(code, 0, "{lines:?}\n{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let reported = by_file_id(&lines, 1, 200);
+    let mut retried = 0;
+    for line in reported.values() {
+        let outcome = line["outcome"].as_str().unwrap_or_default();
+        assert!(matches!(outcome, "done" | "already_done"), "{line}");
+        assert!(line["error"].is_null(), "{line}");
+        assert_eq!(line["action"], "teardown", "{line}");
+        assert!(line["request_id"].is_string(), "{line}");
+        let kinds = step_kinds(line);
+        // One terminate, and the delete last; besides, the wait and the state reads that
+        // judged a refusal (after a lost answer, the retry of a change meets it done). A
+        // terminate judged by a state read is listed after that read (see
+        // `a_refused_change_is_listed_before_the_state_read_that_judged_it`), so its place
+        // is not checked here.
+        assert_eq!(kinds.last(), Some(&"delete"), "{line}");
+        assert_eq!(
+            kinds.iter().filter(|kind| **kind == "terminate").count(),
+            1,
+            "{line}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .all(|kind| matches!(*kind, "terminate" | "check" | "wait" | "delete")),
+            "{line}"
+        );
+        for step in line["steps"].as_array().into_iter().flatten() {
+            assert!(
+                matches!(step["outcome"].as_str(), Some("done" | "already_done")),
+                "{line}"
+            );
+            assert!(step["request_id"].is_string(), "{line}");
+            assert!(step["action"].is_string(), "{line}");
+        }
+        if line["retries"] == 0 {
+            assert_eq!(kinds, ["terminate", "wait", "delete"], "{line}");
+            assert_eq!(line["outcome"], "done", "{line}");
+        } else {
+            retried += 1;
+        }
+    }
+    assert!(retried > 0, "the faults were met and retried");
+    assert!(emulator.faults_served() > 0);
+
+    println!(
+        "200 tasks in {elapsed:?}, {retried} retried, {} faults served",
+        emulator.faults_served()
+    );
+    emulator.clear_faults();
+    let left: Vec<i64> = (1..=200)
+        .filter(|&file_id| !emulator.is_gone(file_id))
+        .collect();
+    assert!(left.is_empty(), "still on the emulator: {left:?}");
+    // 200 tasks / 16 jobs, each ~0.4 s of settling: a few seconds, far from the wait timeout.
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+}
+
+/// `di teardown ... --output json` as a child process with both pipes read on threads (so
+/// that a full pipe never holds `di` up): the child, and the threads that return stdout and
+/// stderr once it ends.
+fn spawn_teardown(
+    emulator: &Emulator,
+    args: &[&str],
+) -> (
+    Child,
+    std::thread::JoinHandle<String>,
+    std::thread::JoinHandle<String>,
+) {
+    let mut child = di(emulator)
+        .args(["teardown", "--project-id", PROJECT])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("di runs");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            pipe.read_to_string(&mut text).expect("UTF-8 output");
+            text
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped stderr")));
+    (child, stdout, stderr)
+}
+
+/// Sends `signal` (`-INT`, `-TERM`) to `child` through `kill`: the crate has no libc, and
+/// forbids unsafe code.
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill {signal} failed");
+}
+
+/// Waits for `child` to exit, at most `deadline` from `since`: its exit code, and when.
+fn exit_within(child: &mut Child, since: Instant, deadline: Duration) -> (Option<i32>, Duration) {
+    loop {
+        if let Some(status) = child.try_wait().expect("di is there") {
+            return (status.code(), since.elapsed());
+        }
+        if since.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("di did not exit within {deadline:?} of the signal");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Parses the stderr block after `di: interrupted; left to do ...`: one id or `FIRST-LAST`
+/// per line.
+fn left_to_do(stderr: &str) -> BTreeSet<i64> {
+    let mut lines = stderr
+        .lines()
+        .skip_while(|line| !line.starts_with("di: interrupted; left to do"));
+    assert!(lines.next().is_some(), "a left-to-do list in {stderr}");
+    let mut ids = BTreeSet::new();
+    for line in lines {
+        let (first, last) = line.split_once('-').unwrap_or((line, line));
+        let (Ok(first), Ok(last)) = (first.trim().parse::<i64>(), last.trim().parse::<i64>())
+        else {
+            panic!("{line:?} is not an id or a range, in {stderr}");
+        };
+        assert!(first <= last, "{line:?}");
+        ids.extend(first..=last);
+    }
+    ids
+}
+
+/// SIGINT one second into a teardown of 200 settling tasks: `di` stops starting tasks, lets
+/// the calls in flight finish, and exits 130 within 10 s; it reports every task exactly once;
+/// a task reported done is gone on the emulator and a task gone is reported done; the tasks
+/// cut short or not started are the ones the stderr list says are left to do.
+#[test]
+fn sigint_stops_a_200_task_teardown_and_reports_every_task_real_time() {
+    let emulator = Emulator::start(1, 200, &["--settle-delay-ms", "300"]);
+    let (mut child, stdout, stderr) = spawn_teardown(
+        &emulator,
+        &[
+            "--file-id",
+            "1-200",
+            "--jobs",
+            "8",
+            "--poll-interval",
+            "0.1",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        child.try_wait().expect("di is there").is_none(),
+        "di ended before the signal: 200 tasks settling 300 ms each, 8 at a time, take longer"
+    );
+    signal(&child, "-INT");
+    let deadline = Duration::from_secs(10);
+    let (code, took) = exit_within(&mut child, Instant::now(), deadline);
+    let stdout = stdout.join().expect("stdout read");
+    let stderr = stderr.join().expect("stderr read");
+    assert_eq!(code, Some(130), "{stdout}\n{stderr}");
+    assert!(took <= deadline, "exit {took:?} after the signal");
+
+    let lines = json_lines(&stdout);
+    let reported = by_file_id(&lines, 1, 200);
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut unfinished = BTreeSet::new();
+    for (&file_id, line) in &reported {
+        let outcome = line["outcome"].as_str().unwrap_or_default();
+        *outcomes.entry(outcome).or_default() += 1;
+        let gone = emulator.is_gone(file_id);
+        match outcome {
+            "done" | "already_done" => {
+                assert!(
+                    gone,
+                    "task {file_id} reported {outcome} is still there: {line}"
+                );
+                assert!(line["error"].is_null(), "{line}");
+            }
+            "interrupted" | "not_started" => {
+                assert!(
+                    !gone,
+                    "task {file_id} is gone but reported {outcome}: {line}"
+                );
+                assert!(line["error"].is_null(), "{line}");
+                if outcome == "not_started" {
+                    assert_eq!(line["steps"], Value::Array(Vec::new()), "{line}");
+                    assert!(line["request_id"].is_null(), "{line}");
+                }
+                unfinished.insert(file_id);
+            }
+            _ => panic!("task {file_id}: unexpected outcome: {line}"),
+        }
+    }
+    println!("SIGINT after 1 s: {outcomes:?}; exit {took:?} after the signal");
+    assert!(
+        !unfinished.is_empty(),
+        "the signal left tasks to do: {outcomes:?}"
+    );
+    assert!(
+        outcomes.get("not_started").copied().unwrap_or_default() > 0,
+        "{outcomes:?}"
+    );
+    assert_eq!(left_to_do(&stderr), unfinished, "{stderr}");
+    assert!(stderr.contains("di: interrupted"), "{stderr}");
+}
+
+/// The first SIGINT lets the calls in flight finish (every answer taking 1.5 s here): the
+/// tasks whose terminate was in flight end interrupted with that step done (and the
+/// emulator shows them undeployed), the rest not started. A second signal (SIGTERM, then
+/// SIGINT), sent while the calls are still in flight (3 s each), ends `di` at once with exit
+/// 130.
+#[test]
+fn sigint_lets_calls_in_flight_finish_and_a_second_quits_at_once_real_time() {
+    let emulator = Emulator::start(1, 40, &[]);
+    emulator.fault(r#"{"fault":"delay","per_mille":1000,"delay_ms":1500}"#);
+    let (mut child, stdout, stderr) =
+        spawn_teardown(&emulator, &["--file-id", "1-20", "--jobs", "4"]);
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, "-INT");
+    let (code, took) = exit_within(&mut child, Instant::now(), Duration::from_secs(10));
+    let (stdout, stderr) = (
+        stdout.join().expect("stdout"),
+        stderr.join().expect("stderr"),
+    );
+    assert_eq!(code, Some(130), "{stdout}\n{stderr}");
+    assert!(
+        took >= Duration::from_millis(400),
+        "di exited {took:?} after the signal, before the calls in flight could finish"
+    );
+    let lines = json_lines(&stdout);
+    let reported = by_file_id(&lines, 1, 20);
+    let mut in_flight = BTreeSet::new();
+    for (&file_id, line) in &reported {
+        match line["outcome"].as_str() {
+            Some("interrupted") => {
+                // The terminate in flight finished, and nothing came after it.
+                assert_eq!(step_kinds(line), ["terminate"], "{line}");
+                assert_eq!(step(line, "terminate")["outcome"], "done", "{line}");
+                assert!(step(line, "terminate")["request_id"].is_string(), "{line}");
+                assert_eq!(emulator.state(file_id), "undeployed", "{line}");
+                in_flight.insert(file_id);
+            }
+            Some("not_started") => assert_eq!(emulator.state(file_id), "deployed", "{line}"),
+            _ => panic!("task {file_id}: {line}"),
+        }
+    }
+    assert_eq!(in_flight.len(), 4, "one task in flight per job: {stdout}");
+    assert_eq!(
+        left_to_do(&stderr),
+        (1..=20).collect::<BTreeSet<i64>>(),
+        "{stderr}"
+    );
+
+    emulator.clear_faults();
+    emulator.fault(r#"{"fault":"delay","per_mille":1000,"delay_ms":3000}"#);
+    let started = Instant::now();
+    let (mut child, stdout, stderr) =
+        spawn_teardown(&emulator, &["--file-id", "21-40", "--jobs", "4"]);
+    std::thread::sleep(Duration::from_millis(500));
+    // SIGTERM counts as SIGINT does.
+    signal(&child, "-TERM");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().expect("di is there").is_none(),
+        "after one SIGINT, di waits for the calls in flight"
+    );
+    signal(&child, "-INT");
+    let (code, took) = exit_within(&mut child, Instant::now(), Duration::from_secs(10));
+    let (stdout, stderr) = (
+        stdout.join().expect("stdout"),
+        stderr.join().expect("stderr"),
+    );
+    assert_eq!(code, Some(130), "{stdout}\n{stderr}");
+    assert!(
+        took < Duration::from_secs(1) && started.elapsed() < Duration::from_millis(2500),
+        "the second SIGINT ended di {took:?} after it, {:?} after the start: not at once",
+        started.elapsed()
+    );
+    assert!(stderr.contains("interrupted again"), "{stderr}");
+}
+
+/// A rerun repeats nothing: the second teardown of the same ids finds them gone
+/// (`not_found`, exit 1), the third with `--ignore-not-found` counts them already done (exit
+/// 0); the same for delete-sync-task and terminate-sync-instance; a task already undeployed
+/// goes straight to the delete.
+#[test]
+fn a_rerun_finds_the_tasks_gone_and_ignore_not_found_makes_them_already_done() {
+    let emulator = Emulator::start(1, 4, &["--settle-delay-ms", "100"]);
+    let teardown = |extra: &[&str]| {
+        run(di(&emulator)
+            .args(["teardown", "--project-id", PROJECT, "--file-id", "1-3"])
+            .args(["--poll-interval", "0.1"])
+            .args(extra))
+    };
+    let (code, lines, stderr) = teardown(&[]);
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    for line in by_file_id(&lines, 1, 3).values() {
+        assert_eq!(line["outcome"], "done", "{line}");
+        assert_eq!(step_kinds(line), ["terminate", "wait", "delete"], "{line}");
+    }
+
+    let (code, lines, stderr) = teardown(&[]);
+    assert_eq!(code, 1, "{lines:?}{stderr}");
+    for line in by_file_id(&lines, 1, 3).values() {
+        assert_eq!(line["outcome"], "failed", "{line}");
+        assert_eq!(line["error"]["kind"], "not_found", "{line}");
+        assert_eq!(line["error"]["code"], "task_not_found", "{line}");
+        assert!(line["request_id"].is_string(), "{line}");
+        // Nothing but the terminate that found the task missing.
+        assert_eq!(step_kinds(line), ["terminate"], "{line}");
+        assert_eq!(step(line, "terminate")["outcome"], "failed", "{line}");
+    }
+
+    let (code, lines, stderr) = teardown(&["--ignore-not-found"]);
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    for line in by_file_id(&lines, 1, 3).values() {
+        assert_eq!(line["outcome"], "already_done", "{line}");
+        assert!(line["error"].is_null(), "{line}");
+        assert_eq!(step_kinds(line), ["terminate"], "{line}");
+        assert_eq!(step(line, "terminate")["outcome"], "already_done", "{line}");
+        assert!(step(line, "terminate")["request_id"].is_string(), "{line}");
+    }
+
+    for command in ["delete-sync-task", "terminate-sync-instance"] {
+        let single = |extra: &[&str]| {
+            run(di(&emulator)
+                .args([command, "--project-id", PROJECT, "--file-id", "2"])
+                .args(extra))
+        };
+        let (code, lines, stderr) = single(&[]);
+        assert_eq!(code, 1, "{command}: {lines:?}{stderr}");
+        assert_eq!(lines[0]["error"]["kind"], "not_found", "{command}");
+        assert_eq!(lines[0]["steps"].as_array().map(Vec::len), Some(1));
+        let (code, lines, stderr) = single(&["--ignore-not-found"]);
+        assert_eq!(code, 0, "{command}: {lines:?}{stderr}");
+        assert_eq!(lines[0]["outcome"], "already_done", "{command}");
+        assert!(lines[0]["error"].is_null(), "{command}");
+    }
+
+    // Undeployed by an earlier run that stopped short: the teardown finds the terminate done
+    // (the task reads NORUN) and goes on to the delete.
+    let (code, lines, stderr) = run(di(&emulator).args([
+        "terminate-sync-instance",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "4",
+        "--wait",
+        "--poll-interval",
+        "0.1",
+    ]));
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    assert_eq!(emulator.state(4), "undeployed");
+    let (code, lines, stderr) = run(di(&emulator).args([
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "4",
+        "--poll-interval",
+        "0.1",
+    ]));
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    let line = &lines[0];
+    assert_eq!(line["outcome"], "done", "{line}");
+    assert_eq!(step(line, "terminate")["outcome"], "already_done", "{line}");
+    assert_eq!(step(line, "delete")["outcome"], "done", "{line}");
+    assert!(emulator.is_gone(4));
+}
+
+/// With every undocumented refusal worded to fool a phrase matcher ("not found, does not
+/// exist, already stopped, already running"), `di` judges by the task's state: deleting a
+/// running task fails and leaves it there, even with `--ignore-not-found`; stopping a
+/// stopped task is already done; a teardown still works.
+#[test]
+fn misleading_refusals_are_judged_by_the_task_state() {
+    let emulator = Emulator::start(1, 3, &["--fail-messages", "misleading"]);
+    let task = |command: &str, file_id: &str, extra: &[&str]| {
+        run(di(&emulator)
+            .args([command, "--project-id", PROJECT, "--file-id", file_id])
+            .args(extra))
+    };
+
+    for extra in [&[][..], &["--ignore-not-found"]] {
+        let (code, lines, stderr) = task("delete-sync-task", "1", extra);
+        assert_eq!(code, 1, "{extra:?}: {lines:?}{stderr}");
+        let line = &lines[0];
+        assert_eq!(line["outcome"], "failed", "{line}");
+        assert_eq!(line["error"]["kind"], "task_failed", "{line}");
+        assert_eq!(line["error"]["code"], "refused", "{line}");
+        assert!(
+            line["error"]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("not found")),
+            "the misleading words reach the message: {line}"
+        );
+        assert_eq!(step(line, "check")["note"], "status RUN", "{line}");
+        assert_eq!(step(line, "delete")["outcome"], "failed", "{line}");
+        assert_eq!(emulator.state(1), "deployed", "the task is still there");
+    }
+
+    // A start of a running task is already done, for the same reason.
+    let (code, lines, stderr) = task("start-sync-instance", "1", &[]);
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    assert_eq!(lines[0]["outcome"], "already_done", "{}", lines[0]);
+
+    let (code, lines, stderr) = task("stop-sync-instance", "2", &[]);
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    assert_eq!(lines[0]["outcome"], "done", "{}", lines[0]);
+    let (code, lines, stderr) = task("stop-sync-instance", "2", &[]);
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    let line = &lines[0];
+    assert_eq!(line["outcome"], "already_done", "{line}");
+    assert!(line["error"].is_null(), "{line}");
+    assert_eq!(step(line, "check")["note"], "status PAUSE", "{line}");
+    let stop = step(line, "stop");
+    assert_eq!(stop["outcome"], "already_done", "{line}");
+    assert!(stop["request_id"].is_string(), "{line}");
+    assert_eq!(emulator.state(2), "paused");
+
+    // A teardown of the stopped task, then of a task gone: the documented text is the same
+    // under every wording.
+    let (code, lines, stderr) = task("teardown", "2", &["--poll-interval", "0.1"]);
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    assert_eq!(lines[0]["outcome"], "done", "{}", lines[0]);
+    assert!(emulator.is_gone(2));
+    let (code, lines, stderr) = task("teardown", "2", &[]);
+    assert_eq!(code, 1, "{lines:?}{stderr}");
+    assert_eq!(lines[0]["error"]["kind"], "not_found", "{}", lines[0]);
+}
+
+/// `teardown --stop-first` on a service that never settles: the wait after the stop runs out
+/// of `--wait-timeout`, `di` exits 3 (a rerun may finish the job), and the JSON line keeps
+/// the stop step with its request id.
+#[test]
+fn a_stop_first_teardown_whose_wait_times_out_exits_3_and_keeps_the_stop_step() {
+    let emulator = Emulator::start(1, 1, &["--never-settle"]);
+    let started = Instant::now();
+    let (code, lines, stderr) = run(di(&emulator).args([
+        "teardown",
+        "--stop-first",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+        "--wait-timeout",
+        "0.5",
+        "--poll-interval",
+        "0.1",
+    ]));
+    let elapsed = started.elapsed();
+    assert_eq!(code, 3, "{lines:?}{stderr}");
+    let line = &lines[0];
+    assert_eq!(line["outcome"], "failed", "{line}");
+    assert_eq!(line["error"]["kind"], "wait_timed_out", "{line}");
+    assert_eq!(line["error"]["code"], "KILLING", "{line}");
+    assert_eq!(step_kinds(line), ["stop", "wait"], "{line}");
+    let stop = step(line, "stop");
+    assert_eq!(stop["outcome"], "done", "{line}");
+    assert_eq!(stop["action"], "StopDISyncInstance", "{line}");
+    assert!(stop["request_id"].is_string(), "{line}");
+    assert_eq!(step(line, "wait")["outcome"], "failed", "{line}");
+    assert!(!emulator.is_gone(1));
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+}
+
+/// The steps of a task are listed in the order they were sent: a refused change, then the
+/// state read that judged it (`delete-sync-task` on a running task: `[delete, check]`).
+#[test]
+fn a_refused_change_is_listed_before_the_state_read_that_judged_it() {
+    let emulator = Emulator::start(1, 1, &[]);
+    let (code, lines, stderr) = run(di(&emulator).args([
+        "delete-sync-task",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+    ]));
+    assert_eq!(code, 1, "{lines:?}{stderr}");
+    assert_eq!(step_kinds(&lines[0]), ["delete", "check"], "{}", lines[0]);
+}
+
+/// A change the service refused is kept in the steps, with the request id of the refusal,
+/// however the task ends: here a delete refused while the task is stopping, on a service
+/// that never settles, whose wait for the task to settle then runs out of `--wait-timeout`:
+/// the refused delete keeps its step and request id, before the check and the failed wait.
+#[test]
+fn a_refused_change_keeps_its_step_when_the_wait_after_it_times_out() {
+    let emulator = Emulator::start(1, 1, &["--never-settle"]);
+    let (code, lines, stderr) = run(di(&emulator).args([
+        "stop-sync-instance",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{lines:?}{stderr}");
+    // The task reads KILLING from now on: the delete is refused, the flow waits for the task
+    // to settle, and the wait times out.
+    let (code, lines, stderr) = run(di(&emulator).args([
+        "delete-sync-task",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1",
+        "--wait-timeout",
+        "0.5",
+        "--poll-interval",
+        "0.1",
+    ]));
+    assert_eq!(code, 3, "{lines:?}{stderr}");
+    let line = &lines[0];
+    assert_eq!(line["error"]["kind"], "wait_timed_out", "{line}");
+    let delete = step(line, "delete");
+    assert_eq!(delete["outcome"], "failed", "{line}");
+    assert!(delete["request_id"].is_string(), "{line}");
+}
