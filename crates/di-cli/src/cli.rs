@@ -311,7 +311,7 @@ pub(crate) struct TerminateArgs {
     /// The wait.
     #[command(flatten)]
     pub(crate) wait: WaitArgs,
-    /// A task that does not exist (fileId:[N] is invalid.) is already done, not failed
+    /// A task that does not exist (the documented "is invalid" answer) is already done, not failed
     #[arg(long)]
     pub(crate) ignore_not_found: bool,
 }
@@ -325,7 +325,7 @@ pub(crate) struct DeleteArgs {
     /// The deadline and polling.
     #[command(flatten)]
     pub(crate) settle: SettleArgs,
-    /// A task that does not exist (fileId:[N] is invalid.) is already done, not failed
+    /// A task that does not exist (the documented "is invalid" answer) is already done, not failed
     #[arg(long)]
     pub(crate) ignore_not_found: bool,
 }
@@ -372,7 +372,7 @@ pub(crate) struct TeardownArgs {
     #[command(flatten)]
     pub(crate) settle: SettleArgs,
 
-    /// A task that does not exist (fileId:[N] is invalid.) is already done, not failed
+    /// A task that does not exist (the documented "is invalid" answer) is already done, not failed
     #[arg(long)]
     pub(crate) ignore_not_found: bool,
 }

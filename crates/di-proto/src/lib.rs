@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod body;
 mod call;
 pub mod client_error;
 pub mod config;
@@ -42,6 +43,7 @@ mod endpoint;
 mod error;
 pub mod flow;
 pub mod ops;
+pub mod proxy;
 mod request;
 mod response;
 pub mod retry;

@@ -36,8 +36,8 @@ use crate::transport::{self, AttemptError, Http};
 /// let config = ClientConfig::new().with_region("cn-shanghai");
 /// let credentials = Credentials::new("LTAI5tDemoKeyId", "demo-secret")?;
 /// let client = Client::new(&config, credentials)?;
-/// let report = client.teardown(10000, 100).await?;
-/// println!("deleted; RequestId {}", report.delete.request_id);
+/// let report = client.teardown(10000, 100).await.into_result()?;
+/// println!("{}; RequestId {:?}", report.outcome, report.request_id());
 /// # Ok(())
 /// # }
 /// ```
@@ -62,11 +62,13 @@ enum CredentialSource {
 }
 
 impl fmt::Debug for Client {
-    /// The endpoint, the settings and the clock offset: never the credentials.
+    /// The endpoint, the settings, the proxy (without its user info) and the clock offset:
+    /// never the credentials.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("endpoint", &self.inner.endpoint)
             .field("config", &self.inner.config)
+            .field("proxy", &self.inner.http.proxy())
             .field("clock_offset", &self.clock_offset())
             .finish_non_exhaustive()
     }
@@ -194,11 +196,25 @@ impl Client {
                     interrupted = true;
                     flow.interrupt();
                 }
-                let action = flow.next(epoch.elapsed(), input);
-                while let Some(event) = flow.poll_event() {
-                    tracing::info!("{event}");
-                    on_event(&event);
-                }
+                // The flow's output leaves in this block: nothing of it is held across an
+                // await below.
+                let action: Action<std::convert::Infallible> = {
+                    let action = flow.next(epoch.elapsed(), input);
+                    while let Some(event) = flow.poll_event() {
+                        tracing::info!("{event}");
+                        on_event(&event);
+                    }
+                    match action {
+                        Action::Done(output) => {
+                            self.inner
+                                .clock_offset
+                                .store(flow.clock_offset(), Ordering::Relaxed);
+                            return output;
+                        }
+                        Action::Sleep(delay) => Action::Sleep(delay),
+                        Action::Send { time_left } => Action::Send { time_left },
+                    }
+                };
                 // An interrupt that came meanwhile (from `on_event`, say) stops the request
                 // asked for before it leaves: the flow ends at this step boundary.
                 if !interrupted && interrupt.is_triggered() && matches!(action, Action::Send { .. })
@@ -208,17 +224,6 @@ impl Client {
                     input = Input::Woke;
                     continue;
                 }
-                // The output leaves here: nothing of it is held across an await.
-                let action: Action<std::convert::Infallible> = match action {
-                    Action::Done(output) => {
-                        self.inner
-                            .clock_offset
-                            .store(flow.clock_offset(), Ordering::Relaxed);
-                        return output;
-                    }
-                    Action::Sleep(delay) => Action::Sleep(delay),
-                    Action::Send { time_left } => Action::Send { time_left },
-                };
                 input = match action {
                     Action::Done(never) => match never {},
                     Action::Sleep(delay) => {

@@ -10,7 +10,6 @@
 //! use di_reqwest::{Client, Error};
 //! use di_reqwest::di_proto::Credentials;
 //! use di_reqwest::di_proto::config::ClientConfig;
-//! use di_reqwest::di_proto::ops::TerminateStep;
 //!
 //! # async fn demo() -> Result<(), Error> {
 //! let config = ClientConfig::new()
@@ -18,17 +17,13 @@
 //!     .with_read_timeout(Duration::from_secs(15));
 //! let credentials = Credentials::new("LTAI5tDemoKeyId", "demo-secret")?;
 //! let client = Client::new(&config, credentials)?;
-//! match client.teardown(10000, 100).await {
-//!     Ok(report) => {
-//!         if let TerminateStep::Undeployed(terminate) = &report.terminate {
-//!             println!("undeployed: {}", terminate.request_id);
-//!         }
-//!         println!("deleted: {}", report.delete.request_id);
-//!     }
-//!     Err(error) => {
-//!         eprintln!("{error} (RequestId {:?})", error.request_id());
-//!     }
+//! // Terminate, wait until the task settles, delete; every step with its RequestId.
+//! let report = client.teardown(10000, 100).await;
+//! for step in &report.steps {
+//!     println!("{} {} (RequestId {:?})", step.kind, step.outcome, step.request_id);
 //! }
+//! let report = report.into_result()?;
+//! println!("{}", report.outcome);
 //! # Ok(())
 //! # }
 //! ```
@@ -46,20 +41,25 @@
 //! place, at most until the retry policy's deadline (then [`Error::Transport`] with a timeout,
 //! nothing sent); the wait is not part of the read timeout.
 //!
-//! **Proxies.** Read from the environment as the official SDKs do (`HTTPS_PROXY`,
-//! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, upper or lower case) when the client is built;
-//! a loopback endpoint (`localhost`, `127.0.0.0/8`, `::1`) is never proxied.
+//! **Proxies.** di-proto's one policy ([`di_proto::proxy`], the same in di-ureq), read from
+//! the environment when the client is built (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+//! `NO_PROXY`, upper or lower case); reqwest's own reading of them is off. A loopback endpoint
+//! (`localhost`, `127.0.0.0/8`, `::1`) is never proxied.
+//!
+//! **Flows.** Every call, wait and teardown is a flow of [`di_proto::flow`], driven by one
+//! loop ([`Client::run`]); [`Interrupt`] stops flows at their next step boundary.
 //!
 //! **TLS.** The default `rustls` feature uses rustls with the aws-lc-rs provider and the
 //! platform's certificate verifier; the `native-tls` feature uses the system's TLS library
 //! instead.
 //!
-//! **Logs.** With [`tracing`], a `di.call` span (the action) holds a `di.attempt` span per
-//! attempt (its number), with events giving the status, the RequestId, the latency, and for
-//! a retry its reason and delay. Query strings, headers, bodies, signatures and credentials
-//! are never logged.
+//! **Logs.** With [`tracing`], spans `di.flow` (INFO) and `di.attempt` (DEBUG, the action),
+//! with DEBUG events for each answer (status, RequestId, latency) or failure, and INFO events
+//! for each retry and each step of a flow (the same in di-ureq). Query strings, headers,
+//! bodies, signatures and credentials are never logged.
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod client;
 mod connections;
@@ -71,7 +71,7 @@ mod transport;
 
 pub use client::Client;
 pub use credentials::DefaultChain;
-pub use interrupt::Interrupt;
 pub use di_credentials;
 pub use di_proto;
 pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};
+pub use interrupt::Interrupt;

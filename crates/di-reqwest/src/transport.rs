@@ -7,7 +7,9 @@ use std::io;
 use std::time::Duration;
 
 use di_proto::Endpoint;
+use di_proto::body::CappedBody;
 use di_proto::config::ClientConfig;
+use di_proto::proxy::{ProxyError, proxy_for};
 use di_proto::retry::TransportFailure;
 
 use crate::connections::{Admission, Connections};
@@ -29,13 +31,15 @@ pub(crate) enum AttemptError {
     TooLarge,
 }
 
-/// The HTTP side of a [`Client`](crate::Client): one reqwest client (one connection pool)
-/// and the cap on its connections.
+/// The HTTP side of a [`Client`](crate::Client): one reqwest client (one connection pool),
+/// the cap on its connections, and the proxy it goes through.
 #[derive(Debug)]
 pub(crate) struct Http {
     client: reqwest::Client,
     connections: Connections,
     max_connections: usize,
+    /// `scheme://host:port` of the proxy in use, without any user info (for `Debug`).
+    proxy: Option<String>,
 }
 
 /// Builds the one reqwest client (one connection pool) of a [`Client`](crate::Client).
@@ -45,11 +49,21 @@ pub(crate) struct Http {
 /// - At most `max_connections` connections: see [`crate::connections`].
 /// - No redirects and no reqwest retries: every response goes to di-proto as it came, and
 ///   every attempt is one that di-proto counted and signed.
-/// - Proxies come from the environment (reqwest's system proxy: `HTTPS_PROXY`/`https_proxy`,
-///   `HTTP_PROXY`/`http_proxy`, `ALL_PROXY`/`all_proxy`, `NO_PROXY`/`no_proxy`), except for a
-///   loopback endpoint, which is never proxied. A client talks to one endpoint only, so that
-///   decision is made once, here.
+/// - The proxy is read from the process's environment by di-proto's one proxy policy
+///   ([`proxy_for`]: `HTTPS_PROXY`/`https_proxy` or `HTTP_PROXY`/`http_proxy`, then
+///   `ALL_PROXY`/`all_proxy`; `NO_PROXY`/`no_proxy`; never for loopback; HTTP(S) proxies
+///   only), the same as di-ureq's; reqwest's own reading of the environment is off. A client
+///   talks to one endpoint only, so that decision is made once, here.
 pub(crate) fn build_http_client(config: &ClientConfig, endpoint: &Endpoint) -> Result<Http, Error> {
+    build_with_variables(config, endpoint, |name| std::env::var(name).ok())
+}
+
+/// [`build_http_client`], with the environment variables that `var` reads.
+fn build_with_variables(
+    config: &ClientConfig,
+    endpoint: &Endpoint,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Http, Error> {
     if !cfg!(any(feature = "rustls", feature = "native-tls"))
         && endpoint.scheme() == di_proto::Scheme::Https
     {
@@ -66,9 +80,20 @@ pub(crate) fn build_http_client(config: &ClientConfig, endpoint: &Endpoint) -> R
         .connector_layer(connections.layer())
         .pool_max_idle_per_host(max_connections)
         .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never());
-    if endpoint.is_loopback() {
-        builder = builder.no_proxy();
+        .retry(reqwest::retry::never())
+        // Always: reqwest's own reading of the environment never applies.
+        .no_proxy();
+    let choice = proxy_for(endpoint, var).map_err(proxy_error)?;
+    if let Some(choice) = &choice {
+        // di-proto has validated the URL; should reqwest refuse it still, the error names the
+        // variable only (the URL may hold a password).
+        let proxy = reqwest::Proxy::all(choice.url_with_credentials()).map_err(|_| {
+            proxy_error(ProxyError::Invalid {
+                variable: choice.variable(),
+                reason: "the HTTP stack refused it",
+            })
+        })?;
+        builder = builder.proxy(proxy);
     }
     let client = builder
         .build()
@@ -77,10 +102,22 @@ pub(crate) fn build_http_client(config: &ClientConfig, endpoint: &Endpoint) -> R
         client,
         connections,
         max_connections,
+        proxy: choice.map(|choice| choice.without_credentials().to_owned()),
     })
 }
 
+/// A proxy variable refused by di-proto's policy, as a build error (the same message as
+/// di-ureq's).
+fn proxy_error(error: ProxyError) -> Error {
+    Error::Build(error.to_string())
+}
+
 impl Http {
+    /// The proxy in use, as `scheme://host:port` (never its user info).
+    pub(crate) fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
+    }
+
     /// Sends `request` and reads its whole response, as [`send`] does, once one of the
     /// client's `max_connections` places is free: waiting for it is not part of the read
     /// timeout, and gives up after `wait_limit` (what is left of the retry policy's
@@ -120,8 +157,9 @@ impl Http {
 /// `read_timeout` bounds the whole attempt from the moment it is handed to reqwest: waiting
 /// for the headers and receiving the body, so that a body that trickles in fails as
 /// [`TransportErrorKind::Timeout`] like a silent one. Connecting is bounded separately by the
-/// connect timeout set on the client (and counts against this deadline too). At most
-/// `limit + 1` bytes of body are kept.
+/// connect timeout set on the client (and counts against this deadline too). The body is read
+/// under `limit` by di-proto's one rule ([`CappedBody`]): a declared length over it is refused
+/// unread, and at most `limit` bytes are kept.
 pub(crate) async fn send(
     http: &reqwest::Client,
     request: http::Request<Vec<u8>>,
@@ -156,23 +194,15 @@ async fn exchange(
             None => http.execute(request).await,
         }
         .map_err(failed)?;
-        if response
-            .content_length()
-            .is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX))
-        {
-            return Err(AttemptError::TooLarge);
-        }
-        let mut body = Vec::new();
+        let mut body = CappedBody::with_hint(limit, response.content_length())
+            .map_err(|_| AttemptError::TooLarge)?;
         while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if chunk.len() > limit.saturating_sub(body.len()) {
-                return Err(AttemptError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
+            body.push(&chunk).map_err(|_| AttemptError::TooLarge)?;
         }
         if let Some(admission) = admission {
             admission.finished(response.version(), response.headers());
         }
-        let mut answer = http::Response::new(body);
+        let mut answer = http::Response::new(body.finish());
         *answer.status_mut() = response.status();
         *answer.version_mut() = response.version();
         *answer.headers_mut() = std::mem::take(response.headers_mut());
@@ -299,6 +329,68 @@ fn without_queries(text: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    fn build(url: &str, vars: &[(&str, &str)]) -> Result<Http, Error> {
+        let endpoint = Endpoint::parse_allowing_http(url).unwrap();
+        build_with_variables(&ClientConfig::new(), &endpoint, env(vars))
+    }
+
+    /// di-proto's policy, wired: the same choices and the same errors as di-ureq
+    /// (`crates/di-ureq/src/transport.rs` has this test too).
+    #[test]
+    fn proxies_follow_the_one_policy() {
+        let proxied = [
+            ("HTTPS_PROXY", "http://user:hunter2@proxy.corp:3128"),
+            ("NO_PROXY", "localhost,.example.com"),
+        ];
+        let http = build("https://dataworks.aliyuncs.com", &proxied).unwrap();
+        assert_eq!(http.proxy(), Some("http://proxy.corp:3128"));
+        // reqwest's client has it (and shows no password either).
+        let debug = format!("{http:?}");
+        assert!(debug.contains("proxy.corp:3128"), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        let direct = build("https://dataworks.example.com", &proxied).unwrap();
+        assert_eq!(direct.proxy(), None);
+        let debug = format!("{direct:?}");
+        assert!(!debug.contains("proxy.corp"), "{debug}");
+
+        // `.example.com` lists example.com and its subdomains: they go direct, and ALL_PROXY,
+        // a SOCKS proxy, is refused for every other host, naming the variable only.
+        let socks = [
+            ("ALL_PROXY", "socks5://user:hunter2@proxy.corp:1080"),
+            ("no_proxy", " .example.com "),
+        ];
+        for url in [
+            "https://example.com",
+            "https://dataworks.Example.com:8443",
+            "http://127.0.0.1:8080",
+        ] {
+            let http = build(url, &socks).unwrap();
+            assert_eq!(http.proxy(), None, "{url}");
+            let debug = format!("{http:?}");
+            assert!(!debug.contains("proxy.corp"), "{url}: {debug}");
+        }
+        let Err(Error::Build(message)) = build("https://dataworks.aliyuncs.com", &socks) else {
+            panic!("a SOCKS proxy was accepted");
+        };
+        assert_eq!(
+            message,
+            ProxyError::Socks {
+                variable: "ALL_PROXY"
+            }
+            .to_string()
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+    }
 
     #[test]
     fn cuts_queries_out_of_urls() {

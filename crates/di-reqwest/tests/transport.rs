@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
 use di_reqwest::di_proto::config::ClientConfig;
-use di_reqwest::di_proto::ops::{DeleteDiSyncTask, Operation, TeardownOutcome, TerminateStep};
+use di_reqwest::di_proto::flow::{StepKind, StepOutcome, TaskOutcome};
+use di_reqwest::di_proto::ops::{DeleteDiSyncTask, Operation, TeardownOutcome};
 use di_reqwest::di_proto::retry::RetryPolicy;
 use di_reqwest::di_proto::{Credentials, RpcRequest};
 use di_reqwest::{Client, Error, TransportErrorKind};
@@ -100,13 +101,22 @@ async fn a_refused_port_is_a_connect_failure_retried_then_reported() {
 async fn tears_down_through_the_emulator_and_hides_the_secret() {
     let emulator = emulator().await;
     let client = client(&emulator.base_url(), ClientConfig::new());
-    let report = client.teardown(10000, 100).await.unwrap();
-    let TerminateStep::Undeployed(terminate) = &report.terminate else {
-        panic!("{report:?}");
-    };
-    assert_eq!(terminate.outcome, TeardownOutcome::Done);
-    assert!(!terminate.request_id.is_empty());
-    assert_eq!(report.delete.outcome, TeardownOutcome::Done);
+    let report = client.teardown(10000, 100).await;
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:?}");
+    let kinds: Vec<_> = report
+        .steps
+        .iter()
+        .map(|step| (step.kind, step.outcome))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (StepKind::Terminate, StepOutcome::Done),
+            (StepKind::Wait, StepOutcome::Done),
+            (StepKind::Delete, StepOutcome::Done)
+        ]
+    );
+    assert!(report.steps.iter().all(|step| step.request_id.is_some()));
     assert_eq!(emulator.task_state(10000, 100), Some(TaskState::Deleted));
     // Clones share the pool and the clock offset; Debug shows no secret.
     let clone = client.clone();
@@ -222,4 +232,129 @@ async fn many_tasks_share_at_most_max_connections() {
         "{opened} connections for {TASKS} tasks under a cap of {CAP}"
     );
     emulator.shutdown().await;
+}
+
+/// The cap every test of the body's cap uses.
+const BODY_CAP: usize = 1024;
+
+/// An answer the client reads as success, padded with spaces to `length` bytes.
+fn ok_body(length: usize) -> Vec<u8> {
+    let mut body = br#"{"Success":true,"RequestId":"raw-1","Data":{"Status":"success"}}"#.to_vec();
+    body.resize(length, b' ');
+    body
+}
+
+/// A 200 answer carrying `body` with a `Content-Length` of `declared`, then closing.
+fn sized(body: &[u8], declared: usize) -> Vec<u8> {
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\
+         connection: close\r\n\r\n"
+    )
+    .into_bytes();
+    response.extend_from_slice(body);
+    response
+}
+
+/// A 200 answer carrying `body` chunked in two (no `Content-Length`).
+fn chunked(body: &[u8]) -> Vec<u8> {
+    let mut response = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+        transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        .to_vec();
+    let (first, second) = body.split_at(body.len() / 2);
+    for chunk in [first, second] {
+        response.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        response.extend_from_slice(chunk);
+        response.extend_from_slice(b"\r\n");
+    }
+    response.extend_from_slice(b"0\r\n\r\n");
+    response
+}
+
+/// The answers of `a_body_of_exactly_the_cap_passes_one_byte_more_fails`, in order, with
+/// whether each is over the cap.
+fn cap_cases() -> Vec<(&'static str, Vec<u8>, bool)> {
+    vec![
+        (
+            "sized, at the cap",
+            sized(&ok_body(BODY_CAP), BODY_CAP),
+            false,
+        ),
+        ("chunked, at the cap", chunked(&ok_body(BODY_CAP)), false),
+        (
+            "sized, one over",
+            sized(&ok_body(BODY_CAP + 1), BODY_CAP + 1),
+            true,
+        ),
+        ("chunked, one over", chunked(&ok_body(BODY_CAP + 1)), true),
+        // Refused on its declared length, before reading: not a connection closed early.
+        ("declared over, cut short", sized(b"{}", 4 * BODY_CAP), true),
+    ]
+}
+
+/// Answers one connection per response, in order, each after reading the request.
+fn serve_raw(responses: Vec<Vec<u8>>) -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for response in responses {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut request_body = vec![0; length];
+            reader.read_exact(&mut request_body).unwrap();
+            let mut stream = reader.into_inner();
+            let _ = stream.write_all(&response);
+            let _ = stream.flush();
+        }
+    });
+    port
+}
+
+/// di-proto's one rule for the body's cap (`CappedBody`), the same in di-ureq
+/// (`crates/di-ureq/tests/transport.rs` has this test too): exactly the cap passes, one byte
+/// more fails, sized or chunked, and a declared length over the cap fails unread.
+#[tokio::test]
+async fn a_body_of_exactly_the_cap_passes_one_byte_more_fails() {
+    let cases = cap_cases();
+    let port = serve_raw(
+        cases
+            .iter()
+            .map(|(_, response, _)| response.clone())
+            .collect(),
+    );
+    let client = client(
+        &format!("http://127.0.0.1:{port}"),
+        ClientConfig::new()
+            .with_max_response_bytes(BODY_CAP)
+            .with_retry_policy(RetryPolicy::disabled()),
+    );
+    for (case, _, over) in cases {
+        let result = client.delete_di_sync_task(10000, 100).await;
+        if over {
+            assert!(
+                matches!(
+                    &result,
+                    Err(Error::ResponseTooLarge {
+                        limit: BODY_CAP,
+                        ..
+                    })
+                ),
+                "{case}: {result:?}"
+            );
+        } else {
+            assert_eq!(result.unwrap().request_id, "raw-1", "{case}");
+        }
+    }
 }

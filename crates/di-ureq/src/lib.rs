@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use di_ureq::di_proto::config::ClientConfig;
-//! use di_ureq::di_proto::ops::TerminateStep;
+//! use di_ureq::di_proto::flow::TaskAction;
 //! use di_ureq::di_proto::Credentials;
 //! use di_ureq::{Client, Error};
 //!
@@ -15,20 +15,21 @@
 //! let credentials = Credentials::new("LTAI5tExampleKeyId", "example-secret")?;
 //! let client = Client::new(&config, credentials)?;
 //!
-//! match client.teardown(10000, 100) {
-//!     Ok(report) => {
-//!         if let TerminateStep::AlreadyUndeployed { request_id, .. } = &report.terminate {
-//!             println!("was not deployed (request id {request_id})");
-//!         }
-//!         println!("deleted (request id {})", report.delete.request_id);
-//!     }
-//!     Err(error) => {
-//!         eprintln!("teardown failed: {error}");
-//!         if let Some(request_id) = error.request_id() {
-//!             eprintln!("request id: {request_id}");
-//!         }
-//!     }
+//! // Terminate, wait until the task settles, delete; every step with its request id.
+//! let report = client.teardown(10000, 100);
+//! for step in &report.steps {
+//!     println!("{} {} (request id {:?})", step.kind, step.outcome, step.request_id);
 //! }
+//! if let Some(error) = &report.error {
+//!     eprintln!("teardown failed: {error}");
+//! }
+//! // With options: a task that does not exist counts as done.
+//! let report = client.run(
+//!     client
+//!         .task(10000, 101, TaskAction::Teardown { stop_first: false })
+//!         .ignore_not_found(true),
+//! );
+//! println!("{}", report.outcome);
 //! # Ok::<(), Error>(())
 //! ```
 //!
@@ -51,12 +52,16 @@
 //!   client never has more open. A thread beyond the cap waits for a place, at most until the
 //!   retry policy's deadline (then [`Error::Transport`] with a timeout, nothing sent); the
 //!   wait is not part of the read timeout.
-//! - *Proxies:* `HTTPS_PROXY`/`https_proxy` (`HTTP_PROXY`/`http_proxy` for a plain-HTTP
-//!   endpoint), then `ALL_PROXY`/`all_proxy`, unless `NO_PROXY`/`no_proxy` lists the host;
-//!   read once, when the client is built. A loopback endpoint is never proxied.
-//! - *Logs:* `tracing` spans `di.call` (the action) and `di.attempt` (its number), with events
-//!   for the status, request id, latency, and each retry's reason and delay. Never the URL,
-//!   headers, body, signature or credentials.
+//! - *Proxies:* di-proto's one policy ([`di_proto::proxy`], the same in di-reqwest), read once
+//!   from the environment when the client is built: `HTTPS_PROXY`/`https_proxy`
+//!   (`HTTP_PROXY`/`http_proxy` for a plain-HTTP endpoint), then `ALL_PROXY`/`all_proxy`,
+//!   unless `NO_PROXY`/`no_proxy` lists the host. A loopback endpoint is never proxied.
+//! - *Flows:* every call, wait and teardown is a flow of [`di_proto::flow`], driven by one
+//!   loop ([`Client::run`]); [`Interrupt`] stops flows at their next step boundary.
+//! - *Logs:* `tracing` spans `di.flow` (INFO) and `di.attempt` (DEBUG, the action), with
+//!   DEBUG events for each answer (status, request id, latency) or failure, and INFO events
+//!   for each retry and each step of a flow (the same in di-reqwest). Never the URL, headers,
+//!   body, signature or credentials.
 //!
 //! **Features:** `rustls` (default) or `native-tls` for HTTPS.
 #![warn(missing_docs)]

@@ -30,7 +30,7 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::call`]; any refusal is [`di_proto::Error::TaskFailed`] (a
-    /// [`TaskFlow`] reads the task's state to tell "already stopped" from a refusal).
+    /// [`TaskFlow`](di_proto::flow::TaskFlow) reads the task's state to tell "already stopped" from a refusal).
     pub fn stop_di_sync_instance(
         &self,
         project_id: i64,

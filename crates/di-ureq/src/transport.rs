@@ -8,7 +8,9 @@ use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use di_proto::body::CappedBody;
 use di_proto::config::ClientConfig;
+use di_proto::proxy::{ProxyChoice, ProxyError, proxy_for};
 use di_proto::retry::TransportFailure;
 use di_proto::{Endpoint, Scheme};
 use http::HeaderValue;
@@ -18,16 +20,6 @@ use ureq::{Agent, Proxy, Timeout};
 
 use crate::connections::Connections;
 use crate::{Error, TransportErrorKind};
-
-/// The variables a proxy for an `https` endpoint is read from, in order.
-const HTTPS_PROXY_VARS: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
-/// The variables a proxy for a plain `http` endpoint is read from, in order.
-const HTTP_PROXY_VARS: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
-/// The variables listing the hosts that bypass the proxy, in order.
-const NO_PROXY_VARS: [&str; 2] = ["NO_PROXY", "no_proxy"];
-
-/// Never read more than this much ahead of time for a body, whatever its `Content-Length`.
-const MAX_BODY_PREALLOCATION: usize = 64 * 1024;
 
 /// A built ureq agent, with what the client needs to know about it.
 pub(crate) struct Transport {
@@ -61,11 +53,24 @@ pub(crate) struct TransportError {
 impl Transport {
     /// Builds the agent for `endpoint` under `config`.
     ///
-    /// The proxy is read from the environment here, once (see [`proxy_for`]).
+    /// The proxy is read from the process's environment here, once, by di-proto's one proxy
+    /// policy ([`proxy_for`]).
     pub(crate) fn new(
         config: &ClientConfig,
         endpoint: &Endpoint,
         user_agent: &str,
+    ) -> Result<Transport, Error> {
+        Transport::with_variables(config, endpoint, user_agent, |name| {
+            std::env::var(name).ok()
+        })
+    }
+
+    /// [`Transport::new`], with the environment variables that `var` reads.
+    fn with_variables(
+        config: &ClientConfig,
+        endpoint: &Endpoint,
+        user_agent: &str,
+        var: impl Fn(&str) -> Option<String>,
     ) -> Result<Transport, Error> {
         if HeaderValue::from_str(user_agent).is_err() {
             return Err(Error::Build(
@@ -82,13 +87,9 @@ impl Transport {
                     .to_owned(),
             ));
         }
-        let proxy = match proxy_for(endpoint, |name| std::env::var(name).ok()) {
-            Some((variable, url)) => Some(build_proxy(variable, &url)?),
-            None => None,
-        };
-        let proxy_display = proxy
-            .as_ref()
-            .map(|proxy| format!("{}://{}:{}", scheme_of(proxy), proxy.host(), proxy.port()));
+        let choice = proxy_for(endpoint, var).map_err(proxy_error)?;
+        let proxy = choice.as_ref().map(build_proxy).transpose()?;
+        let proxy_display = choice.map(|choice| choice.without_credentials().to_owned());
 
         let connect = Some(config.connect_timeout());
         let read = Some(config.read_timeout());
@@ -168,114 +169,42 @@ impl Transport {
         };
         let response = result.map_err(|error| Failure::Transport(classify(&error)))?;
         let (parts, mut body) = response.into_parts();
-        let limit = self.max_response_bytes;
-        let capacity = body
-            .content_length()
-            .and_then(|length| usize::try_from(length).ok())
-            .unwrap_or(0)
-            .min(limit.saturating_add(1))
-            .min(MAX_BODY_PREALLOCATION);
-        let mut bytes = Vec::with_capacity(capacity);
-        let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-        body.as_reader()
-            .take(cap)
-            .read_to_end(&mut bytes)
-            .map_err(|error| Failure::Transport(classify_body_error(error)))?;
-        if bytes.len() > limit {
-            return Err(Failure::TooLarge);
+        // di-proto's one rule: a declared length over the cap is refused unread, and at most
+        // the cap is kept.
+        let mut capped = CappedBody::with_hint(self.max_response_bytes, body.content_length())
+            .map_err(|_| Failure::TooLarge)?;
+        let mut reader = body.as_reader();
+        let mut chunk = [0u8; READ_CHUNK];
+        loop {
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(read) => capped.push(&chunk[..read]).map_err(|_| Failure::TooLarge)?,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(Failure::Transport(classify_body_error(error))),
+            }
         }
-        Ok(http::Response::from_parts(parts, bytes))
+        Ok(http::Response::from_parts(parts, capped.finish()))
     }
 }
 
-/// Picks the proxy for `endpoint` from the environment variables `var` reads, as the official
-/// SDKs do: `HTTPS_PROXY`/`https_proxy` (for an `https` endpoint) or `HTTP_PROXY`/`http_proxy`
-/// (for `http`), then `ALL_PROXY`/`all_proxy`; none for a host `NO_PROXY`/`no_proxy` lists,
-/// and never for a loopback host. Empty values count as unset.
-///
-/// Returns the variable the proxy came from and its value.
-pub(crate) fn proxy_for(
-    endpoint: &Endpoint,
-    var: impl Fn(&str) -> Option<String>,
-) -> Option<(&'static str, String)> {
-    if endpoint.is_loopback() {
-        return None;
-    }
-    let set = |name: &str| var(name).filter(|value| !value.trim().is_empty());
-    if let Some(no_proxy) = NO_PROXY_VARS.iter().find_map(|name| set(name))
-        && bypasses(&no_proxy, endpoint.host())
-    {
-        return None;
-    }
-    let candidates = match endpoint.scheme() {
-        Scheme::Https => HTTPS_PROXY_VARS,
-        Scheme::Http => HTTP_PROXY_VARS,
-    };
-    candidates
-        .into_iter()
-        .find_map(|name| Some((name, set(name)?.trim().to_owned())))
+/// The piece of a body read at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// A proxy variable refused by di-proto's policy, as a build error (the same message as
+/// di-reqwest's).
+fn proxy_error(error: ProxyError) -> Error {
+    Error::Build(error.to_string())
 }
 
-/// Whether `no_proxy` (comma-separated entries) lists `host`: `*` lists every host; an entry
-/// lists its host and every subdomain (a leading `.` or `*.` is ignored); an entry's port, if
-/// any, is ignored.
-fn bypasses(no_proxy: &str, host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    no_proxy.split(',').any(|entry| {
-        let entry = entry.trim();
-        if entry == "*" {
-            return true;
-        }
-        let entry = entry.trim_start_matches('*').trim_start_matches('.');
-        let entry = strip_port(entry)
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
-        !entry.is_empty()
-            && (host == entry
-                || host
-                    .strip_suffix(entry.as_str())
-                    .is_some_and(|rest| rest.ends_with('.')))
+/// The ureq proxy for `choice`. di-proto has validated its URL; should ureq refuse it still,
+/// the error names the variable only (the URL may hold a password).
+fn build_proxy(choice: &ProxyChoice) -> Result<Proxy, Error> {
+    Proxy::new(choice.url_with_credentials()).map_err(|_| {
+        proxy_error(ProxyError::Invalid {
+            variable: choice.variable(),
+            reason: "the HTTP stack refused it",
+        })
     })
-}
-
-/// `host:port` → `host`; `[v6]:port` → `[v6]`; a bare IPv6 address stays whole.
-fn strip_port(entry: &str) -> &str {
-    if let Some(end) = entry.find(']') {
-        return &entry[..=end];
-    }
-    match entry.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
-            host
-        }
-        _ => entry,
-    }
-}
-
-fn build_proxy(variable: &str, url: &str) -> Result<Proxy, Error> {
-    // The value may hold a password: it never goes into a message.
-    let proxy = Proxy::new(url).map_err(|_| {
-        Error::Build(format!(
-            "{variable} is not a proxy URL of the form http://[user:password@]host[:port]"
-        ))
-    })?;
-    if !matches!(
-        proxy.protocol(),
-        ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
-    ) {
-        return Err(Error::Build(format!(
-            "{variable} names a SOCKS proxy; di-ureq supports HTTP(S) CONNECT proxies"
-        )));
-    }
-    Ok(proxy)
-}
-
-fn scheme_of(proxy: &Proxy) -> &'static str {
-    match proxy.protocol() {
-        ureq::ProxyProtocol::Https => "https",
-        _ => "http",
-    }
 }
 
 /// ureq's own resolver, except that any failure to resolve is `HostNotFound`: the standard
@@ -454,124 +383,60 @@ mod tests {
         }
     }
 
-    const EVERY_PROXY: &[(&str, &str)] = &[
-        ("HTTPS_PROXY", "http://secure-proxy:3128"),
-        ("https_proxy", "http://lower-secure-proxy:3128"),
-        ("HTTP_PROXY", "http://plain-proxy:3128"),
-        ("http_proxy", "http://lower-plain-proxy:3128"),
-        ("ALL_PROXY", "http://all-proxy:3128"),
-        ("all_proxy", "http://lower-all-proxy:3128"),
-    ];
-
     fn endpoint(url: &str) -> Endpoint {
         Endpoint::parse_allowing_http(url).unwrap()
     }
 
-    #[test]
-    fn loopback_is_never_proxied() {
-        for url in [
-            "http://127.0.0.1:8080",
-            "http://127.3.2.1",
-            "http://localhost:9000",
-            "http://LOCALHOST:9000",
-            "http://[::1]:8080",
-            "https://localhost",
-        ] {
-            assert_eq!(proxy_for(&endpoint(url), env(EVERY_PROXY)), None, "{url}");
-        }
+    fn build(url: &str, vars: &[(&str, &str)]) -> Result<Transport, Error> {
+        Transport::with_variables(&ClientConfig::new(), &endpoint(url), "di-test", env(vars))
     }
 
+    /// di-proto's policy, wired: the same choices and the same errors as di-reqwest
+    /// (`crates/di-reqwest/src/transport.rs` has this test too).
     #[test]
-    fn picks_the_variable_of_the_scheme_then_all_proxy() {
-        let https = endpoint("https://dataworks.cn-shanghai.aliyuncs.com");
-        let http = endpoint("http://dataworks.internal");
-        assert_eq!(
-            proxy_for(&https, env(EVERY_PROXY)),
-            Some(("HTTPS_PROXY", "http://secure-proxy:3128".to_owned()))
-        );
-        assert_eq!(
-            proxy_for(&http, env(EVERY_PROXY)),
-            Some(("HTTP_PROXY", "http://plain-proxy:3128".to_owned()))
-        );
-        // Lower case when upper case is missing or empty.
-        let lower = [("HTTPS_PROXY", " "), ("https_proxy", "http://p:1")];
-        assert_eq!(
-            proxy_for(&https, env(&lower)),
-            Some(("https_proxy", "http://p:1".to_owned()))
-        );
-        // An http proxy variable does not apply to https, and the other way round.
-        assert_eq!(
-            proxy_for(&https, env(&[("HTTP_PROXY", "http://p:1")])),
-            None
-        );
-        assert_eq!(
-            proxy_for(&http, env(&[("HTTPS_PROXY", "http://p:1")])),
-            None
-        );
-        // ALL_PROXY for both.
-        let all = [("all_proxy", "http://all:8080")];
-        assert_eq!(
-            proxy_for(&https, env(&all)),
-            Some(("all_proxy", "http://all:8080".to_owned()))
-        );
-        assert_eq!(
-            proxy_for(&http, env(&all)),
-            Some(("all_proxy", "http://all:8080".to_owned()))
-        );
-        assert_eq!(proxy_for(&https, env(&[])), None);
-    }
-
-    #[test]
-    fn no_proxy_lists_hosts_and_their_subdomains() {
-        let host = endpoint("https://dataworks.cn-shanghai.aliyuncs.com");
-        for no_proxy in [
-            "*",
-            "dataworks.cn-shanghai.aliyuncs.com",
-            "DataWorks.CN-Shanghai.aliyuncs.com.",
-            "aliyuncs.com",
-            ".aliyuncs.com",
-            "*.aliyuncs.com",
-            "example.com, .aliyuncs.com",
-            "aliyuncs.com:443",
-        ] {
-            let vars = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", no_proxy)];
-            assert_eq!(proxy_for(&host, env(&vars)), None, "{no_proxy}");
-            let vars = [("HTTPS_PROXY", "http://p:1"), ("no_proxy", no_proxy)];
-            assert_eq!(proxy_for(&host, env(&vars)), None, "{no_proxy}");
-        }
-        for no_proxy in [
-            "",
-            "example.com",
-            "yuncs.com",
-            "shanghai.aliyuncs",
-            ".",
-            "*.*",
-        ] {
-            let vars = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", no_proxy)];
-            assert!(proxy_for(&host, env(&vars)).is_some(), "{no_proxy:?}");
-        }
-        let address = endpoint("https://10.0.0.7:8443");
-        let vars = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "10.0.0.7")];
-        assert_eq!(proxy_for(&address, env(&vars)), None);
-        let v6 = endpoint("https://[fd00::7]:8443");
-        let vars = [
-            ("HTTPS_PROXY", "http://p:1"),
-            ("NO_PROXY", "[fd00::7]:8443"),
+    fn proxies_follow_the_one_policy() {
+        let proxied = [
+            ("HTTPS_PROXY", "http://user:hunter2@proxy.corp:3128"),
+            ("NO_PROXY", "localhost,.example.com"),
         ];
-        assert_eq!(proxy_for(&v6, env(&vars)), None);
-        let vars = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", "fd00::7")];
-        assert_eq!(proxy_for(&v6, env(&vars)), None);
-    }
+        let transport = build("https://dataworks.aliyuncs.com", &proxied).unwrap();
+        assert_eq!(transport.proxy(), Some("http://proxy.corp:3128"));
+        let proxy = transport.agent.config().proxy().unwrap();
+        assert_eq!((proxy.host(), proxy.port()), ("proxy.corp", 3128));
+        assert_eq!(proxy.password(), Some("hunter2"));
+        assert_eq!(
+            build("https://dataworks.example.com", &proxied)
+                .unwrap()
+                .proxy(),
+            None
+        );
 
-    #[test]
-    fn proxies_are_checked_without_echoing_them() {
-        let error = build_proxy("HTTPS_PROXY", "ftp://user:hunter2@proxy").unwrap_err();
-        assert!(!error.to_string().contains("hunter2"), "{error}");
-        let error = build_proxy("ALL_PROXY", "socks5://proxy:1080").unwrap_err();
-        assert!(error.to_string().contains("SOCKS"), "{error}");
-        let proxy = build_proxy("HTTPS_PROXY", "http://user:hunter2@proxy:3128").unwrap();
-        assert_eq!(proxy.host(), "proxy");
-        assert_eq!(proxy.port(), 3128);
+        // `.example.com` lists example.com and its subdomains: they go direct, and ALL_PROXY,
+        // a SOCKS proxy, is refused for every other host, naming the variable only.
+        let socks = [
+            ("ALL_PROXY", "socks5://user:hunter2@proxy.corp:1080"),
+            ("no_proxy", " .example.com "),
+        ];
+        for url in [
+            "https://example.com",
+            "https://dataworks.Example.com:8443",
+            "http://127.0.0.1:8080",
+        ] {
+            let transport = build(url, &socks).unwrap();
+            assert_eq!(transport.proxy(), None, "{url}");
+            assert!(transport.agent.config().proxy().is_none(), "{url}");
+        }
+        let Err(Error::Build(message)) = build("https://dataworks.aliyuncs.com", &socks) else {
+            panic!("a SOCKS proxy was accepted");
+        };
+        assert_eq!(
+            message,
+            ProxyError::Socks {
+                variable: "ALL_PROXY"
+            }
+            .to_string()
+        );
+        assert!(!message.contains("hunter2"), "{message}");
     }
 
     #[test]

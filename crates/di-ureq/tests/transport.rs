@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
 use di_ureq::di_proto::config::ClientConfig;
-use di_ureq::di_proto::ops::{TeardownOutcome, TerminateStep};
+use di_ureq::di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome};
+use di_ureq::di_proto::ops::TeardownOutcome;
 use di_ureq::di_proto::retry::RetryPolicy;
 use di_ureq::di_proto::sign::SignatureVersion;
 use di_ureq::di_proto::{self, Credentials, Format};
@@ -69,13 +70,22 @@ fn tears_down_against_the_emulator_and_hides_the_secret() {
     assert!(!debug.contains(DEMO_ACCESS_KEY_SECRET), "{debug}");
     assert!(debug.contains("proxy: None"), "{debug}");
 
-    let report = client.teardown(10000, 100).unwrap();
-    assert!(
-        matches!(&report.terminate, TerminateStep::Undeployed(response) if response.outcome == TeardownOutcome::Done),
-        "{report:?}"
+    let report = client.teardown(10000, 100);
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:?}");
+    let kinds: Vec<_> = report
+        .steps
+        .iter()
+        .map(|step| (step.kind, step.outcome))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (StepKind::Terminate, StepOutcome::Done),
+            (StepKind::Wait, StepOutcome::Done),
+            (StepKind::Delete, StepOutcome::Done)
+        ]
     );
-    assert_eq!(report.delete.outcome, TeardownOutcome::Done);
-    assert!(!report.delete.request_id.is_empty());
+    assert!(report.steps.iter().all(|step| step.request_id.is_some()));
     assert_eq!(
         emulator.handle().task_state(10000, 100),
         Some(TaskState::Deleted)
@@ -86,10 +96,11 @@ fn tears_down_against_the_emulator_and_hides_the_secret() {
     emulator
         .handle()
         .set_task_state(10000, 101, TaskState::Undeployed);
-    let report = client.teardown(10000, 101).unwrap();
-    assert!(
-        matches!(report.terminate, TerminateStep::AlreadyUndeployed { .. }),
-        "{report:?}"
+    let report = client.teardown(10000, 101);
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:?}");
+    assert_eq!(
+        report.step(StepKind::Terminate).map(|step| step.outcome),
+        Some(StepOutcome::AlreadyDone)
     );
 
     // V1 and XML through the same agent; clones share it.
@@ -99,10 +110,7 @@ fn tears_down_against_the_emulator_and_hides_the_secret() {
         .with_format(Format::Xml);
     let v1 = Client::new(&v1, demo()).unwrap();
     let clone = v1.clone();
-    assert_eq!(
-        clone.teardown(10000, 102).unwrap().delete.outcome,
-        TeardownOutcome::Done
-    );
+    assert_eq!(clone.teardown(10000, 102).outcome, TaskOutcome::Done);
 
     // One pool per client: sequential calls reuse a connection.
     let before = emulator.handle().counters();
@@ -296,17 +304,16 @@ fn read_timeouts_cover_a_slow_answer_and_a_trickling_body() {
     );
     assert!(started.elapsed() < Duration::from_millis(1500));
 
-    // An idempotent teardown retries a timeout and finds the work done.
+    // An idempotent terminate retries a timeout; the retry is refused (the first attempt
+    // undeployed the task), and the flow reads the state (NORUN): already done.
     let retrying = Client::new(&config.with_retry_policy(quick_policy()), demo()).unwrap();
     emulator
         .handle()
         .set_task_state(10000, 103, TaskState::Deployed);
     emulator.handle().fail_next(Fault::StalledBody, 1);
-    let output = retrying.terminate_di_sync_instance(10000, 103).unwrap();
-    assert!(
-        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
-        "{output:?}"
-    );
+    let report = retrying.run(retrying.task(10000, 103, TaskAction::Terminate));
+    assert_eq!(report.outcome, TaskOutcome::AlreadyDone, "{report:?}");
+    assert_eq!(report.steps[0].retries.len(), 1, "{report:?}");
 }
 
 #[test]
@@ -386,4 +393,205 @@ fn caps_the_body_and_maps_a_dropped_connection() {
         matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
         "{output:?}"
     );
+}
+
+const PROXY_CHILD: &str = "child_with_a_socks_proxy_and_no_proxy";
+
+/// The variables the child runs with: every other proxy variable is removed.
+const SOCKS_AND_NO_PROXY: [(&str, &str); 2] = [
+    ("ALL_PROXY", "socks5://user:hunter2@proxy.invalid:1080"),
+    ("NO_PROXY", "localhost, .example.com"),
+];
+
+/// di-proto's one proxy policy, from the process's environment: a host that `NO_PROXY`'s
+/// `.example.com` lists goes direct; any other is refused its SOCKS `ALL_PROXY` at build time,
+/// with the message di-reqwest gives (`crates/di-reqwest/tests/proxy.rs` runs the same child).
+///
+/// Setting environment variables in-process would race the other tests: the test runs this
+/// binary again as a child with them set, and the child builds the clients.
+#[test]
+fn no_proxy_and_socks_follow_the_one_policy() {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child.args([
+        "--exact",
+        PROXY_CHILD,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for name in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "all_proxy",
+        "no_proxy",
+        "REQUEST_METHOD",
+    ] {
+        child.env_remove(name);
+    }
+    let status = child.envs(SOCKS_AND_NO_PROXY).status().unwrap();
+    assert!(status.success(), "the child failed: {status}");
+}
+
+/// Run by the test above, with [`SOCKS_AND_NO_PROXY`] set.
+#[test]
+#[ignore = "run by no_proxy_and_socks_follow_the_one_policy, with proxy variables set"]
+fn child_with_a_socks_proxy_and_no_proxy() {
+    let config = ClientConfig::new().with_retry_policy(RetryPolicy::disabled());
+    for endpoint in [
+        "https://example.com",
+        "https://dataworks.example.com",
+        "https://DataWorks.Example.COM:8443",
+        "http://127.0.0.1:1",
+        "http://localhost:1",
+    ] {
+        let client = Client::new(&config.clone().with_endpoint(endpoint), demo()).unwrap();
+        let debug = format!("{client:?}");
+        assert!(debug.contains("proxy: None"), "{endpoint}: {debug}");
+    }
+    for endpoint in [
+        "https://dataworks.cn-shanghai.aliyuncs.com",
+        "https://example.com.cn",
+        "https://notexample.com",
+    ] {
+        let error = Client::new(&config.clone().with_endpoint(endpoint), demo()).unwrap_err();
+        let Error::Build(message) = &error else {
+            panic!("{endpoint}: {error:?}");
+        };
+        assert_eq!(
+            message,
+            "ALL_PROXY names a SOCKS proxy; only HTTP(S) proxies (http:// or https://, with \
+             CONNECT) are supported",
+            "{endpoint}"
+        );
+        assert!(
+            !format!("{error} {error:?}").contains("hunter2"),
+            "{error:?}"
+        );
+    }
+}
+
+/// The cap every test of the body's cap uses.
+const BODY_CAP: usize = 1024;
+
+/// An answer the client reads as success, padded with spaces to `length` bytes.
+fn ok_body(length: usize) -> Vec<u8> {
+    let mut body = br#"{"Success":true,"RequestId":"raw-1","Data":{"Status":"success"}}"#.to_vec();
+    body.resize(length, b' ');
+    body
+}
+
+/// A 200 answer carrying `body` with a `Content-Length` of `declared`, then closing.
+fn sized(body: &[u8], declared: usize) -> Vec<u8> {
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\
+         connection: close\r\n\r\n"
+    )
+    .into_bytes();
+    response.extend_from_slice(body);
+    response
+}
+
+/// A 200 answer carrying `body` chunked in two (no `Content-Length`).
+fn chunked(body: &[u8]) -> Vec<u8> {
+    let mut response = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+        transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        .to_vec();
+    let (first, second) = body.split_at(body.len() / 2);
+    for chunk in [first, second] {
+        response.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        response.extend_from_slice(chunk);
+        response.extend_from_slice(b"\r\n");
+    }
+    response.extend_from_slice(b"0\r\n\r\n");
+    response
+}
+
+/// The answers of `a_body_of_exactly_the_cap_passes_one_byte_more_fails`, in order, with
+/// whether each is over the cap.
+fn cap_cases() -> Vec<(&'static str, Vec<u8>, bool)> {
+    vec![
+        (
+            "sized, at the cap",
+            sized(&ok_body(BODY_CAP), BODY_CAP),
+            false,
+        ),
+        ("chunked, at the cap", chunked(&ok_body(BODY_CAP)), false),
+        (
+            "sized, one over",
+            sized(&ok_body(BODY_CAP + 1), BODY_CAP + 1),
+            true,
+        ),
+        ("chunked, one over", chunked(&ok_body(BODY_CAP + 1)), true),
+        // Refused on its declared length, before reading: not a connection closed early.
+        ("declared over, cut short", sized(b"{}", 4 * BODY_CAP), true),
+    ]
+}
+
+/// Answers one connection per response, in order, each after reading the request.
+fn serve_raw(responses: Vec<Vec<u8>>) -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for response in responses {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut request_body = vec![0; length];
+            reader.read_exact(&mut request_body).unwrap();
+            let mut stream = reader.into_inner();
+            let _ = stream.write_all(&response);
+            let _ = stream.flush();
+        }
+    });
+    port
+}
+
+/// di-proto's one rule for the body's cap (`CappedBody`), the same in di-reqwest
+/// (`crates/di-reqwest/tests/transport.rs` has this test too): exactly the cap passes, one byte
+/// more fails, sized or chunked, and a declared length over the cap fails unread.
+#[test]
+fn a_body_of_exactly_the_cap_passes_one_byte_more_fails() {
+    let cases = cap_cases();
+    let port = serve_raw(
+        cases
+            .iter()
+            .map(|(_, response, _)| response.clone())
+            .collect(),
+    );
+    let config = ClientConfig::new()
+        .with_endpoint(format!("http://127.0.0.1:{port}"))
+        .with_max_response_bytes(BODY_CAP)
+        .with_retry_policy(RetryPolicy::disabled());
+    let client = Client::new(&config, demo()).unwrap();
+    for (case, _, over) in cases {
+        let result = client.delete_di_sync_task(10000, 100);
+        if over {
+            assert!(
+                matches!(
+                    &result,
+                    Err(Error::ResponseTooLarge {
+                        limit: BODY_CAP,
+                        ..
+                    })
+                ),
+                "{case}: {result:?}"
+            );
+        } else {
+            assert_eq!(result.unwrap().request_id, "raw-1", "{case}");
+        }
+    }
 }

@@ -1,22 +1,6 @@
 //! [`TaskFlow`]: what a tool does to one task, as one flow.
 //!
-//! A task flow is a list of stages (a change, a wait, a read) run in order. A change that the
-//! service refuses is never judged by the words of its message, except for the one documented
-//! text, `fileId:[N] is invalid.` (the task does not exist). After any other refusal the flow
-//! reads the task's state (`GetDISyncInstanceInfo`) and decides from it:
-//!
-//! - the task is changing state (`KILLING` or `WAIT`): wait until it settles, then, unless it
-//!   settled where the change takes it, send the change again; all within the wait deadline;
-//! - the task is at rest where the change takes it (`PAUSE` or `NORUN` for a stop, `RUN` for a
-//!   start, `NORUN` for a terminate): already done;
-//! - the task is at rest elsewhere, or the change has no state that shows it done (a delete, a
-//!   deploy): the refusal stands, and the task failed;
-//! - the task does not exist: as for the documented text.
-//!
-//! A task that does not exist fails (its error is [`crate::Error::TaskFailed`] with
-//! [`FailureReason::TaskNotFound`]), unless [`TaskFlow::ignore_not_found`] makes it already
-//! done; a delete whose earlier attempt got no answer and whose task is now gone is already
-//! done either way.
+//! See [`TaskFlow`].
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -191,9 +175,26 @@ enum Current {
     ReadTask(CallFlow<GetDiSyncTask>),
 }
 
-/// What a tool does to one task (see the [module docs](self)): a teardown, a stop, a start, a
-/// terminate or a delete, with the waits they need, or a read; as one [`Flow`] whose output is
-/// a [`TaskReport`].
+/// What a tool does to one task: a teardown, a stop, a start, a terminate or a delete, with
+/// the waits they need, or a read; as one [`Flow`] whose output is a [`TaskReport`].
+///
+/// A task flow is a list of stages (a change, a wait, a read) run in order. A change that the
+/// service refuses is never judged by the words of its message, except for the one documented
+/// text, `fileId:[N] is invalid.` (the task does not exist). After any other refusal the flow
+/// reads the task's state (`GetDISyncInstanceInfo`) and decides from it:
+///
+/// - the task is changing state (`KILLING` or `WAIT`): wait until it settles, then, unless it
+///   settled where the change takes it, send the change again; all within the wait deadline;
+/// - the task is at rest where the change takes it (`PAUSE` or `NORUN` for a stop, `RUN` for a
+///   start, `NORUN` for a terminate): already done;
+/// - the task is at rest elsewhere, or the change has no state that shows it done (a delete, a
+///   deploy): the refusal stands, and the task failed;
+/// - the task does not exist: as for the documented text.
+///
+/// A task that does not exist fails (its error is [`crate::Error::TaskFailed`] with
+/// [`FailureReason::TaskNotFound`]), unless [`TaskFlow::ignore_not_found`] makes it already
+/// done; a delete whose earlier attempt got no answer and whose task is now gone is already
+/// done either way.
 ///
 /// ```
 /// use std::time::Duration;

@@ -266,10 +266,16 @@ mod tests {
             ("Task Not Found", FailureReason::Undocumented),
             ("the task is not deployed", FailureReason::Undocumented),
             ("fileId:[7] is not running.", FailureReason::Undocumented),
-            ("fileId:[7] is already running.", FailureReason::Undocumented),
+            (
+                "fileId:[7] is already running.",
+                FailureReason::Undocumented,
+            ),
             ("fileId:[] is invalid.", FailureReason::Undocumented),
             ("fileId:[7x] is invalid.", FailureReason::Undocumented),
-            ("fileId:[7] is invalid. Also deleted.", FailureReason::Undocumented),
+            (
+                "fileId:[7] is invalid. Also deleted.",
+                FailureReason::Undocumented,
+            ),
             ("", FailureReason::Undocumented),
         ] {
             assert_eq!(failure_reason(message), reason, "{message}");

@@ -60,12 +60,6 @@ impl Operation for StopDiSyncInstance {
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
     ) -> Result<ChangeResponse, Error> {
-        change::read_change(
-            Self::ACTION,
-            &[],
-            response,
-            context,
-        )
-        .map(|(response, _)| response)
+        change::read_change(Self::ACTION, &[], response, context).map(|(response, _)| response)
     }
 }

@@ -68,12 +68,6 @@ impl Operation for TerminateDiSyncInstance {
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
     ) -> Result<TeardownResponse, Error> {
-        change::read_change(
-            Self::ACTION,
-            &[],
-            response,
-            context,
-        )
-        .map(|(response, _)| response)
+        change::read_change(Self::ACTION, &[], response, context).map(|(response, _)| response)
     }
 }
