@@ -13,6 +13,7 @@ use common::{
     captured_traces, demo, instance_info, quick_wait, refused, step, steps,
 };
 use di_emulator::{Config, DEMO_ACCESS_KEY_SECRET, Fault, TaskState};
+use di_proto::config::ClientConfig;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome};
 use di_proto::ops::TeardownOutcome;
 use di_proto::retry::RetryPolicy;
@@ -247,6 +248,125 @@ fn a_stalled_body_hits_the_read_timeout_real_time<T: Transport>() {
     );
 }
 
+/// The cap every test of the body's cap uses.
+const BODY_CAP: usize = 1024;
+
+/// An answer the client reads as success, padded with spaces to `length` bytes.
+fn ok_body(length: usize) -> Vec<u8> {
+    let mut body = br#"{"Success":true,"RequestId":"raw-1","Data":{"Status":"success"}}"#.to_vec();
+    body.resize(length, b' ');
+    body
+}
+
+/// A 200 answer carrying `body` with a `Content-Length` of `declared`, then closing.
+fn sized(body: &[u8], declared: usize) -> Vec<u8> {
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\
+         connection: close\r\n\r\n"
+    )
+    .into_bytes();
+    response.extend_from_slice(body);
+    response
+}
+
+/// A 200 answer carrying `body` chunked in two (no `Content-Length`).
+fn chunked(body: &[u8]) -> Vec<u8> {
+    let mut response = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+        transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        .to_vec();
+    let (first, second) = body.split_at(body.len() / 2);
+    for chunk in [first, second] {
+        response.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        response.extend_from_slice(chunk);
+        response.extend_from_slice(b"\r\n");
+    }
+    response.extend_from_slice(b"0\r\n\r\n");
+    response
+}
+
+/// The answers of `a_body_of_exactly_the_cap_passes_one_byte_more_fails`, in order, with
+/// whether each is over the cap.
+fn cap_cases() -> Vec<(&'static str, Vec<u8>, bool)> {
+    vec![
+        (
+            "sized, at the cap",
+            sized(&ok_body(BODY_CAP), BODY_CAP),
+            false,
+        ),
+        ("chunked, at the cap", chunked(&ok_body(BODY_CAP)), false),
+        (
+            "sized, one over",
+            sized(&ok_body(BODY_CAP + 1), BODY_CAP + 1),
+            true,
+        ),
+        ("chunked, one over", chunked(&ok_body(BODY_CAP + 1)), true),
+        // Refused on its declared length, before reading: not a connection closed early.
+        ("declared over, cut short", sized(b"{}", 4 * BODY_CAP), true),
+    ]
+}
+
+/// Answers one connection per response, in order, each after reading the request.
+fn serve_raw(responses: Vec<Vec<u8>>) -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for response in responses {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut request_body = vec![0; length];
+            reader.read_exact(&mut request_body).unwrap();
+            let mut stream = reader.into_inner();
+            let _ = stream.write_all(&response);
+            let _ = stream.flush();
+        }
+    });
+    port
+}
+
+/// di-proto's one rule for the body's cap (`di_proto::body::CappedBody`), the same over both
+/// transports: exactly the cap passes, one byte more fails, sized or chunked, and a declared
+/// length over the cap fails unread (not as a connection closed early, which a retry would
+/// follow).
+fn a_body_of_exactly_the_cap_passes_one_byte_more_fails<T: Transport>() {
+    let env = Env::start();
+    let cases = cap_cases();
+    let port = serve_raw(
+        cases
+            .iter()
+            .map(|(_, response, _)| response.clone())
+            .collect(),
+    );
+    let config = ClientConfig::new()
+        .with_endpoint(format!("http://127.0.0.1:{port}"))
+        .with_max_response_bytes(BODY_CAP)
+        .with_retry_policy(RetryPolicy::disabled());
+    let client = T::new(&env, &config, demo());
+    for (case, _, over) in cases {
+        let result = client.delete(100);
+        if over {
+            assert!(
+                matches!(&result, Err(Failure::TooLarge)),
+                "{case}: {result:?}"
+            );
+        } else {
+            assert_eq!(result.unwrap().request_id, "raw-1", "{case}");
+        }
+    }
+}
+
 fn a_ten_mib_body_hits_the_cap<T: Transport>() {
     let env = start();
     let client: T = env.client();
@@ -353,6 +473,10 @@ macro_rules! suite {
             #[test]
             fn a_stalled_body_hits_the_read_timeout_real_time() {
                 super::a_stalled_body_hits_the_read_timeout_real_time::<$transport>();
+            }
+            #[test]
+            fn a_body_of_exactly_the_cap_passes_one_byte_more_fails() {
+                super::a_body_of_exactly_the_cap_passes_one_byte_more_fails::<$transport>();
             }
             #[test]
             fn a_ten_mib_body_hits_the_cap() {
