@@ -3,10 +3,6 @@
 
 use di_proto::RpcRequest;
 use di_proto::flow::{TaskAction, TaskFlow};
-use di_proto::ops::{
-    DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, GetDiSyncTask, StartDiSyncInstance,
-    StopDiSyncInstance, TerminateDiSyncInstance,
-};
 use di_proto::retry::RetryPolicy;
 use di_proto::wait::WaitPolicy;
 
@@ -49,18 +45,7 @@ impl Plan {
 
     /// The name in reports: the API action, or `teardown` for the several calls of one.
     pub(crate) fn name(&self) -> &'static str {
-        match &self.action {
-            TaskAction::Teardown { .. } => "teardown",
-            TaskAction::Terminate => TerminateDiSyncInstance::ACTION,
-            TaskAction::Delete => DeleteDiSyncTask::ACTION,
-            TaskAction::Stop => StopDiSyncInstance::ACTION,
-            TaskAction::Start { .. } => StartDiSyncInstance::ACTION,
-            TaskAction::Deploy => DeployDiSyncTask::ACTION,
-            TaskAction::ReadStatus => GetDiSyncInstanceInfo::ACTION,
-            TaskAction::ReadTask => GetDiSyncTask::ACTION,
-            // A later action of di-proto's: its flow names its calls.
-            _ => "task",
-        }
+        self.action.name()
     }
 
     /// Whether a report lists the steps one by one (several calls).

@@ -45,6 +45,11 @@ pub enum Error {
         name: String,
     },
 
+    /// [`crate::flow::Flow::sign`] was called when the flow had asked for no request (only
+    /// after [`crate::flow::Action::Send`]): a bug in the driver.
+    #[error("the flow has no request to sign: sign only after Action::Send")]
+    NoRequestToSign,
+
     /// The action or API version cannot be sent.
     #[error("invalid {field} {value:?}: {reason}")]
     InvalidOperation {

@@ -174,9 +174,10 @@ impl<O: Operation> Flow for CallFlow<O> {
         local_now: Timestamp,
         random: [u8; 24],
     ) -> Result<http::Request<Vec<u8>>, Error> {
-        let state = self.state.as_mut().map_err(|_| Error::InvalidNonce {
-            reason: "the call has no request to sign",
-        })?;
+        if self.phase == Phase::Finished {
+            return Err(Error::NoRequestToSign);
+        }
+        let state = self.state.as_mut().map_err(|_| Error::NoRequestToSign)?;
         let (nonce, jitter) = nonce_and_jitter_from_bytes(random);
         let request = state.start_attempt(signer, local_now, &nonce)?;
         self.phase = Phase::Sent { jitter };

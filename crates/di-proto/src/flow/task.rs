@@ -51,6 +51,23 @@ pub enum TaskAction {
     ReadTask,
 }
 
+impl TaskAction {
+    /// The name a report gives the action: `teardown` for a teardown (several calls), the
+    /// API action otherwise (`TerminateDISyncInstance`, `GetDISyncInstanceInfo`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TaskAction::Teardown { .. } => "teardown",
+            TaskAction::Terminate => TerminateDiSyncInstance::ACTION,
+            TaskAction::Delete => DeleteDiSyncTask::ACTION,
+            TaskAction::Stop => StopDiSyncInstance::ACTION,
+            TaskAction::Start { .. } => StartDiSyncInstance::ACTION,
+            TaskAction::Deploy => DeployDiSyncTask::ACTION,
+            TaskAction::ReadStatus => GetDiSyncInstanceInfo::ACTION,
+            TaskAction::ReadTask => GetDiSyncTask::ACTION,
+        }
+    }
+}
+
 /// A change of the task's state, the stages of a [`TaskFlow`] are made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Change {
@@ -1000,9 +1017,7 @@ impl Flow for TaskFlow {
                 wait.sign(signer, local_now, random)
             }
             Current::ReadTask(call) => call.sign(signer, local_now, random),
-            Current::Idle => Err(Error::InvalidNonce {
-                reason: "the task has no request to sign",
-            }),
+            Current::Idle => Err(Error::NoRequestToSign),
         }
     }
 

@@ -177,9 +177,7 @@ impl Flow for WaitFlow {
     ) -> Result<http::Request<Vec<u8>>, Error> {
         match self.poll.as_mut() {
             Some(poll) => poll.sign(signer, local_now, random),
-            None => Err(Error::InvalidNonce {
-                reason: "the wait has no request to sign",
-            }),
+            None => Err(Error::NoRequestToSign),
         }
     }
 
