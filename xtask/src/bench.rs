@@ -13,7 +13,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+use di_proto::rate::RateLimit;
 
 use crate::load::{LoadArgs, LoadReport};
 use crate::workspace_root;
@@ -123,16 +125,41 @@ fn run(mode: Mode) -> Result<(), String> {
         concurrency,
         ..LoadArgs::default()
     };
+    // Side by side: the default (adaptive) rate limit and none, where no limit is hit. The
+    // injected 429s come at random, whatever the rate, so the rows with faults run without a
+    // limit: they measure the retries (the throttle section measures the limit).
+    let unlimited = LoadArgs {
+        rate_limit: RateLimit::Off,
+        ..plain.clone()
+    };
     let faulty = |attempts| LoadArgs {
         fault_rate_percent: 10.0,
         attempts: Some(attempts),
-        ..plain.clone()
+        ..unlimited.clone()
     };
     let mut load_rows = Vec::new();
-    for args in [plain.clone(), faulty(3), faulty(6)] {
+    for args in [plain.clone(), unlimited.clone(), faulty(3), faulty(6)] {
         let report = crate::load::run(&args)?;
         println!("{}", report.row());
         load_rows.push(report);
+    }
+
+    println!("== HTTPS against plain HTTP (alternating rounds)");
+    let https_pairs = crate::https::run(mode == Mode::Smoke)?;
+
+    println!("== teardowns against a throttling emulator");
+    // The figures: 50 calls per second, 20 ms latency; fewer tasks than its 2,000
+    // outside --full, as each setting takes 3 x tasks / 50 seconds at best.
+    let (tasks, qps) = match mode {
+        Mode::Smoke => (20, 50.0),
+        Mode::Quick => (300, 50.0),
+        Mode::Full => (2000, 50.0),
+    };
+    let mut throttle_rows = Vec::new();
+    for setting in crate::throttle::settings(qps) {
+        let report = crate::throttle::run(setting, tasks, qps, Duration::from_millis(20))?;
+        println!("{}", report.row());
+        throttle_rows.push(report);
     }
 
     println!("== memory");
@@ -156,6 +183,8 @@ fn run(mode: Mode) -> Result<(), String> {
     sections.push(("parse", parse_table()?));
     sections.push(("loopback", loopback_table()?));
     sections.push(("load", load_table(&load_rows)));
+    sections.push(("https", crate::https::table(&https_pairs)));
+    sections.push(("throttle", crate::throttle::table(&throttle_rows)));
     sections.push(("memory", memory));
     sections.push(("build", build));
     let path = workspace_root().join("docs/BENCHMARKS.md");

@@ -14,19 +14,27 @@ use std::time::{Duration, Instant};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, Fault};
 use di_proto::config::ClientConfig;
+use di_proto::rate::RateLimit;
 use di_proto::retry::{Idempotency, RetryPolicy};
 use di_proto::{Credentials, RpcRequest};
 
 const USAGE: &str =
     "usage: cargo xtask load [--requests N] [--concurrency C] [--fault-rate PERCENT]
-                        [--faults internal_error,throttling] [--attempts A] [--seed S]
+                        [--faults internal_error,throttling] [--attempts A] [--seed S] [--tls]
+       cargo xtask load --compare-tls
 
   --requests N          calls to make (10000)
   --concurrency C       calls in flight at once (64)
   --fault-rate PERCENT  share of requests that meet a fault, 0 to 100 (0)
   --faults LIST         fault kinds, sharing the rate evenly (internal_error,throttling)
   --attempts A          attempts per call, first included (the default policy's 3)
-  --seed S              seed of the emulator's fault draws (1)";
+  --seed S              seed of the emulator's fault draws (1)
+  --rate-limit LIMIT    the client's rate limit: adaptive (the default), off, or calls/s
+  --tls                 over HTTPS: the emulator serves a certificate it generates, the
+                        client trusts its CA; prints the TLS handshakes too
+  --compare-tls         HTTP and HTTPS side by side, rounds alternating (5 each, medians), at
+                        concurrency 64 (50000 calls) and 1 (20000 calls): the table of
+                        docs/BENCHMARKS.md's HTTPS section";
 
 /// What one run is asked to do.
 #[derive(Debug, Clone)]
@@ -37,6 +45,10 @@ pub(crate) struct LoadArgs {
     pub(crate) faults: Vec<Fault>,
     pub(crate) attempts: Option<u32>,
     pub(crate) seed: u64,
+    /// Over HTTPS.
+    pub(crate) tls: bool,
+    /// The client's rate limit (adaptive by default).
+    pub(crate) rate_limit: RateLimit,
 }
 
 impl Default for LoadArgs {
@@ -53,6 +65,8 @@ impl Default for LoadArgs {
             ],
             attempts: None,
             seed: 1,
+            tls: false,
+            rate_limit: RateLimit::Adaptive,
         }
     }
 }
@@ -62,6 +76,10 @@ impl LoadArgs {
         let mut parsed = LoadArgs::default();
         let mut args = args.iter();
         while let Some(flag) = args.next() {
+            if flag == "--tls" {
+                parsed.tls = true;
+                continue;
+            }
             let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
             let number = |what: &str| {
                 value
@@ -80,6 +98,18 @@ impl LoadArgs {
                     );
                 }
                 "--seed" => parsed.seed = number("--seed")?,
+                "--rate-limit" => {
+                    parsed.rate_limit = match value.as_str() {
+                        "adaptive" => RateLimit::Adaptive,
+                        "off" => RateLimit::Off,
+                        rate => RateLimit::Fixed(
+                            rate.parse::<f64>()
+                                .ok()
+                                .filter(|rate| rate.is_finite() && *rate > 0.0)
+                                .ok_or("--rate-limit takes adaptive, off or a positive rate")?,
+                        ),
+                    }
+                }
                 "--fault-rate" => {
                     parsed.fault_rate_percent = value
                         .parse::<f64>()
@@ -143,21 +173,30 @@ pub(crate) struct LoadReport {
     pub(crate) retries: u64,
     pub(crate) faults_served: u64,
     pub(crate) connections: u64,
+    /// TLS handshakes completed (0 over plain HTTP), and failed.
+    pub(crate) handshakes: u64,
+    pub(crate) failed_handshakes: u64,
 }
 
 impl LoadReport {
     /// The markdown table header matching [`LoadReport::row`].
     pub(crate) const HEADER: &'static str = "| requests | concurrency | fault rate | attempts | \
-        time | throughput | p50 | p99 | failed calls | retries | faults served | connections |\n\
-        | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
+        rate limit | time | throughput | p50 | p99 | failed calls | retries | faults served | \
+        connections |\n\
+        | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
 
     pub(crate) fn row(&self) -> String {
         format!(
-            "| {} | {} | {:.1}% | {} | {:.2} s | {:.0} calls/s | {:.2} ms | {:.2} ms | {} | {} | {} | {} |",
+            "| {} | {} | {:.1}% | {} | {} | {:.2} s | {:.0} calls/s | {:.2} ms | {:.2} ms | {} | {} | {} | {} |",
             self.args.requests,
             self.args.concurrency,
             self.effective_fault_rate * 100.0,
             self.attempts,
+            match self.args.rate_limit {
+                RateLimit::Adaptive => "adaptive".to_owned(),
+                RateLimit::Off => "off".to_owned(),
+                RateLimit::Fixed(rate) => format!("{rate}/s"),
+            },
             self.elapsed.as_secs_f64(),
             self.args.requests as f64 / self.elapsed.as_secs_f64(),
             self.p50.as_secs_f64() * 1000.0,
@@ -175,6 +214,18 @@ pub(crate) fn command(args: &[String]) -> ExitCode {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
+    if args == ["--compare-tls"] {
+        return match crate::https::run(false) {
+            Ok(pairs) => {
+                println!("\n{}", crate::https::table(&pairs));
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("load: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let args = match LoadArgs::parse(args) {
         Ok(args) => args,
         Err(message) => {
@@ -185,6 +236,12 @@ pub(crate) fn command(args: &[String]) -> ExitCode {
     match run(&args) {
         Ok(report) => {
             println!("{}\n{}", LoadReport::HEADER, report.row());
+            if args.tls {
+                println!(
+                    "\nover HTTPS: {} TLS handshakes ({} failed) for {} connections",
+                    report.handshakes, report.failed_handshakes, report.connections
+                );
+            }
             if !report.error_kinds.is_empty() {
                 println!("\nerrors seen: {}", report.error_kinds.join("; "));
             }
@@ -208,7 +265,11 @@ pub(crate) fn run(args: &LoadArgs) -> Result<LoadReport, String> {
 }
 
 async fn run_async(args: &LoadArgs) -> Result<LoadReport, String> {
-    let handle = di_emulator::start(Config::default())
+    let mut emulator = Config::default();
+    if args.tls {
+        emulator = emulator.with_tls();
+    }
+    let handle = di_emulator::start(emulator)
         .await
         .map_err(|error| format!("the emulator did not start: {error}"))?;
     handle.seed_faults(args.seed);
@@ -225,9 +286,13 @@ async fn run_async(args: &LoadArgs) -> Result<LoadReport, String> {
         Some(attempts) => RetryPolicy::default().with_max_attempts(attempts),
         None => RetryPolicy::default(),
     };
-    let config = ClientConfig::new()
+    let mut config = ClientConfig::new()
         .with_endpoint(handle.base_url())
-        .with_retry_policy(policy);
+        .with_retry_policy(policy)
+        .with_rate_limit(args.rate_limit);
+    if let Some(ca) = handle.tls_ca_pem() {
+        config = config.with_root_certificates_pem(ca);
+    }
     let credentials = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
         .map_err(|error| error.to_string())?;
     let client =
@@ -299,6 +364,8 @@ async fn run_async(args: &LoadArgs) -> Result<LoadReport, String> {
         retries: counters.requests.saturating_sub(args.requests),
         faults_served: counters.faults_served,
         connections: counters.connections,
+        handshakes: counters.tls_handshakes,
+        failed_handshakes: counters.tls_handshake_failures,
     })
 }
 

@@ -7,6 +7,8 @@
 //!   `crates/di-fuzz` on the stable toolchain ([`fuzz`]).
 //! - `load [OPTIONS]`: the async client against an in-process emulator under load, optionally
 //!   with injected faults (`load.rs`).
+//! - `throttle [--tasks N] [--qps Q] [--latency-ms MS]`: teardowns against an emulator that
+//!   throttles, under each client rate-limit setting side by side (`throttle.rs`).
 //! - `bench [--quick|--full|--smoke]`: runs the benchmarks and measurements and writes
 //!   `docs/BENCHMARKS.md` (`bench.rs`).
 
@@ -21,9 +23,11 @@ mod vector_runner;
 
 mod bench;
 mod fuzz;
+mod https;
 mod load;
 #[cfg(test)]
 mod msrv;
+mod throttle;
 #[cfg(test)]
 mod tidy;
 
@@ -35,6 +39,8 @@ commands:
   fuzz [--cases N] [--target NAME]... [--seed N] [--jobs N]
                     run the fuzz targets (crates/di-fuzz), N cases per target (200000)
   load [OPTIONS]    the async client against the emulator under load (--help for options)
+  throttle [OPTIONS]
+                    teardowns against a throttling emulator, per rate-limit setting
   bench [MODE]      run the benchmarks and write docs/BENCHMARKS.md
                     (--quick, the default; --full; --smoke: run once, write nothing)";
 
@@ -44,8 +50,9 @@ fn main() -> ExitCode {
         Some("vectors") => vectors(&args[1..]),
         Some("ci") => ci(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
-        Some("load" | "bench") if cfg!(debug_assertions) => in_release(&args),
+        Some("load" | "bench" | "throttle") if cfg!(debug_assertions) => in_release(&args),
         Some("load") => load::command(&args[1..]),
+        Some("throttle") => throttle::command(&args[1..]),
         Some("bench") => bench::command(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");

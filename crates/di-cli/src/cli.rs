@@ -1,5 +1,6 @@
 //! The command line: every option and subcommand of `di`, and the help texts.
 
+use di_proto::rate::RateLimit;
 use std::time::Duration;
 
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
@@ -14,22 +15,40 @@ Credentials:
   ALIBABA_CLOUD_SECURITY_TOKEN for an STS token); OIDC (ALIBABA_CLOUD_ROLE_ARN,
   ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE); the aliyun CLI's
   ~/.aliyun/config.json; ~/.alibabacloud/credentials (or credentials.ini); the ECS
-  instance's RAM role; ALIBABA_CLOUD_CREDENTIALS_URI. --profile (or ALIBABA_CLOUD_PROFILE)
-  picks the profile in both files. When none is found, di lists what it tried.
+  instance's RAM role; ALIBABA_CLOUD_CREDENTIALS_URI. -p/--profile (or ALIBABA_CLOUD_PROFILE)
+  picks the profile in both files; a profile named so that neither file holds is an error
+  (exit 2), never a fall through to another source. When none is found, di lists what it
+  tried. Against di emulator, export its demo key (it prints the two lines):
+  ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tDemoAccessKeyId and
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET=DemoAccessKeySecretForLocalUse1.
   --dry-run reads the environment variables only; without them it signs with the
   emulator's demo AccessKey and says so on stderr.
 
+Endpoint and region:
+  --endpoint URL wins; else the region: --region, else ALIBABA_CLOUD_REGION_ID, else the
+  region_id of the profile (as the aliyun CLI reads it). A region DataWorks does not serve
+  is an error (exit 2) that names the known ones; reach a newer region with --endpoint
+  https://dataworks.REGION.aliyuncs.com. A loopback endpoint needs its scheme
+  (http://127.0.0.1:PORT); a bare host name means https.
+
 File ids:
   --file-id takes an id (100) or a range (100-140) and repeats; --file-ids-from reads one id
-  or range per line from a file, or from stdin with '-' ('#' starts a comment). Each id is
-  handled once, --jobs at a time.
+  or range per line from a file, or from stdin with '-' ('#' starts a comment), and repeats
+  too. Each id is handled once, --jobs at a time (1 to 64, 4 by default).
 
 Output:
-  text: one line per task on stdout, a progress bar on stderr when it is a terminal, and a
-  summary by outcome on stderr. json: one JSON object per task on stdout:
-  {\"project_id\",\"file_id\",\"action\",\"outcome\":\"done|already_done|failed|interrupted|
-  not_started\",\"request_id\",\"error\":{\"kind\",\"code\",\"message\"},\"steps\":[{\"step\",
-  \"action\",\"outcome\",\"request_id\",\"retries\",\"note\"}]}, no progress bar and no summary.
+  text: one line per task on stdout (failed ones coloured, see --color), a progress bar with
+  the rate and the time left on stderr when it is a terminal, and a summary by outcome on
+  stderr; --quiet keeps only the task lines and errors. json: one JSON object per task on
+  stdout: {\"project_id\",\"file_id\",\"action\",\"outcome\":\"done|already_done|failed|
+  interrupted|not_started\",\"request_id\",\"error\":{\"kind\",\"code\",\"message\"},
+  \"steps\":[{\"step\",\"action\",\"outcome\",\"request_id\",\"retries\",\"note\"}]}, no progress
+  bar and no summary. A line's action is the subcommand that ran (teardown,
+  delete-sync-task, ..., call); a step's action is the API action it sent
+  (TerminateDISyncInstance, ...), as is a --dry-run line's.
+  -v logs each task's steps and retries to stderr, -vv each attempt (status, request id,
+  latency) and the credentials' source, -vvv the settings di resolved and how long each
+  task and attempt took; never a URL, header, body, signature or secret.
 
 Refusals and reruns:
   A refusal (Data.Status = fail) is judged by the task's state, read with
@@ -43,15 +62,18 @@ Retries:
   Safe failures (throttling, a request that never left) are retried for every call; failures
   after which the request may have taken effect (HTTP 5xx, a lost answer) only for idempotent
   calls: everything but create-sync-task without --client-token, and `di call` without
-  --idempotent. --retries N allows N retries after the first attempt (N+1 attempts);
-  --retries 0 sends each request once.
+  --idempotent. --retries N allows N retries after the first attempt (N+1 attempts; N from
+  0 to 10, 2 by default); --retries 0 sends each request once. --connect-timeout (5 s) and
+  --timeout (the read timeout, 10 s) bound each attempt.
 
 Waiting:
   A teardown polls GetDISyncInstanceInfo after the terminate until the task is neither
   KILLING nor WAIT, then deletes; --wait (stop, terminate, start) and teardown --stop-first
   poll until the task settles (PAUSE or NORUN; RUN after a start). Polls come after
   --poll-interval (1 s by default), doubling up to 10 s; --wait-timeout (300 s by default)
-  bounds all of a task's waiting.
+  bounds all of a task's waiting. Without --wait, stop-, start- and terminate-sync-instance
+  do not wait for the task to settle, but a step refused while the task is changing state
+  is still waited out and sent again, and --wait-timeout bounds that waiting.
 
 Interrupting:
   The first Ctrl-C (or SIGTERM) starts no new task, lets the calls in flight finish, stops
@@ -97,11 +119,14 @@ pub(crate) struct GlobalArgs {
         long,
         global = true,
         value_name = "URL",
-        help = "Send to this endpoint: https://host[:port], or plain http to loopback (wins over --region)"
+        help = "Send to this endpoint: https://host[:port] (a bare host means https), or \
+                http://127.0.0.1:PORT for a loopback endpoint such as di emulator (wins over \
+                --region)"
     )]
     pub(crate) endpoint: Option<String>,
 
-    /// Send to the DataWorks endpoint of this region (cn-shanghai, ...)
+    /// Send to the DataWorks endpoint of this region (cn-shanghai, ...); else
+    /// ALIBABA_CLOUD_REGION_ID, else the profile's region_id
     #[arg(long, global = true, value_name = "REGION")]
     pub(crate) region: Option<String>,
 
@@ -125,26 +150,65 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = OutputArg::Text)]
     pub(crate) output: OutputArg,
 
-    /// Read timeout of each attempt, in seconds
+    /// Read timeout of each attempt: the longest wait for an answer, in seconds
     #[arg(long, global = true, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub(crate) timeout: Duration,
 
-    /// Retries after the first attempt (N+1 attempts in all); 0 disables retries
+    /// Connect timeout of each attempt: the longest wait for a connection, in seconds
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    pub(crate) connect_timeout: Duration,
+
+    /// Also trust the root certificates in this PEM file for HTTPS: a TLS-intercepting
+    /// proxy's, or a private endpoint's CA (such as di emulator --tls --tls-ca-out FILE's).
+    /// SSL_CERT_FILE, when set, replaces the system's roots
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) ca_bundle: Option<std::path::PathBuf>,
+
+    /// Retries after the first attempt (N+1 attempts in all), 0 to 10; 0 disables retries
     #[arg(long, global = true, value_name = "N", default_value_t = 2,
-          value_parser = clap::value_parser!(u32).range(0..=10))]
+          value_parser = parse_retries)]
     pub(crate) retries: u32,
 
-    /// The profile to read in ~/.aliyun/config.json and ~/.alibabacloud/credentials
-    #[arg(long, global = true, value_name = "NAME")]
+    /// The rate of requests (all tasks together): adaptive (the default: none until the
+    /// service throttles, then just under what it serves), off, or at most QPS per second
+    #[arg(long, global = true, value_name = "QPS|adaptive|off", default_value = "adaptive",
+          value_parser = parse_rate_limit)]
+    pub(crate) max_rate: RateLimit,
+
+    /// The profile to read in ~/.aliyun/config.json and ~/.alibabacloud/credentials (it must
+    /// be in one of them)
+    #[arg(short = 'p', long, global = true, value_name = "NAME")]
     pub(crate) profile: Option<String>,
 
     /// Print the signed requests, secrets redacted, and send nothing
     #[arg(long, global = true)]
     pub(crate) dry_run: bool,
 
-    /// Log to stderr: -v info, -vv debug, -vvv trace
+    /// Log to stderr: -v each task's steps and retries, -vv each attempt and the credentials'
+    /// source, -vvv the settings and each task's and attempt's duration
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub(crate) verbose: u8,
+
+    /// Print only the task lines (or the answer) and errors: no progress bar, summary, notes
+    /// or warnings
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+
+    /// Colour failed task lines: auto (when stdout is a terminal and NO_COLOR is not set),
+    /// always, never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub(crate) color: ColorArg,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorArg {
+    /// When stdout is a terminal and NO_COLOR is not set
+    Auto,
+    /// Always, NO_COLOR or not
+    Always,
+    /// Never
+    Never,
 }
 
 /// The signature versions.
@@ -233,15 +297,19 @@ pub(crate) enum Command {
     /// Run the local emulator in the foreground
     ///
     /// Takes the options of the di-emulator binary (listed below), prints the base URL as the
-    /// first line on stdout, and serves until Ctrl-C or SIGTERM.
+    /// first line on stdout (then, with the demo key, the two export lines that make di use it,
+    /// on stderr), and serves until Ctrl-C or SIGTERM.
     Emulator(EmulatorArgs),
     /// Walk a task through its lifecycle, then tear down demo tasks, on an in-process emulator
     ///
     /// Starts the emulator on loopback with the demo AccessKey; creates, updates, deploys,
     /// starts, stops (waiting for it to settle), undeploys and deletes one task; then tears
     /// down its tasks through the real client --jobs at a time while faults are injected (an
-    /// internal error, throttling, a lost answer, a proxy's 502), and shows how the retries
-    /// absorb them. No account, no network.
+    /// internal error, throttling, a lost answer, a proxy's 502, each on a different action),
+    /// and shows how the retries absorb them. No account, no network. Of the global options it
+    /// takes --signature, --format, --output, --timeout, --connect-timeout, --retries, -v,
+    /// --quiet and --color; --endpoint, --region, --vpc, --profile and --dry-run are refused
+    /// (it runs its own emulator, with its demo key).
     Demo(DemoArgs),
     /// Print a shell completion script
     Completions {
@@ -256,32 +324,33 @@ pub(crate) enum Command {
 #[command(group(ArgGroup::new("ids").required(true).multiple(true).args(["file_ids", "file_ids_from"])))]
 pub(crate) struct TaskArgs {
     /// The DataWorks workspace id (ProjectId)
-    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "ID", value_parser = parse_id)]
     pub(crate) project_id: i64,
 
     /// A task's file id (FileId), or a range FIRST-LAST; repeatable
     #[arg(long = "file-id", value_name = "ID|FIRST-LAST", value_parser = parse_range)]
     pub(crate) file_ids: Vec<IdRange>,
 
-    /// Read file ids from FILE (or stdin for -): one id or range per line, # comments
+    /// Read file ids from FILE (or stdin for -): one id or range per line, # comments;
+    /// repeatable
     #[arg(long, value_name = "FILE|-")]
-    pub(crate) file_ids_from: Option<String>,
+    pub(crate) file_ids_from: Vec<String>,
 
     /// The task type
     #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME", value_parser = ["DI_REALTIME"])]
     pub(crate) task_type: String,
 
-    /// How many tasks to work on at once
-    #[arg(long, value_name = "N", default_value_t = 4,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// How many tasks to work on at once, 1 to 64
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_jobs)]
     pub(crate) jobs: u16,
 }
 
 /// How long a task may wait for the service to settle, and how often it polls.
 #[derive(Debug, Args)]
 pub(crate) struct SettleArgs {
-    /// The most each task may spend waiting for the service to settle: its waits, and
-    /// changes sent again after the task was seen changing state (exit 3 when it runs out)
+    /// The most each task may spend waiting for the service to settle (exit 3 when it runs
+    /// out): the wait of --wait or of a teardown, and, with or without --wait, the waiting
+    /// after a refusal, while the task is seen changing state, before the step goes again
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
     pub(crate) wait_timeout: Duration,
 
@@ -293,7 +362,8 @@ pub(crate) struct SettleArgs {
 /// `--wait`, with [`SettleArgs`].
 #[derive(Debug, Args)]
 pub(crate) struct WaitArgs {
-    /// Then poll GetDISyncInstanceInfo until the task settles
+    /// Then poll GetDISyncInstanceInfo until the task settles (without it, the step is not
+    /// waited for, and --wait-timeout bounds only the waiting after a refusal)
     #[arg(long)]
     pub(crate) wait: bool,
 
@@ -398,7 +468,7 @@ pub(crate) struct ScriptArgs {
 #[command(group(ArgGroup::new("script").required(true).args(["content", "content_from"])))]
 pub(crate) struct CreateArgs {
     /// The DataWorks workspace id (ProjectId)
-    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "ID", value_parser = parse_id)]
     pub(crate) project_id: i64,
 
     /// The task's name (TaskName)
@@ -421,11 +491,11 @@ pub(crate) struct CreateArgs {
     .args(["content", "content_from", "task_param"])))]
 pub(crate) struct UpdateArgs {
     /// The DataWorks workspace id (ProjectId)
-    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "ID", value_parser = parse_id)]
     pub(crate) project_id: i64,
 
     /// The task's file id (FileId)
-    #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "ID", value_parser = parse_id)]
     pub(crate) file_id: i64,
 
     /// The script and parameters.
@@ -494,9 +564,18 @@ Emulator options:
                                 \"fileId:[N] is invalid.\" read: default (they name the state),
                                 opaque (a reason number only) or misleading (one text with
                                 every phrase a matcher looks for) [default: default]
+  --tls                         Serve HTTPS (the URL is https://...) with a certificate
+                                generated at start for 127.0.0.1, ::1, localhost and each
+                                --tls-name, issued by a CA generated with it
+  --tls-name NAME               Make the generated certificate valid for NAME too; repeatable
+  --tls-ca-out FILE             Write that CA's certificate (PEM) to FILE before printing the
+                                URL: what di trusts with --ca-bundle FILE
+  --tls-cert FILE --tls-key FILE
+                                Serve HTTPS with this certificate chain and key (PEM)
 
 Logs one line per request to stderr. The demo AccessKey is LTAI5tDemoAccessKeyId /
-DemoAccessKeySecretForLocalUse1 (not a real key).")]
+DemoAccessKeySecretForLocalUse1 (not a real key); while it is accepted (no --access-key), the
+two export lines that make di use it follow the URL, on stderr.")]
 pub(crate) struct EmulatorArgs {
     /// The emulator's options (see below)
     #[arg(
@@ -510,14 +589,12 @@ pub(crate) struct EmulatorArgs {
 /// The demo's settings.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// How many demo tasks to tear down
-    #[arg(long, value_name = "N", default_value_t = 20,
-          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    /// How many demo tasks to tear down, 1 to 1000
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_demo_tasks)]
     pub(crate) tasks: u16,
 
-    /// How many tasks to work on at once
-    #[arg(long, value_name = "N", default_value_t = 4,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// How many tasks to work on at once, 1 to 64
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_jobs)]
     pub(crate) jobs: u16,
 }
 
@@ -532,6 +609,66 @@ pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses `--max-rate`: `adaptive`, `off`, or requests per second (more than 0).
+pub(crate) fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
+    match text {
+        "adaptive" => Ok(RateLimit::Adaptive),
+        "off" => Ok(RateLimit::Off),
+        _ => match text.parse::<f64>() {
+            Ok(rate) if rate.is_finite() && rate >= 0.01 => Ok(RateLimit::Fixed(rate)),
+            _ => Err(format!(
+                "{text:?}: expected adaptive, off, or a number of requests per second (at least 0.01)"
+            )),
+        },
+    }
+}
+
+/// The most tasks `--jobs` runs at once.
+pub(crate) const MAX_JOBS: u16 = 64;
+/// The most retries `--retries` allows.
+pub(crate) const MAX_RETRIES: u32 = 10;
+/// The most tasks `demo --tasks` creates.
+pub(crate) const MAX_DEMO_TASKS: u16 = 1000;
+
+/// Parses a whole number from `min` to `max`, saying so when `text` is not one (clap names
+/// the option).
+fn parse_count<T>(text: &str, min: T, max: T) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
+{
+    match text.trim().parse::<T>() {
+        Ok(count) if count >= min && count <= max => Ok(count),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
+}
+
+/// Parses `--jobs`: 1 to [`MAX_JOBS`].
+fn parse_jobs(text: &str) -> Result<u16, String> {
+    parse_count(text, 1, MAX_JOBS)
+}
+
+/// Parses `--retries`: 0 to [`MAX_RETRIES`].
+fn parse_retries(text: &str) -> Result<u32, String> {
+    parse_count(text, 0, MAX_RETRIES)
+}
+
+/// Parses `demo --tasks`: 1 to [`MAX_DEMO_TASKS`].
+fn parse_demo_tasks(text: &str) -> Result<u16, String> {
+    parse_count(text, 1, MAX_DEMO_TASKS)
+}
+
+/// Parses a workspace or file id: a positive whole number.
+pub(crate) fn parse_id(text: &str) -> Result<i64, String> {
+    match text.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        Ok(_) => Err("expected a positive id (1 or more), like 10000".to_owned()),
+        Err(_) if !text.trim().is_empty() && text.trim().bytes().all(|b| b.is_ascii_digit()) => {
+            Err("the id is too large (at most 9223372036854775807)".to_owned())
+        }
+        Err(_) => Err("expected a positive whole number, like 10000".to_owned()),
+    }
 }
 
 /// Parses `NAME=VALUE` (the value may be empty and may hold `=`).
@@ -564,5 +701,30 @@ mod tests {
         );
         assert!(parse_param("=x").is_err());
         assert!(parse_param("x").is_err());
+    }
+
+    #[test]
+    fn parses_ids_and_counts_with_what_they_expect() {
+        assert_eq!(parse_id("10000"), Ok(10000));
+        assert_eq!(
+            parse_id("abc"),
+            Err("expected a positive whole number, like 10000".to_owned())
+        );
+        assert!(parse_id("0").unwrap_err().contains("positive"));
+        assert!(parse_id("-5").unwrap_err().contains("positive"));
+        assert!(
+            parse_id("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert_eq!(parse_jobs("64"), Ok(64));
+        assert_eq!(
+            parse_jobs("65"),
+            Err("expected a whole number from 1 to 64".to_owned())
+        );
+        assert!(parse_jobs("x").is_err() && parse_jobs("0").is_err());
+        assert_eq!(parse_retries("0"), Ok(0));
+        assert!(parse_retries("11").unwrap_err().contains("0 to 10"));
+        assert!(parse_demo_tasks("1001").unwrap_err().contains("1 to 1000"));
     }
 }

@@ -16,8 +16,8 @@ use crate::cli::{
     CallArgs, CreateArgs, GlobalArgs, MethodArg, OutputArg, ScriptArgs, TaskArgs, UpdateArgs,
 };
 use crate::error::{Error, Exit, Failure};
-use crate::plan::Plan;
-use crate::report::{left_to_do, summary, to_json, to_text, worst_exit};
+use crate::plan::{Plan, names};
+use crate::report::{OUTCOME_WIDTH, left_to_do, summary, to_json, to_text, traffic, worst_exit};
 use crate::run::run_batch;
 use crate::{dry_run, output, settings, signals};
 
@@ -27,7 +27,18 @@ use crate::{dry_run, output, settings, signals};
 /// Usage and configuration errors; a task's own failure is in its report and the exit.
 pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result<Exit, Error> {
     let mut ranges = args.file_ids.clone();
-    if let Some(path) = &args.file_ids_from {
+    if args
+        .file_ids_from
+        .iter()
+        .filter(|path| *path == "-")
+        .count()
+        > 1
+    {
+        return Err(Error::Usage(
+            "--file-ids-from - is given more than once: stdin can be read once".to_owned(),
+        ));
+    }
+    for path in &args.file_ids_from {
         let (name, text) = read_text(path)?;
         ranges.extend(ids::parse_list(&text, &name)?);
     }
@@ -35,7 +46,7 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
     let (config, endpoint) = settings::client_config(global)?;
 
     if global.dry_run {
-        let credentials = settings::dry_run_credentials()?;
+        let credentials = settings::dry_run_credentials(global)?;
         for &file_id in &file_ids {
             let requests = plan
                 .requests(args.project_id, file_id)
@@ -49,7 +60,9 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
 
     let client = settings::client(global, &config)?;
     let interrupt = signals::watch();
-    let bar = progress_bar(global.output, file_ids.len());
+    let started = std::time::Instant::now();
+    let bar = progress_bar(global, file_ids.len());
+    let colour = output::colour_stdout(global.color);
     let reports = run_batch(
         &client,
         plan,
@@ -60,15 +73,16 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
         |report| {
             let line = match global.output {
                 OutputArg::Json => to_json(report, plan).to_string(),
-                OutputArg::Text => to_text(report, plan),
+                OutputArg::Text => output::task_line(to_text(report, plan), report.outcome, colour),
             };
             bar.suspend(|| output::line(&line));
             bar.inc(1);
         },
     );
     bar.finish_and_clear();
-    if global.output == OutputArg::Text {
+    if global.output == OutputArg::Text && !global.quiet {
         eprintln!("{}", summary(&reports));
+        eprintln!("{}", traffic(&client.rate_stats(), started.elapsed()));
     }
     if let Some(ids) = left_to_do(&reports) {
         eprintln!(
@@ -79,13 +93,19 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
     Ok(worst_exit(&reports))
 }
 
-/// A progress bar on stderr when it is a terminal and the output is text; hidden otherwise.
-fn progress_bar(output: OutputArg, len: usize) -> ProgressBar {
+/// The progress bar's line: the bar, the tasks ended, the rate, the time left, the time
+/// spent.
+const PROGRESS_TEMPLATE: &str =
+    "{bar:40} {pos}/{len} tasks, {per_sec}, {eta} left [{elapsed}] {msg}";
+
+/// A progress bar on stderr when it is a terminal, the output is text and not `--quiet`;
+/// hidden otherwise.
+fn progress_bar(global: &GlobalArgs, len: usize) -> ProgressBar {
     let len = u64::try_from(len).unwrap_or(u64::MAX);
-    if output != OutputArg::Text || !std::io::stderr().is_terminal() {
+    if global.output != OutputArg::Text || global.quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} tasks [{elapsed}] {msg}")
+    let style = ProgressStyle::with_template(PROGRESS_TEMPLATE)
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr()).with_style(style)
 }
@@ -115,7 +135,7 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
     }
     let (config, endpoint) = settings::client_config(global)?;
     if global.dry_run {
-        let credentials = settings::dry_run_credentials()?;
+        let credentials = settings::dry_run_credentials(global)?;
         dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
         return Ok(Exit::Success);
     }
@@ -139,7 +159,8 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
                     let body = serde_json::from_str::<Value>(&response.body)
                         .unwrap_or_else(|_| Value::from(response.body.clone()));
                     let line = json!({
-                        "action": args.action,
+                        "action": names::CALL,
+                        "api_action": args.action,
                         "outcome": if failed.is_some() { "failed" } else { "done" },
                         "request_id": response.request_id,
                         "http_status": response.status.as_u16(),
@@ -165,7 +186,8 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
                 OutputArg::Text => report_error(&failure),
                 OutputArg::Json => {
                     let line = json!({
-                        "action": args.action,
+                        "action": names::CALL,
+                        "api_action": args.action,
                         "outcome": "failed",
                         "request_id": failure.request_id,
                         "error": {
@@ -208,7 +230,7 @@ fn read_text(path: &str) -> Result<(String, String), Error> {
 
 /// Prints a failed call's kind and message (which holds the request id) on stderr.
 fn report_error(failure: &Failure) {
-    eprintln!("di: {}: {}", failure.kind, failure.message);
+    eprintln!("di: {}", failure.describe());
 }
 
 /// The script and parameters of `args`: the script inline or read from its file.
@@ -236,7 +258,7 @@ pub(crate) fn create(global: &GlobalArgs, args: &CreateArgs) -> Result<Exit, Err
     if let Some(token) = &args.client_token {
         create = create.with_client_token(token.clone());
     }
-    single(global, &create, args.project_id, |client| {
+    single(global, names::CREATE, &create, args.project_id, |client| {
         let created = client.create_di_sync_task(&create)?;
         Ok((Some(created.file_id), created.request_id))
     })
@@ -254,16 +276,18 @@ pub(crate) fn update(global: &GlobalArgs, args: &UpdateArgs) -> Result<Exit, Err
     if let Some(param) = &args.script.task_param {
         update = update.with_task_param(param.clone());
     }
-    single(global, &update, args.project_id, |client| {
+    single(global, names::UPDATE, &update, args.project_id, |client| {
         let response = client.update_di_sync_task(&update)?;
         Ok((Some(args.file_id), response.request_id))
     })
 }
 
-/// One call of `operation` (checked, or signed and printed for `--dry-run`), run by `call`,
-/// reported as one line: `PROJECT/FILE  OUTCOME  request id ...` or a JSON object.
+/// One call of `operation` (checked, or signed and printed for `--dry-run`), run by `call`
+/// for subcommand `command`, reported as one line: `PROJECT/FILE  OUTCOME  request id ...`
+/// or a JSON object.
 fn single<O: Operation>(
     global: &GlobalArgs,
+    command: &'static str,
     operation: &O,
     project_id: i64,
     call: impl FnOnce(&Client) -> Result<(Option<i64>, String), di_ureq::Error>,
@@ -273,12 +297,11 @@ fn single<O: Operation>(
         .map_err(|error| Error::Client(di_ureq::Error::Api(error)))?;
     let (config, endpoint) = settings::client_config(global)?;
     if global.dry_run {
-        let credentials = settings::dry_run_credentials()?;
+        let credentials = settings::dry_run_credentials(global)?;
         dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
         return Ok(Exit::Success);
     }
     let client = settings::client(global, &config)?;
-    let action = request.action().to_owned();
     let (file_id, result) = match call(&client) {
         Ok((file_id, request_id)) => (file_id, Ok(request_id)),
         Err(error) => (None, Err(Failure::of(&error))),
@@ -296,7 +319,7 @@ fn single<O: Operation>(
             let line = json!({
                 "project_id": project_id,
                 "file_id": file_id,
-                "action": action,
+                "action": command,
                 "outcome": outcome,
                 "request_id": request_id,
                 "error": error,
@@ -305,7 +328,7 @@ fn single<O: Operation>(
         }
         OutputArg::Text => match &result {
             Ok(request_id) => output::line(&format!(
-                "{project_id}/{}  {:<13}request id {request_id}",
+                "{project_id}/{}  {:<OUTCOME_WIDTH$}  request id {request_id}",
                 file_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
                 "done",
             )),
@@ -316,4 +339,16 @@ fn single<O: Operation>(
         Ok(_) => Exit::Success,
         Err(failure) => failure.exit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_bar_shows_the_rate_and_the_time_left() {
+        assert!(PROGRESS_TEMPLATE.contains("{per_sec}"));
+        assert!(PROGRESS_TEMPLATE.contains("{eta}"));
+        assert!(ProgressStyle::with_template(PROGRESS_TEMPLATE).is_ok());
+    }
 }

@@ -4,6 +4,9 @@
 //! (stop first, wait, undeploy, delete) through the real client with `--jobs` concurrency,
 //! faults injected along the way and absorbed by retries. No account, no network, a few
 //! seconds.
+//!
+//! Each fault is aimed at a different action, so that no call meets two of them: one retry
+//! absorbs each, whatever the number of tasks and jobs.
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +21,7 @@ use di_ureq::Client;
 
 use crate::cli::{DemoArgs, GlobalArgs, OutputArg};
 use crate::error::{Error, Exit};
-use crate::plan::Plan;
+use crate::plan::{Plan, names};
 use crate::report::{summary, to_json, to_text, worst_exit};
 use crate::run::run_batch;
 use crate::{emulator, output, settings, signals};
@@ -32,11 +35,65 @@ const SETTLE: Duration = Duration::from_millis(150);
 /// The script of the task the demo creates.
 const SCRIPT: &str = r#"{"type":"job","version":"2.0","steps":[{"stepType":"mysql","category":"reader"},{"stepType":"hologres","category":"writer"}],"setting":{}}"#;
 
+/// The faults injected when the teardowns start: each on its own action, with the words that
+/// describe it.
+const FAULTS_NOW: [(&str, Fault, &str); 2] = [
+    (
+        "StopDISyncInstance",
+        Fault::InternalError,
+        "an internal error (HTTP 500) on a stop",
+    ),
+    (
+        "TerminateDISyncInstance",
+        Fault::Throttling {
+            retry_after_ms: Some(RETRY_AFTER_MS),
+        },
+        "throttling (HTTP 429, retry after 150 ms) on an undeploy",
+    ),
+];
+/// The faults injected a third of the way in (at once with fewer than 3 tasks).
+const FAULTS_LATER: [(&str, Fault, &str); 2] = [
+    (
+        "DeleteDISyncTask",
+        Fault::LostResponse,
+        "a lost answer to a delete",
+    ),
+    (
+        "GetDISyncInstanceInfo",
+        Fault::ProxyHtml502,
+        "a proxy's HTML 502 to a status read",
+    ),
+];
+
+/// The global options the demo cannot honour: it runs its own emulator, on loopback, with its
+/// demo key, and sends to it for real.
+fn refused_options(global: &GlobalArgs) -> Vec<&'static str> {
+    [
+        (global.endpoint.is_some(), "--endpoint"),
+        (global.region.is_some(), "--region"),
+        (global.vpc, "--vpc"),
+        (global.profile.is_some(), "--profile"),
+        (global.dry_run, "--dry-run"),
+    ]
+    .into_iter()
+    .filter_map(|(given, option)| given.then_some(option))
+    .collect()
+}
+
 /// Runs the demo.
 ///
 /// # Errors
+/// [`Error::Usage`] for a global option the demo cannot honour (see [`refused_options`]);
 /// [`Error::Emulator`] when the emulator cannot start; a task's failure is in its report.
 pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
+    let refused = refused_options(global);
+    if !refused.is_empty() {
+        return Err(Error::Usage(format!(
+            "demo runs its own emulator on loopback, with its demo key, and sends to it: {} \
+             cannot apply; to try them, run `di emulator` and send to it with --endpoint",
+            refused.join(", ")
+        )));
+    }
     let started = Instant::now();
     let tasks = i64::from(args.tasks);
     let file_ids: Vec<i64> = (FIRST_FILE_ID..FIRST_FILE_ID + tasks).collect();
@@ -51,13 +108,15 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         .block_on(di_emulator::start(emulator_config))
         .map_err(|error| Error::Emulator(format!("cannot serve: {error}")))?;
 
-    // The global signature and format options apply; the endpoint is the emulator's, and the
-    // retries back off in milliseconds, not seconds, to keep the demo short.
+    // The global signature, format, timeout and retry options apply; the endpoint is the
+    // emulator's, and the retries back off in milliseconds, not seconds, to keep the demo
+    // short.
     let config = ClientConfig::new()
         .with_endpoint(emulator.base_url())
         .with_signature_version(settings::signature_version(global.signature))
         .with_format(settings::format(global.format))
-        .with_read_timeout(Duration::from_secs(2))
+        .with_read_timeout(global.timeout)
+        .with_connect_timeout(global.connect_timeout)
         .with_retry_policy(
             RetryPolicy::default()
                 .with_max_attempts(global.retries + 1)
@@ -67,14 +126,17 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         )
         .with_user_agent_suffix(concat!("di-cli/", env!("CARGO_PKG_VERSION"), " demo"));
     let credentials = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
-        .map_err(|error| Error::Credentials(error.to_string()))?;
+        .map_err(|error| Error::Credentials(format!("credentials: {error}")))?;
     let client = Client::new(&config, credentials)?;
 
-    // People read the text; with --output json, stdout holds only the task objects.
-    let say = |text: &str| match global.output {
-        OutputArg::Text => output::line(text),
-        OutputArg::Json => eprintln!("{text}"),
+    // People read the text; with --output json, stdout holds only the task objects; with
+    // --quiet, only the task lines are printed.
+    let say = |text: &str| match (global.quiet, global.output) {
+        (true, _) => {}
+        (false, OutputArg::Text) => output::line(text),
+        (false, OutputArg::Json) => eprintln!("{text}"),
     };
+    let colour = output::colour_stdout(global.color);
     say(&format!(
         "di demo: emulator at {} (in-process, loopback; demo AccessKey {DEMO_ACCESS_KEY_ID}, not a \
          real key: no account, no network)",
@@ -89,34 +151,54 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
     walk_lifecycle(&client, &wait, &say)?;
     say("");
     say(&format!(
-        "tearing down {tasks} running tasks {DEMO_PROJECT_ID}/{FIRST_FILE_ID}-{} with {} jobs \
-         (stop, wait until stopped, terminate, delete), up to {} attempts per call",
-        FIRST_FILE_ID + tasks - 1,
-        args.jobs,
-        global.retries + 1
-    ));
-    say(&format!(
-        "faults injected: internal_error (HTTP 500) and throttling (HTTP 429, retry after \
-         {RETRY_AFTER_MS} ms) now; a lost response and a proxy's HTML 502 a third of the way in"
-    ));
-    say("");
-
-    emulator.fail_next(Fault::InternalError, 1);
-    emulator.fail_next(
-        Fault::Throttling {
-            retry_after_ms: Some(RETRY_AFTER_MS),
+        "tearing down {tasks} running task{} {DEMO_PROJECT_ID}/{} with {} job{} (stop, wait \
+         until stopped, terminate, delete), up to {} attempt{} per call",
+        plural(tasks),
+        if tasks == 1 {
+            FIRST_FILE_ID.to_string()
+        } else {
+            format!("{FIRST_FILE_ID}-{}", FIRST_FILE_ID + tasks - 1)
         },
-        1,
-    );
-    let later = [Fault::LostResponse, Fault::ProxyHtml502];
+        args.jobs,
+        plural(i64::from(args.jobs)),
+        global.retries + 1,
+        plural(i64::from(global.retries + 1))
+    ));
+    let describe = |faults: &[(&str, Fault, &str)]| {
+        faults
+            .iter()
+            .map(|(_, _, words)| *words)
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
     let inject_after = file_ids.len() / 3;
     if inject_after == 0 {
-        for fault in later {
-            emulator.fail_next(fault, 1);
+        say(&format!(
+            "faults injected: {} and {} (each call meets one at most)",
+            describe(&FAULTS_NOW),
+            describe(&FAULTS_LATER)
+        ));
+    } else {
+        say(&format!(
+            "faults injected: {} now; {} a third of the way in (each call meets one at most)",
+            describe(&FAULTS_NOW),
+            describe(&FAULTS_LATER)
+        ));
+    }
+    say("");
+
+    let inject = |faults: &[(&str, Fault, &str)]| {
+        for (action, fault, _) in faults {
+            emulator.fail_next_for(action, *fault, 1);
         }
+    };
+    inject(&FAULTS_NOW);
+    if inject_after == 0 {
+        inject(&FAULTS_LATER);
     }
     let mut finished = 0;
-    let plan = Plan::new(TaskAction::Teardown { stop_first: true }).with_wait(false, wait);
+    let plan = Plan::new(names::TEARDOWN, TaskAction::Teardown { stop_first: true })
+        .with_wait(false, wait);
     let interrupt = signals::watch();
     let reports = run_batch(
         &client,
@@ -128,9 +210,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         |report| {
             finished += 1;
             if finished == inject_after {
-                for fault in later {
-                    emulator.fail_next(fault, 1);
-                }
+                inject(&FAULTS_LATER);
             }
             match global.output {
                 OutputArg::Json => output::line(&to_json(report, &plan).to_string()),
@@ -144,7 +224,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
                             ));
                         }
                     }
-                    output::line(&text);
+                    output::line(&output::task_line(text, report.outcome, colour));
                 }
             }
         },
@@ -169,7 +249,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
     let absorbed = if failed == 0 {
         format!("and {retries} retries absorbed them all")
     } else {
-        format!("and {retries} retries were not enough: {failed} tasks failed")
+        format!(
+            "and {retries} retries were not enough: {failed} task{} failed",
+            plural(i64::try_from(failed).unwrap_or(i64::MAX))
+        )
     };
     say(&format!(
         "the emulator served {} requests (calls, polls while waiting, retries): {} met an \
@@ -181,6 +264,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
         started.elapsed().as_secs_f64()
     ));
     Ok(worst_exit(&reports))
+}
+
+/// `s` unless `count` is 1.
+fn plural(count: i64) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }
 
 /// Walks one new task through its lifecycle, saying what each step did.
@@ -196,7 +284,7 @@ fn walk_lifecycle(client: &Client, wait: &WaitPolicy, say: &impl Fn(&str)) -> Re
             .with_task_param(r#"{"FileFolderPath":"Business Flow/demo/Data Integration"}"#),
     )?;
     let file = created.file_id;
-    let step = |name: &str, what: String| say(&format!("  {name:<28}{what}"));
+    let step = |name: &str, what: String| say(&format!("  {name:<32}{what}"));
     step(
         "create-sync-task",
         format!("file id {file} [{}]", created.request_id),

@@ -60,14 +60,39 @@ pub(crate) enum Error {
         source: std::io::Error,
     },
 
-    /// No usable credentials: the default chain's error (every source tried, or the source
-    /// that is configured but unusable); never a secret.
-    #[error("credentials: {0}")]
+    /// No usable credentials: the default chain's error (every source tried, one per line, or
+    /// the source that is configured but unusable, or a named profile that is nowhere), with
+    /// a hint when there is one; never a secret.
+    #[error("{0}")]
     Credentials(String),
 
     /// An invalid endpoint, region or other setting.
     #[error("configuration: {0}")]
     Config(ApiError),
+
+    /// A loopback `--endpoint` without a scheme: a bare host means https, which a loopback
+    /// endpoint such as `di emulator` does not speak, so the attempts would fail in the TLS
+    /// handshake and be retried as if the network had.
+    #[error(
+        "--endpoint {endpoint}: a loopback endpoint needs its scheme; write \
+         http://{endpoint} (plain HTTP, as di emulator serves) or https://{endpoint}"
+    )]
+    EndpointScheme {
+        /// The endpoint as given.
+        endpoint: String,
+    },
+
+    /// A region DataWorks does not serve, as far as di knows: its host would not resolve, and
+    /// the attempts would be retried as if the network had failed.
+    #[error("{}", unknown_region(.region, .origin, *.suggestion))]
+    UnknownRegion {
+        /// The region as given.
+        region: String,
+        /// Where it came from (`--region`, `ALIBABA_CLOUD_REGION_ID`, a profile).
+        origin: String,
+        /// The closest known region, when one is close.
+        suggestion: Option<&'static str>,
+    },
 
     /// A call that failed outside any task (`di call`, the dry run's signing).
     #[error("{0}")]
@@ -86,11 +111,33 @@ impl Error {
             | Error::Ids(_)
             | Error::Read { .. }
             | Error::Credentials(_)
-            | Error::Config(_) => Exit::Usage,
+            | Error::Config(_)
+            | Error::EndpointScheme { .. }
+            | Error::UnknownRegion { .. } => Exit::Usage,
             Error::Client(error) => Failure::of(error).exit,
             Error::Emulator(_) => Exit::Failed,
         }
     }
+}
+
+/// The lines of [`Error::UnknownRegion`]: the region and its origin, the suggestion, the known
+/// regions, the way to reach one not listed.
+fn unknown_region(region: &str, origin: &str, suggestion: Option<&str>) -> String {
+    let mut text = format!("unknown region {region:?} (from {origin})");
+    if let Some(suggestion) = suggestion {
+        text.push_str(&format!("; did you mean {suggestion}?"));
+    }
+    text.push_str(&format!(
+        "\n  DataWorks regions: {}",
+        crate::regions::known_list("    ")
+    ));
+    if crate::preflight::is_well_formed(region) {
+        text.push_str(&format!(
+            "\n  for a region not listed here, pass --endpoint \
+             https://dataworks.{region}.aliyuncs.com"
+        ));
+    }
+    text
 }
 
 /// What a failed call comes to: the fields of the `error` object of `--output json`, and the
@@ -128,14 +175,52 @@ impl Failure {
             ),
             di_ureq::Error::Credentials(_) => ("credentials", None, Exit::Usage),
             di_ureq::Error::Interrupted { .. } => ("interrupted", None, Exit::Interrupted),
+            // A certificate the client does not trust is a configuration error: retrying it
+            // cannot help.
+            di_ureq::Error::Tls { cause, .. } => {
+                ("tls", Some(cause.as_str().to_owned()), Exit::Usage)
+            }
             _ => ("error", None, Exit::Failed),
         };
+        let mut message = error.to_string();
+        if let di_ureq::Error::Tls { cause, .. } = error {
+            message.push_str(tls_hint(*cause));
+        }
         Failure {
             kind,
             code,
-            message: error.to_string(),
+            message,
             request_id: error.request_id().map(str::to_owned),
             exit,
+        }
+    }
+}
+
+impl Failure {
+    /// `kind: message` for people, without the message's opening words when they say the
+    /// kind again: `throttled: Throttling.User ...`, not `throttled: throttled: ...`.
+    pub(crate) fn describe(&self) -> String {
+        let spoken = format!("{}: ", self.kind.replace('_', " "));
+        let message = self.message.strip_prefix(&spoken).unwrap_or(&self.message);
+        format!("{}: {message}", self.kind)
+    }
+}
+
+/// What to do about a failed TLS handshake, appended to its message.
+fn tls_hint(cause: di_proto::client_error::TlsFailure) -> &'static str {
+    use di_proto::client_error::TlsFailure;
+    match cause {
+        TlsFailure::NameMismatch => {
+            "; check the host name of --endpoint (the certificate names others), or pass the \
+             root certificate of a TLS-intercepting proxy with --ca-bundle FILE"
+        }
+        TlsFailure::Expired => {
+            "; check this machine's clock, or the certificate of the endpoint (or of a \
+             TLS-intercepting proxy: --ca-bundle FILE trusts its root)"
+        }
+        _ => {
+            "; if a TLS-intercepting proxy or a private CA signs this endpoint's certificate, \
+             trust its root certificate with --ca-bundle FILE (PEM) or SSL_CERT_FILE"
         }
     }
 }
@@ -189,6 +274,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_tls_handshake_is_a_configuration_error_with_a_hint() {
+        let error = di_ureq::Error::Tls {
+            action: "TerminateDISyncInstance".to_owned(),
+            host: "127.0.0.1:8443".to_owned(),
+            cause: di_proto::client_error::TlsFailure::UnknownIssuer,
+            message: "invalid peer certificate: UnknownIssuer".to_owned(),
+        };
+        let failure = Failure::of(&error);
+        assert_eq!(failure.kind, "tls");
+        assert_eq!(failure.code.as_deref(), Some("unknown_issuer"));
+        assert_eq!(failure.exit, Exit::Usage);
+        assert!(
+            failure.message.contains("127.0.0.1:8443"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("--ca-bundle"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
     fn precedence_puts_usage_over_failure_over_unavailable() {
         let worst = [Exit::Unavailable, Exit::Success, Exit::Failed]
             .into_iter()
@@ -232,5 +341,32 @@ mod tests {
         let refreshed = di_ureq::Error::Credentials("STS refused".into());
         assert_eq!(Failure::of(&refreshed).exit, Exit::Usage);
         assert_eq!(Failure::of(&refreshed).kind, "credentials");
+    }
+
+    #[test]
+    fn describing_a_failure_says_its_kind_once() {
+        let failure = |kind, message: &str| Failure {
+            kind,
+            code: None,
+            message: message.to_owned(),
+            request_id: None,
+            exit: Exit::Failed,
+        };
+        assert_eq!(
+            failure(
+                "throttled",
+                "throttled: Throttling.User (HTTP 429): slow down"
+            )
+            .describe(),
+            "throttled: Throttling.User (HTTP 429): slow down"
+        );
+        assert_eq!(
+            failure("server_error", "server error: InternalError (HTTP 500)").describe(),
+            "server_error: InternalError (HTTP 500)"
+        );
+        assert_eq!(
+            failure("transport", "DeleteDISyncTask: no response").describe(),
+            "transport: DeleteDISyncTask: no response"
+        );
     }
 }

@@ -18,6 +18,8 @@ mod error;
 mod logging;
 mod output;
 mod plan;
+mod preflight;
+mod regions;
 mod report;
 mod run;
 mod settings;
@@ -32,7 +34,7 @@ use di_proto::wait::WaitPolicy;
 
 use crate::cli::{Cli, Command, SettleArgs};
 use crate::error::{Error, Exit};
-use crate::plan::Plan;
+use crate::plan::{Plan, names};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -43,12 +45,11 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
         }
     };
-    let mut level = logging::level(cli.global.verbose);
-    if matches!(cli.command, Command::Emulator(_)) {
-        // The emulator logs one line per request, as the di-emulator binary does.
-        level = level.max(tracing_subscriber::filter::LevelFilter::INFO);
-    }
-    logging::init(level);
+    // The emulator logs one line per request, as the di-emulator binary does.
+    logging::init(
+        logging::level(cli.global.verbose, cli.global.quiet),
+        matches!(cli.command, Command::Emulator(_)),
+    );
     match run(cli) {
         Ok(exit) => exit.exit_code(),
         Err(error) => {
@@ -72,45 +73,55 @@ fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::CreateSyncTask(args) => commands::create(global, &args),
         Command::UpdateSyncTask(args) => commands::update(global, &args),
-        Command::GetSyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::ReadTask)),
-        Command::DeploySyncTask(args) => commands::tasks(global, &args, &plan(TaskAction::Deploy)),
+        Command::GetSyncTask(args) => {
+            commands::tasks(global, &args, &plan(names::GET_TASK, TaskAction::ReadTask))
+        }
+        Command::DeploySyncTask(args) => {
+            commands::tasks(global, &args, &plan(names::DEPLOY, TaskAction::Deploy))
+        }
         Command::StartSyncInstance(args) => {
-            let start = plan(TaskAction::Start {
-                start_param: args.start_param,
-            })
+            let start = plan(
+                names::START,
+                TaskAction::Start {
+                    start_param: args.start_param,
+                },
+            )
             .with_wait(args.wait.wait, wait_policy(&args.wait.settle));
             commands::tasks(global, &args.tasks, &start)
         }
         Command::StopSyncInstance(args) => {
-            let stop =
-                plan(TaskAction::Stop).with_wait(args.wait.wait, wait_policy(&args.wait.settle));
+            let stop = plan(names::STOP, TaskAction::Stop)
+                .with_wait(args.wait.wait, wait_policy(&args.wait.settle));
             commands::tasks(global, &args.tasks, &stop)
         }
         Command::GetSyncInstanceInfo(args) => {
-            commands::tasks(global, &args, &plan(TaskAction::ReadStatus))
+            commands::tasks(global, &args, &plan(names::STATUS, TaskAction::ReadStatus))
         }
         Command::TerminateSyncInstance(args) => {
-            let terminate = plan(TaskAction::Terminate)
+            let terminate = plan(names::TERMINATE, TaskAction::Terminate)
                 .with_wait(args.wait.wait, wait_policy(&args.wait.settle))
                 .ignoring_not_found(args.ignore_not_found);
             commands::tasks(global, &args.tasks, &terminate)
         }
         Command::DeleteSyncTask(args) => {
-            let delete = plan(TaskAction::Delete)
+            let delete = plan(names::DELETE, TaskAction::Delete)
                 .with_wait(false, wait_policy(&args.settle))
                 .ignoring_not_found(args.ignore_not_found);
             commands::tasks(global, &args.tasks, &delete)
         }
         Command::Teardown(args) => {
-            let teardown = plan(TaskAction::Teardown {
-                stop_first: args.stop_first,
-            })
+            let teardown = plan(
+                names::TEARDOWN,
+                TaskAction::Teardown {
+                    stop_first: args.stop_first,
+                },
+            )
             .with_wait(false, wait_policy(&args.settle))
             .ignoring_not_found(args.ignore_not_found);
             commands::tasks(global, &args.tasks, &teardown)
         }
         Command::Call(args) => commands::call(global, &args),
-        Command::Emulator(args) => emulator::run(args.args),
+        Command::Emulator(args) => emulator::run(args.args, global.quiet),
         Command::Demo(args) => demo::run(global, &args),
         Command::Completions { shell } => {
             let mut command = Cli::command();

@@ -6,9 +6,44 @@ use di_proto::flow::{TaskAction, TaskFlow};
 use di_proto::retry::RetryPolicy;
 use di_proto::wait::WaitPolicy;
 
+/// The subcommands' names, as reports name what ran (a JSON line's `action`).
+pub(crate) mod names {
+    /// `get-sync-task`.
+    pub(crate) const GET_TASK: &str = "get-sync-task";
+    /// `deploy-sync-task`.
+    pub(crate) const DEPLOY: &str = "deploy-sync-task";
+    /// `start-sync-instance`.
+    pub(crate) const START: &str = "start-sync-instance";
+    /// `stop-sync-instance`.
+    pub(crate) const STOP: &str = "stop-sync-instance";
+    /// `get-sync-instance-info`.
+    pub(crate) const STATUS: &str = "get-sync-instance-info";
+    /// `terminate-sync-instance`.
+    pub(crate) const TERMINATE: &str = "terminate-sync-instance";
+    /// `delete-sync-task`.
+    pub(crate) const DELETE: &str = "delete-sync-task";
+    /// `teardown`.
+    pub(crate) const TEARDOWN: &str = "teardown";
+    /// `create-sync-task`.
+    pub(crate) const CREATE: &str = "create-sync-task";
+    /// `update-sync-task`.
+    pub(crate) const UPDATE: &str = "update-sync-task";
+    /// `call`.
+    pub(crate) const CALL: &str = "call";
+
+    /// Every name above.
+    #[cfg(test)]
+    pub(crate) const ALL: [&str; 11] = [
+        GET_TASK, DEPLOY, START, STOP, STATUS, TERMINATE, DELETE, TEARDOWN, CREATE, UPDATE, CALL,
+    ];
+}
+
 /// What a batch does to each task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Plan {
+    /// The subcommand that asked for it (`teardown`, `delete-sync-task`, ...): the name of
+    /// the action in reports.
+    pub(crate) command: &'static str,
     /// The action.
     pub(crate) action: TaskAction,
     /// Wait after a stop, a start or a terminate.
@@ -20,9 +55,10 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// `action`, without options.
-    pub(crate) fn new(action: TaskAction) -> Plan {
+    /// `action`, as subcommand `command` asks for it, without options.
+    pub(crate) fn new(command: &'static str, action: TaskAction) -> Plan {
         Plan {
+            command,
             action,
             wait: false,
             wait_policy: WaitPolicy::default(),
@@ -43,9 +79,11 @@ impl Plan {
         self
     }
 
-    /// The name in reports: the API action, or `teardown` for the several calls of one.
+    /// The name in reports (a JSON line's `action`): the subcommand, in one vocabulary for
+    /// every command (`teardown`, `delete-sync-task`, `get-sync-instance-info`, ...); each
+    /// step names the API action it sent.
     pub(crate) fn name(&self) -> &'static str {
-        self.action.name()
+        self.command
     }
 
     /// Whether a report lists the steps one by one (several calls).
@@ -73,5 +111,24 @@ impl Plan {
     ) -> Result<Vec<RpcRequest>, di_proto::Error> {
         self.flow(project_id, file_id, RetryPolicy::default())
             .requests()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::names;
+    use crate::cli::Cli;
+
+    #[test]
+    fn every_name_in_reports_is_a_subcommand() {
+        let command = Cli::command();
+        for name in names::ALL {
+            assert!(
+                command.find_subcommand(name).is_some(),
+                "{name} is not a subcommand"
+            );
+        }
     }
 }

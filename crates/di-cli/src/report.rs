@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
 use di_proto::flow::{StepRecord, TaskOutcome, TaskReport};
+use di_proto::rate::RateStats;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Exit, Failure};
@@ -79,10 +82,15 @@ pub(crate) fn to_json(report: &TaskReport, plan: &Plan) -> Value {
     Value::Object(object)
 }
 
-/// The one line of `--output text`: `PROJECT/FILE  OUTCOME  details`.
+/// The width of the outcome column of a text line: the longest outcome, `already_done`.
+pub(crate) const OUTCOME_WIDTH: usize = 12;
+
+/// The one line of `--output text`: `PROJECT/FILE  OUTCOME  details`, the outcome padded to
+/// [`OUTCOME_WIDTH`] and followed by two spaces, so that the details line up and never touch
+/// it.
 pub(crate) fn to_text(report: &TaskReport, plan: &Plan) -> String {
     let mut line = format!(
-        "{}/{}  {:<13}",
+        "{}/{}  {:<OUTCOME_WIDTH$}  ",
         report.project_id,
         report.file_id,
         report.outcome.as_str()
@@ -116,8 +124,9 @@ pub(crate) fn to_text(report: &TaskReport, plan: &Plan) -> String {
         if !steps.is_empty() {
             line.push_str("; ");
         }
-        line.push_str(&format!("{}: {}", failure.kind, failure.message));
+        line.push_str(&failure.describe());
     }
+    line.truncate(line.trim_end().len());
     line
 }
 
@@ -175,8 +184,10 @@ pub(crate) fn summary(reports: &[TaskReport]) -> String {
     failed.sort_by_key(|(report, _)| (report.project_id, report.file_id));
     for (report, failure) in failed.iter().take(LISTED_FAILURES) {
         text.push_str(&format!(
-            "\n  {}/{}: {}: {}",
-            report.project_id, report.file_id, failure.kind, failure.message
+            "\n  {}/{}: {}",
+            report.project_id,
+            report.file_id,
+            failure.describe()
         ));
     }
     if failed.len() > LISTED_FAILURES {
@@ -184,6 +195,31 @@ pub(crate) fn summary(reports: &[TaskReport]) -> String {
             "\n  ... and {} more (--output json lists every task)",
             failed.len() - LISTED_FAILURES
         ));
+    }
+    text
+}
+
+/// The batch's traffic, for the summary: requests sent, the effective rate, throttled
+/// answers, and the rate limit in force at the end.
+pub(crate) fn traffic(stats: &RateStats, elapsed: Duration) -> String {
+    traffic_of(stats.sent, stats.throttled, stats.rate, elapsed)
+}
+
+fn traffic_of(sent: u64, throttled: u64, rate: Option<f64>, elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs_f64();
+    let per_second = if seconds > 0.0 {
+        sent as f64 / seconds
+    } else {
+        0.0
+    };
+    let mut text = format!(
+        "{} request{} in {seconds:.1} s ({per_second:.1} per second), {} throttled",
+        sent,
+        if sent == 1 { "" } else { "s" },
+        throttled
+    );
+    if let Some(rate) = rate {
+        text.push_str(&format!("; rate limit {rate:.1} per second at the end"));
     }
     text
 }
@@ -233,7 +269,7 @@ mod tests {
 
     #[test]
     fn not_started_tasks_print_and_are_left_to_do() {
-        let plan = Plan::new(TaskAction::Teardown { stop_first: false });
+        let plan = Plan::new("teardown", TaskAction::Teardown { stop_first: false });
         let reports: Vec<TaskReport> = [7, 8, 9, 12]
             .into_iter()
             .map(|file_id| TaskReport::not_started(10000, file_id))
@@ -243,7 +279,7 @@ mod tests {
         assert_eq!(json["action"], "teardown");
         assert_eq!(json["steps"], json!([]));
         assert!(json["error"].is_null());
-        assert_eq!(to_text(&reports[0], &plan), "10000/7  not_started  ");
+        assert_eq!(to_text(&reports[0], &plan), "10000/7  not_started");
         assert_eq!(worst_exit(&reports), Exit::Interrupted);
         assert_eq!(left_to_do(&reports), Some("7-9\n12".to_owned()));
         assert_eq!(
@@ -251,5 +287,17 @@ mod tests {
             "4 tasks: 0 done, 0 already done, 0 failed, 0 interrupted, 4 not started"
         );
         assert_eq!(left_to_do(&[]), None);
+    }
+
+    #[test]
+    fn traffic_says_the_rate_and_the_throttled_answers() {
+        assert_eq!(
+            traffic_of(300, 4, Some(47.26), Duration::from_secs(6)),
+            "300 requests in 6.0 s (50.0 per second), 4 throttled; rate limit 47.3 per second at the end"
+        );
+        assert_eq!(
+            traffic(&RateStats::default(), Duration::ZERO),
+            "0 requests in 0.0 s (0.0 per second), 0 throttled"
+        );
     }
 }

@@ -13,18 +13,15 @@ use di_ureq::{Client, DefaultChain};
 
 use crate::cli::{FormatArg, GlobalArgs, SignatureArg};
 use crate::error::Error;
+use crate::preflight::{self, Target};
 
-/// The client settings the global options describe, the endpoint checked.
+/// The client settings the global options describe, the endpoint checked (and the region,
+/// and the profile named, see [`preflight::target`]).
 ///
 /// # Errors
-/// [`Error::Config`] when neither `--endpoint` nor `--region` is given, or the one given is
-/// invalid.
+/// As [`preflight::target`]; [`Error::Config`] when the endpoint given is invalid.
 pub(crate) fn client_config(global: &GlobalArgs) -> Result<(ClientConfig, Endpoint), Error> {
-    if global.endpoint.is_none() && global.region.is_none() {
-        return Err(Error::Usage(
-            "no endpoint: pass --region REGION (like cn-shanghai) or --endpoint URL".to_owned(),
-        ));
-    }
+    let target = preflight::target(global, &Environment::from_process(), &chain_options(global))?;
     let mut config = ClientConfig::new()
         .with_network(if global.vpc {
             Network::Vpc
@@ -34,15 +31,38 @@ pub(crate) fn client_config(global: &GlobalArgs) -> Result<(ClientConfig, Endpoi
         .with_signature_version(signature_version(global.signature))
         .with_format(format(global.format))
         .with_read_timeout(global.timeout)
+        .with_connect_timeout(global.connect_timeout)
         .with_retry_policy(RetryPolicy::default().with_max_attempts(global.retries + 1))
+        .with_rate_limit(global.max_rate)
         .with_user_agent_suffix(concat!("di-cli/", env!("CARGO_PKG_VERSION")));
-    if let Some(endpoint) = &global.endpoint {
-        config = config.with_endpoint(endpoint.clone());
+    if let Some(path) = &global.ca_bundle {
+        let pem = std::fs::read(path).map_err(|source| Error::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        config = config.with_root_certificates_pem(pem);
     }
-    if let Some(region) = &global.region {
-        config = config.with_region(region.clone());
-    }
+    let origin = match &target {
+        Target::Endpoint(endpoint) => {
+            config = config.with_endpoint(endpoint.clone());
+            "--endpoint".to_owned()
+        }
+        Target::Region { region, origin } => {
+            config = config.with_region(region.clone());
+            format!("region {region} from {origin}")
+        }
+    };
     let endpoint = config.endpoint().map_err(Error::Config)?;
+    tracing::trace!(
+        %endpoint,
+        from = %origin,
+        connect_timeout = ?config.connect_timeout(),
+        read_timeout = ?config.read_timeout(),
+        attempts = global.retries + 1,
+        signature = ?global.signature,
+        format = ?global.format,
+        "settings"
+    );
     Ok((config, endpoint))
 }
 
@@ -62,31 +82,43 @@ pub(crate) fn format(arg: FormatArg) -> Format {
     }
 }
 
+/// The credential chain's options: the profile `--profile` names.
+fn chain_options(global: &GlobalArgs) -> ChainOptions {
+    let mut options = ChainOptions::new();
+    if let Some(profile) = &global.profile {
+        options = options.with_profile(profile.clone());
+    }
+    options
+}
+
 /// The default credential chain over the process's environment, with `--profile`.
 ///
 /// # Errors
 /// [`Error::Client`] when its HTTP agent cannot be built.
 pub(crate) fn chain(global: &GlobalArgs) -> Result<Arc<DefaultChain>, Error> {
-    let mut options = ChainOptions::new();
-    if let Some(profile) = &global.profile {
-        options = options.with_profile(profile.clone());
-    }
     Ok(Arc::new(DefaultChain::new(
         Environment::from_process(),
-        options,
+        chain_options(global),
     )?))
 }
 
 /// A client whose credentials come from the default chain, resolved now: when none are
-/// found, the error lists every source tried and nothing is sent.
+/// found, the error lists every source tried (and, for a loopback endpoint, how to use the
+/// emulator's demo key) and nothing is sent.
 ///
 /// # Errors
 /// [`Error::Credentials`] when the chain finds no usable credentials; as [`chain`].
 pub(crate) fn client(global: &GlobalArgs, config: &ClientConfig) -> Result<Client, Error> {
     let chain = chain(global)?;
-    chain
-        .credentials()
-        .map_err(|error| Error::Credentials(error.to_string()))?;
+    chain.credentials().map_err(|error| {
+        let loopback = config
+            .endpoint()
+            .is_ok_and(|endpoint| endpoint.is_loopback());
+        match preflight::chain_error(error.as_ref()) {
+            Some(chain_error) => preflight::credentials_error(chain_error, loopback),
+            None => Error::Credentials(format!("credentials: {error}")),
+        }
+    })?;
     Ok(Client::with_default_chain(config, chain)?)
 }
 
@@ -96,7 +128,7 @@ pub(crate) fn client(global: &GlobalArgs, config: &ClientConfig) -> Result<Clien
 ///
 /// # Errors
 /// [`Error::Credentials`] when the variables are set but unusable.
-pub(crate) fn dry_run_credentials() -> Result<Credentials, Error> {
+pub(crate) fn dry_run_credentials(global: &GlobalArgs) -> Result<Credentials, Error> {
     let mut resolver = Resolver::for_source(
         Environment::from_process(),
         ChainOptions::new(),
@@ -106,21 +138,23 @@ pub(crate) fn dry_run_credentials() -> Result<Credentials, Error> {
     match resolver.next(now, "dry-run", None) {
         Step::Done(Ok(resolved)) => return Ok(resolved.credentials),
         Step::Done(Err(di_credentials::Error::NotFound { .. })) => {}
-        Step::Done(Err(error)) => return Err(Error::Credentials(error.to_string())),
+        Step::Done(Err(error)) => return Err(preflight::credentials_error(&error, false)),
         Step::Send(_) => {
             return Err(Error::Credentials(
-                "the environment source asked for an exchange".to_owned(),
+                "credentials: the environment source asked for an exchange".to_owned(),
             ));
         }
     }
-    eprintln!(
-        "note: {ENV_ACCESS_KEY_ID} / {ENV_ACCESS_KEY_SECRET} are not set; signing with the \
+    if !global.quiet {
+        eprintln!(
+            "note: {ENV_ACCESS_KEY_ID} / {ENV_ACCESS_KEY_SECRET} are not set; signing with the \
          emulator's demo AccessKey {} (not a real key)",
-        di_emulator::DEMO_ACCESS_KEY_ID
-    );
+            di_emulator::DEMO_ACCESS_KEY_ID
+        );
+    }
     Credentials::new(
         di_emulator::DEMO_ACCESS_KEY_ID,
         di_emulator::DEMO_ACCESS_KEY_SECRET,
     )
-    .map_err(|error| Error::Credentials(error.to_string()))
+    .map_err(|error| Error::Credentials(format!("credentials: {error}")))
 }

@@ -361,7 +361,8 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
         r#"{"FileFolderPath":"a/b"}"#,
     ]);
     assert_eq!(code, 0, "{created}");
-    assert_eq!(created["action"], "CreateDISyncTask");
+    // A line's action is the subcommand, for every command.
+    assert_eq!(created["action"], "create-sync-task");
     let file = created["file_id"].as_i64().expect("a file id").to_string();
     let task =
         |command: &'static str| [command, "--project-id", PROJECT, "--file-id", file.as_str()];
@@ -554,7 +555,7 @@ fn usage_and_configuration_errors_exit_2() {
         "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set",
         "oidc:",
         ".aliyun/config.json does not exist",
-        "credentials.ini do(es) not exist",
+        "credentials.ini exists",
         "ecs-ram-role: ALIBABA_CLOUD_ECS_METADATA_DISABLED is true",
         "credentials-uri:",
     ] {

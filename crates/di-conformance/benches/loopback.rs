@@ -208,6 +208,8 @@ fn loopback(c: &mut Criterion) {
             })
         })
     });
+    // reqwest has no crypto provider of its own here (di-reqwest configures ring itself).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let raw = reqwest::Client::builder()
         .no_proxy()
         .build()

@@ -103,6 +103,7 @@ fn describe<O: std::fmt::Debug>(result: &Result<O, Failure>) -> String {
             format!("Transport({kind}) after {attempts} attempts")
         }
         Err(Failure::TooLarge) => "ResponseTooLarge".to_owned(),
+        Err(Failure::Tls { cause, .. }) => format!("Tls({cause:?})"),
         Err(Failure::Other(message)) => format!("Other({message})"),
     }
 }

@@ -1,5 +1,5 @@
 //! One suite, written once, run over both transports (`di-ureq` blocking, `di-reqwest` async)
-//! against the in-process emulator on 127.0.0.1.
+//! against the in-process emulator on 127.0.0.1, over plain HTTP and over HTTPS.
 //!
 //! Each test is a generic function over [`Transport`]; the `suite!` macro instantiates every one
 //! for both clients, so the two cannot drift apart.
@@ -450,53 +450,59 @@ fn tracing_output_holds_no_secret<T: Transport>() {
 }
 
 macro_rules! suite {
-    ($module:ident, $transport:ty) => {
+    ($module:ident, $transport:ty, $over:path) => {
         mod $module {
             use super::*;
 
             #[test]
             fn both_operations_in_every_signature_format_and_credential() {
-                super::both_operations_in_every_signature_format_and_credential::<$transport>();
+                $over(
+                    super::both_operations_in_every_signature_format_and_credential::<$transport>,
+                );
             }
             #[test]
             fn fail_status_comes_out_typed() {
-                super::fail_status_comes_out_typed::<$transport>();
+                $over(super::fail_status_comes_out_typed::<$transport>);
             }
             #[test]
             fn faults_end_in_success_or_the_right_error() {
-                super::faults_end_in_success_or_the_right_error::<$transport>();
+                $over(super::faults_end_in_success_or_the_right_error::<$transport>);
             }
             #[test]
             fn lost_responses_make_teardown_done() {
-                super::lost_responses_make_teardown_done::<$transport>();
+                $over(super::lost_responses_make_teardown_done::<$transport>);
             }
             #[test]
             fn a_stalled_body_hits_the_read_timeout_real_time() {
-                super::a_stalled_body_hits_the_read_timeout_real_time::<$transport>();
+                $over(super::a_stalled_body_hits_the_read_timeout_real_time::<$transport>);
             }
             #[test]
             fn a_body_of_exactly_the_cap_passes_one_byte_more_fails() {
-                super::a_body_of_exactly_the_cap_passes_one_byte_more_fails::<$transport>();
+                $over(super::a_body_of_exactly_the_cap_passes_one_byte_more_fails::<$transport>);
             }
             #[test]
             fn a_ten_mib_body_hits_the_cap() {
-                super::a_ten_mib_body_hits_the_cap::<$transport>();
+                $over(super::a_ten_mib_body_hits_the_cap::<$transport>);
             }
             #[test]
             fn sequential_calls_share_one_connection() {
-                super::sequential_calls_share_one_connection::<$transport>();
+                $over(super::sequential_calls_share_one_connection::<$transport>);
             }
             #[test]
             fn concurrent_calls_stay_within_the_connection_cap() {
-                super::concurrent_calls_stay_within_the_connection_cap::<$transport>();
+                $over(super::concurrent_calls_stay_within_the_connection_cap::<$transport>);
             }
             #[test]
             fn tracing_output_holds_no_secret() {
-                super::tracing_output_holds_no_secret::<$transport>();
+                $over(super::tracing_output_holds_no_secret::<$transport>);
             }
         }
     };
 }
 
-suite!(over_ureq, Ureq);
-suite!(over_reqwest, Reqwest);
+suite!(over_ureq, Ureq, common::over_http);
+suite!(over_reqwest, Reqwest, common::over_http);
+// The same suite over HTTPS: the emulator serves a certificate it generated, and the clients
+// trust its CA as an extra root (rustls, or native-tls with that feature).
+suite!(over_ureq_https, Ureq, common::over_https);
+suite!(over_reqwest_https, Reqwest, common::over_https);

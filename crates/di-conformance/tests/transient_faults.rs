@@ -17,6 +17,7 @@ use di_emulator::{Config, Fault, TaskState};
 use di_proto::client_error::ClientError;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction};
 use di_proto::ops::TeardownOutcome;
+use di_proto::rate::RateLimit;
 use di_proto::retry::RetryPolicy;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -59,11 +60,17 @@ struct Phase {
 /// Runs `calls` operations on tasks `first..first + calls`, `CONCURRENCY` at a time, with
 /// `attempts` attempts each; `teardown` runs teardowns instead of terminates.
 fn phase(env: &Env, first: i64, calls: i64, attempts: u32, teardown: bool) -> Phase {
-    let config = env.config().with_retry_policy(
-        RetryPolicy::default()
-            .with_max_attempts(attempts)
-            .with_initial_backoff(Duration::from_millis(20)),
-    );
+    // The injected 429s come at random, whatever the rate: the adaptive rate limit (which
+    // reads 429s as the service's limit; see tests/rate.rs) would slow the phase down to a
+    // crawl without changing what it measures, the retries' arithmetic.
+    let config = env
+        .config()
+        .with_retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(20)),
+        )
+        .with_rate_limit(RateLimit::Off);
     let client = di_reqwest::Client::new(&config, demo()).unwrap();
     let before = env.emulator().counters().requests;
     let started = Instant::now();

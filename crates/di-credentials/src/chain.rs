@@ -67,7 +67,9 @@ impl ChainOptions {
     }
 
     /// Reads profile `name` from both the CLI config and the INI file, over
-    /// `ALIBABA_CLOUD_PROFILE` and the CLI config's `current`.
+    /// `ALIBABA_CLOUD_PROFILE` and the CLI config's `current`. A profile named so (here or by
+    /// `ALIBABA_CLOUD_PROFILE`) must be in one of the files: when neither holds it, the chain
+    /// stops with [`Error::ProfileNotFound`] instead of going on to the next source.
     #[must_use]
     pub fn with_profile(mut self, name: impl Into<String>) -> Self {
         self.profile = Some(name.into());
@@ -219,7 +221,12 @@ impl Resolver {
                         self.pending = Some((source, pending));
                         return Step::Send(exchange);
                     }
-                    Ok(Next::Skip(reason)) => self.tried.push(Skipped { source, reason }),
+                    Ok(Next::Skip(reason)) => {
+                        self.tried.push(Skipped { source, reason });
+                        if let Some(error) = self.named_profile_missing(source) {
+                            return Step::Done(Err(error));
+                        }
+                    }
                 }
             }
             let Some(source) = self.queue.pop_front() else {
@@ -229,6 +236,28 @@ impl Resolver {
             };
             outcome = Some((source, self.plan(source, now, nonce)));
         }
+    }
+
+    /// After `source` was passed over: when it is the last profile source the chain reads
+    /// and a profile was named (by [`ChainOptions::with_profile`] or `ALIBABA_CLOUD_PROFILE`),
+    /// the error that stops the chain, so that it never goes on to another identity.
+    fn named_profile_missing(&self, source: Source) -> Option<Error> {
+        let is_profile_source =
+            |source: &Source| matches!(source, Source::CliProfile | Source::ProfileFile);
+        if !is_profile_source(&source) || self.queue.iter().any(is_profile_source) {
+            return None;
+        }
+        let (profile, from_variable) = named_profile(&self.env, &self.options)?;
+        Some(Error::ProfileNotFound {
+            profile: profile.to_owned(),
+            from_variable,
+            looked_in: self
+                .tried
+                .iter()
+                .filter(|skipped| is_profile_source(&skipped.source))
+                .cloned()
+                .collect(),
+        })
     }
 
     fn plan(&self, source: Source, now: Timestamp, nonce: &str) -> Result<Next, Error> {
@@ -369,79 +398,26 @@ impl Resolver {
         ))
     }
 
-    fn profile_name(&self) -> Option<&str> {
-        self.options.profile().or_else(|| self.env.var(ENV_PROFILE))
-    }
-
     fn cli_profile(&self, now: Timestamp, nonce: &str) -> Result<Next, Error> {
-        let source = Source::CliProfile;
-        if self.env.flag(ENV_CLI_DISABLED) {
-            return Ok(Next::Skip(format!("{ENV_CLI_DISABLED} is true")));
+        let named = named_profile(&self.env, &self.options).map(|(name, _)| name);
+        match locate_cli_profile(&self.env, named, Warn::Yes, cli_config::parse)? {
+            Located::Skip(reason) => Ok(Next::Skip(reason)),
+            Located::Found { name, path, value } => {
+                let detail = format!("profile {name:?} of {}", path.display());
+                self.use_profile(Source::CliProfile, value, detail, now, nonce)
+            }
         }
-        let (path, explicit) = match self.env.var(ENV_CONFIG_FILE) {
-            Some(path) => (PathBuf::from(path), true),
-            None => match self.env.home() {
-                Some(home) => (home.join(".aliyun").join("config.json"), false),
-                None => {
-                    return Ok(Next::Skip(format!(
-                        "no home directory to find .aliyun/config.json in, and {ENV_CONFIG_FILE} is not set"
-                    )));
-                }
-            },
-        };
-        let Some(bytes) = read_file(source, &path, explicit)? else {
-            return Ok(Next::Skip(format!("{} does not exist", path.display())));
-        };
-        let (name, profile) = cli_config::parse(&bytes, &path, self.profile_name())?;
-        let Some(profile) = profile else {
-            return Ok(Next::Skip(format!(
-                "{} has no profile {name:?}",
-                path.display()
-            )));
-        };
-        let detail = format!("profile {name:?} of {}", path.display());
-        self.use_profile(source, profile, detail, now, nonce)
     }
 
     fn profile_file(&self, now: Timestamp, nonce: &str) -> Result<Next, Error> {
-        let source = Source::ProfileFile;
-        let candidates: Vec<(PathBuf, bool)> = match self.env.var(ENV_CREDENTIALS_FILE) {
-            Some(path) => vec![(PathBuf::from(path), true)],
-            None => match self.env.home() {
-                Some(home) => {
-                    let dir = home.join(".alibabacloud");
-                    vec![
-                        (dir.join("credentials"), false),
-                        (dir.join("credentials.ini"), false),
-                    ]
-                }
-                None => {
-                    return Ok(Next::Skip(format!(
-                        "no home directory to find .alibabacloud/credentials in, and {ENV_CREDENTIALS_FILE} is not set"
-                    )));
-                }
-            },
-        };
-        let section = self.profile_name().unwrap_or("default");
-        let mut missing = Vec::new();
-        for (path, explicit) in &candidates {
-            let Some(bytes) = read_file(source, path, *explicit)? else {
-                missing.push(path.display().to_string());
-                continue;
-            };
-            let Some(profile) = ini::parse(&bytes, path, section)? else {
-                return Ok(Next::Skip(format!(
-                    "{} has no section [{section}]",
-                    path.display()
-                )));
-            };
-            let detail = format!("section [{section}] of {}", path.display());
-            return self.use_profile(source, profile, detail, now, nonce);
+        let section = named_profile(&self.env, &self.options).map_or("default", |(name, _)| name);
+        match locate_ini_section(&self.env, section, Warn::Yes, ini::parse)? {
+            Located::Skip(reason) => Ok(Next::Skip(reason)),
+            Located::Found { name, path, value } => {
+                let detail = format!("section [{name}] of {}", path.display());
+                self.use_profile(Source::ProfileFile, value, detail, now, nonce)
+            }
         }
-        Ok(Next::Skip(format!(
-            "{} do(es) not exist",
-            missing.join(" and ")
-        )))
     }
 
     fn use_profile(
@@ -685,15 +661,142 @@ fn with_source(error: Error, source: Source) -> Error {
     }
 }
 
+/// Whether reading a profile file warns when other users may read it (the chain does; a
+/// lookup of the same file for its region does not, so that one run warns once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Warn {
+    /// Warn (through `tracing`, at WARN).
+    Yes,
+    /// Stay silent.
+    No,
+}
+
+/// What a profile source found in its file: the profile (or section) `name` of the file at
+/// `path`, read into `value`; or why it passed over.
+pub(crate) enum Located<T> {
+    /// The file has it.
+    Found {
+        /// The profile or section name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+        /// What the reader made of it.
+        value: T,
+    },
+    /// Why the source passed over (the file missing, the profile not in it, a switch).
+    Skip(String),
+}
+
+/// The profile named `name` (else the file's `current`, else `default`) of the aliyun CLI's
+/// config file (`ALIBABA_CLOUD_CONFIG_FILE`, else `~/.aliyun/config.json`), read by `read`
+/// (a [`cli_config`] reader), unless `ALIBABA_CLOUD_CLI_PROFILE_DISABLED` is true.
+pub(crate) fn locate_cli_profile<T>(
+    env: &Environment,
+    name: Option<&str>,
+    warn: Warn,
+    read: impl FnOnce(&[u8], &Path, Option<&str>) -> Result<(String, Option<T>), Error>,
+) -> Result<Located<T>, Error> {
+    if env.flag(ENV_CLI_DISABLED) {
+        return Ok(Located::Skip(format!("{ENV_CLI_DISABLED} is true")));
+    }
+    let (path, explicit) = match env.var(ENV_CONFIG_FILE) {
+        Some(path) => (PathBuf::from(path), true),
+        None => match env.home() {
+            Some(home) => (home.join(".aliyun").join("config.json"), false),
+            None => {
+                return Ok(Located::Skip(format!(
+                    "no home directory to find .aliyun/config.json in, and {ENV_CONFIG_FILE} is not set"
+                )));
+            }
+        },
+    };
+    let Some(bytes) = read_file(Source::CliProfile, &path, explicit, warn)? else {
+        return Ok(Located::Skip(format!("{} does not exist", path.display())));
+    };
+    match read(&bytes, &path, name)? {
+        (name, Some(value)) => Ok(Located::Found { name, path, value }),
+        (name, None) => Ok(Located::Skip(format!(
+            "{} has no profile {name:?}",
+            path.display()
+        ))),
+    }
+}
+
+/// Section `section` of the INI credentials file (`ALIBABA_CLOUD_CREDENTIALS_FILE`, else the
+/// first of `~/.alibabacloud/credentials` and `credentials.ini` that exists), read by `read`
+/// (an [`ini`] reader).
+pub(crate) fn locate_ini_section<T>(
+    env: &Environment,
+    section: &str,
+    warn: Warn,
+    read: impl FnOnce(&[u8], &Path, &str) -> Result<Option<T>, Error>,
+) -> Result<Located<T>, Error> {
+    let candidates: Vec<(PathBuf, bool)> = match env.var(ENV_CREDENTIALS_FILE) {
+        Some(path) => vec![(PathBuf::from(path), true)],
+        None => match env.home() {
+            Some(home) => {
+                let dir = home.join(".alibabacloud");
+                vec![
+                    (dir.join("credentials"), false),
+                    (dir.join("credentials.ini"), false),
+                ]
+            }
+            None => {
+                return Ok(Located::Skip(format!(
+                    "no home directory to find .alibabacloud/credentials in, and {ENV_CREDENTIALS_FILE} is not set"
+                )));
+            }
+        },
+    };
+    let mut missing = Vec::new();
+    for (path, explicit) in candidates {
+        let Some(bytes) = read_file(Source::ProfileFile, &path, explicit, warn)? else {
+            missing.push(path.display().to_string());
+            continue;
+        };
+        return Ok(match read(&bytes, &path, section)? {
+            Some(value) => Located::Found {
+                name: section.to_owned(),
+                path,
+                value,
+            },
+            None => Located::Skip(format!("{} has no section [{section}]", path.display())),
+        });
+    }
+    Ok(Located::Skip(match missing.as_slice() {
+        [one] => format!("{one} does not exist"),
+        several => format!("neither {} exists", several.join(" nor ")),
+    }))
+}
+
+/// The profile named by `options` ([`ChainOptions::with_profile`]), else by
+/// `ALIBABA_CLOUD_PROFILE`, and whether the variable named it.
+pub(crate) fn named_profile<'a>(
+    env: &'a Environment,
+    options: &'a ChainOptions,
+) -> Option<(&'a str, bool)> {
+    match options.profile() {
+        Some(name) => Some((name, false)),
+        None => env.var(ENV_PROFILE).map(|name| (name, true)),
+    }
+}
+
 /// The bytes of `path`; `None` when it does not exist and was not named explicitly.
-fn read_file(source: Source, path: &Path, explicit: bool) -> Result<Option<Vec<u8>>, Error> {
+fn read_file(
+    source: Source,
+    path: &Path,
+    explicit: bool,
+    warn: Warn,
+) -> Result<Option<Vec<u8>>, Error> {
     match std::fs::read(path) {
         Ok(bytes) => {
-            if let Some(mode) = readable_by_others(path) {
+            if warn == Warn::Yes
+                && let Some(mode) = readable_by_others(path)
+            {
                 tracing::warn!(
-                    path = %path.display(),
-                    mode = %format_args!("{mode:o}"),
-                    "the credentials file is readable by other users; restrict it with chmod 600"
+                    "{} holds credentials and is readable by other users (mode {mode:o}); \
+                     restrict it with chmod 600",
+                    path.display()
                 );
             }
             Ok(Some(bytes))

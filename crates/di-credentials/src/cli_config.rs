@@ -44,6 +44,65 @@ pub fn parse(
     path: &Path,
     name: Option<&str>,
 ) -> Result<(String, Option<Profile>), Error> {
+    let (name, found) = locate(bytes, path, name)?;
+    let Some(profile) = found else {
+        return Ok((name, None));
+    };
+    let fields = Fields {
+        object: &profile,
+        path,
+        profile: &name,
+    };
+    let parsed = read_profile(&fields)?;
+    Ok((name, Some(parsed)))
+}
+
+/// The `region_id` of profile `name` (else the file's `current`, else `default`) in the bytes
+/// of a CLI config file found at `path`, whatever the profile's mode: the region the aliyun
+/// CLI sends to when none is given.
+///
+/// Returns the profile's name and, when the file has that profile, its region (`None` when
+/// the profile names none, or an empty one).
+///
+/// ```
+/// use std::path::Path;
+/// use di_credentials::cli_config;
+///
+/// let file = br#"{"current": "dev", "profiles": [
+///     {"name": "dev", "mode": "CloudSSO", "region_id": "cn-shanghai"}
+/// ]}"#;
+/// let (name, region) = cli_config::region(file, Path::new("config.json"), None)?;
+/// assert_eq!((name.as_str(), region), ("dev", Some(Some("cn-shanghai".to_owned()))));
+/// # Ok::<(), di_credentials::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`parse`] for the file; [`Error::Profile`] when `region_id` is not a string.
+pub fn region(
+    bytes: &[u8],
+    path: &Path,
+    name: Option<&str>,
+) -> Result<(String, Option<Option<String>>), Error> {
+    let (name, found) = locate(bytes, path, name)?;
+    let Some(profile) = found else {
+        return Ok((name, None));
+    };
+    let fields = Fields {
+        object: &profile,
+        path,
+        profile: &name,
+    };
+    let region = fields.string("region_id")?;
+    Ok((name, Some(region)))
+}
+
+/// The name of the profile to read (`name`, else `current`, else `default`) and its object,
+/// when the file has it.
+fn locate(
+    bytes: &[u8],
+    path: &Path,
+    name: Option<&str>,
+) -> Result<(String, Option<Map<String, Value>>), Error> {
     let file_error = |line: Option<usize>, reason: String| Error::File {
         source_name: Source::CliProfile,
         path: path.to_path_buf(),
@@ -52,7 +111,7 @@ pub fn parse(
     };
     let root: Value = serde_json::from_slice(bytes)
         .map_err(|error| file_error(Some(error.line()), json_problem(&error)))?;
-    let Value::Object(root) = root else {
+    let Value::Object(mut root) = root else {
         return Err(file_error(
             None,
             "the top level is not a JSON object".to_owned(),
@@ -64,13 +123,12 @@ pub fn parse(
         Some(_) => return Err(file_error(None, "`current` is not a string".to_owned())),
     };
     let name = name.or(current).unwrap_or("default").to_owned();
-    let profiles = match root.get("profiles") {
-        None | Some(Value::Null) => &[][..],
-        Some(Value::Array(profiles)) => profiles.as_slice(),
+    let profiles = match root.remove("profiles") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(profiles)) => profiles,
         Some(_) => return Err(file_error(None, "`profiles` is not an array".to_owned())),
     };
-    let mut found = None;
-    for (index, profile) in profiles.iter().enumerate() {
+    for (index, profile) in profiles.into_iter().enumerate() {
         let Value::Object(profile) = profile else {
             return Err(file_error(
                 None,
@@ -78,20 +136,10 @@ pub fn parse(
             ));
         };
         if profile.get("name").and_then(Value::as_str) == Some(name.as_str()) {
-            found = Some(profile);
-            break;
+            return Ok((name, Some(profile)));
         }
     }
-    let Some(profile) = found else {
-        return Ok((name, None));
-    };
-    let fields = Fields {
-        object: profile,
-        path,
-        profile: &name,
-    };
-    let parsed = read_profile(&fields)?;
-    Ok((name, Some(parsed)))
+    Ok((name, None))
 }
 
 /// A serde_json error, described by its kind and position only: its own message for a type
@@ -304,6 +352,27 @@ mod tests {
         assert!(nokey.contains("needs field `sts_token`"), "{nokey}");
         assert!(!nokey.contains("sec-y"));
         assert!(matches!(parse_named(FILE, Some("absent")), Ok((name, None)) if name == "absent"));
+    }
+
+    #[test]
+    fn reads_the_region_of_any_profile() {
+        let region = |name: Option<&str>| {
+            region(FILE.as_bytes(), Path::new("/h/.aliyun/config.json"), name).unwrap()
+        };
+        assert_eq!(
+            region(None),
+            ("ak".to_owned(), Some(Some("cn-hangzhou".to_owned())))
+        );
+        // A profile in a mode di does not read still gives its region.
+        assert_eq!(region(Some("sso")), ("sso".to_owned(), Some(None)));
+        assert_eq!(region(Some("absent")), ("absent".to_owned(), None));
+        let typed = r#"{"profiles": [{"name": "default", "region_id": 7}]}"#;
+        let error = parse_region(typed).unwrap_err().to_string();
+        assert!(error.contains("`region_id` is not a string"), "{error}");
+    }
+
+    fn parse_region(json: &str) -> Result<(String, Option<Option<String>>), Error> {
+        region(json.as_bytes(), Path::new("config.json"), None)
     }
 
     #[test]

@@ -38,6 +38,25 @@ pub enum Error {
         tried: Vec<Skipped>,
     },
 
+    /// A profile named by [`ChainOptions::with_profile`](crate::ChainOptions::with_profile)
+    /// (a command line's `--profile`) or by `ALIBABA_CLOUD_PROFILE` that neither profile file
+    /// holds. The chain stops here: a misspelt profile name never falls through to another
+    /// identity (the ECS instance's RAM role, say).
+    #[error(
+        "no profile {profile:?}{} in the profile files; looked in: {}",
+        named_by(*.from_variable),
+        list(.looked_in)
+    )]
+    ProfileNotFound {
+        /// The profile name.
+        profile: String,
+        /// Whether `ALIBABA_CLOUD_PROFILE` named it (else the caller did).
+        from_variable: bool,
+        /// The profile sources, each with what it found instead (the file missing, the
+        /// profile not in it, the source switched off).
+        looked_in: Vec<Skipped>,
+    },
+
     /// A file that cannot be read or parsed.
     #[error("{source_name}: {}{}: {reason}", .path.display(), line_suffix(*.line))]
     File {
@@ -100,10 +119,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// The source the error is about (`None` for [`Error::NotFound`]).
+    /// The source the error is about (`None` for [`Error::NotFound`] and
+    /// [`Error::ProfileNotFound`], which are about several).
     pub fn source_name(&self) -> Option<Source> {
         match self {
-            Error::NotFound { .. } => None,
+            Error::NotFound { .. } | Error::ProfileNotFound { .. } => None,
             Error::File { source_name, .. }
             | Error::Profile { source_name, .. }
             | Error::Variable { source_name, .. }
@@ -119,6 +139,14 @@ fn list(tried: &[Skipped]) -> String {
         .map(Skipped::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn named_by(from_variable: bool) -> &'static str {
+    if from_variable {
+        " (named by ALIBABA_CLOUD_PROFILE)"
+    } else {
+        ""
+    }
 }
 
 fn line_suffix(line: Option<usize>) -> String {

@@ -54,6 +54,35 @@ pub fn parse(bytes: &[u8], path: &Path, section: &str) -> Result<Option<Profile>
     read_section(&fields).map(Some)
 }
 
+/// The `region_id` key of section `section` of the INI bytes of the file at `path`: the
+/// region to send to when none is given. `Ok(None)` when the file has no such section;
+/// `Ok(Some(None))` when the section names no region.
+///
+/// ```
+/// use std::path::Path;
+/// use di_credentials::ini;
+///
+/// let file = b"[default]\ntype = access_key\nregion_id = cn-beijing\n";
+/// let region = ini::region(file, Path::new("credentials"), "default")?;
+/// assert_eq!(region, Some(Some("cn-beijing".to_owned())));
+/// # Ok::<(), di_credentials::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::File`] as [`parse`].
+pub fn region(bytes: &[u8], path: &Path, section: &str) -> Result<Option<Option<String>>, Error> {
+    let sections = sections(bytes, path)?;
+    let Some(keys) = sections.get(section) else {
+        return Ok(None);
+    };
+    let fields = Fields {
+        keys,
+        path,
+        section,
+    };
+    Ok(Some(fields.owned("region_id")))
+}
+
 type Section = BTreeMap<String, Zeroizing<String>>;
 
 fn sections(bytes: &[u8], path: &Path) -> Result<BTreeMap<String, Section>, Error> {
@@ -267,6 +296,19 @@ mod tests {
             badexp.contains("role_session_expiration") && !badexp.contains("sec-b"),
             "{badexp}"
         );
+    }
+
+    #[test]
+    fn reads_the_region_of_a_section() {
+        let path = Path::new("credentials");
+        let file =
+            b"[default]\ntype = access_key\nregion_id = cn-beijing\n[bare]\ntype = rsa_key_pair\n";
+        assert_eq!(
+            region(file, path, "default").unwrap(),
+            Some(Some("cn-beijing".to_owned()))
+        );
+        assert_eq!(region(file, path, "bare").unwrap(), Some(None));
+        assert_eq!(region(file, path, "absent").unwrap(), None);
     }
 
     #[test]

@@ -18,7 +18,13 @@
 //!
 //! A source that is not configured is passed over; when none is, [`Error::NotFound`] lists
 //! every source and why it was passed over. A source that is configured but unusable stops the
-//! chain with its own error, so that a broken profile never silently yields another identity.
+//! chain with its own error, so that a broken profile never silently yields another identity;
+//! so does a profile named by [`ChainOptions::with_profile`] or `ALIBABA_CLOUD_PROFILE` that
+//! neither profile file holds ([`Error::ProfileNotFound`]).
+//!
+//! Besides credentials, [`find_profile`] finds the profile the chain would read without
+//! reading its credentials, and [`default_region`] the region a command line that names none
+//! sends to: `ALIBABA_CLOUD_REGION_ID`, else the profile's `region_id`, as the aliyun CLI.
 //! See `docs/CREDENTIALS.md` for the variables and the differences from the official SDKs.
 //!
 //! ```
@@ -50,6 +56,7 @@ pub mod imds;
 pub mod ini;
 mod json;
 mod profile;
+mod region;
 pub mod sts;
 pub mod uri;
 
@@ -65,6 +72,7 @@ pub use environment::Environment;
 pub use error::{Error, Skipped};
 pub use exchange::{Exchange, MAX_REPLY_BYTES, Reply};
 pub use profile::{Profile, RoleSpec};
+pub use region::{ENV_REGION_ID, FoundProfile, RegionOrigin, default_region, find_profile};
 
 /// A source of the default chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

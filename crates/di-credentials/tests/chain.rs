@@ -362,7 +362,78 @@ fn nothing_found_lists_every_source_and_why() {
         text.contains(".aliyun/config.json does not exist"),
         "{text}"
     );
-    assert!(text.contains("credentials.ini do(es) not exist"), "{text}");
+    assert!(
+        text.contains("neither ") && text.contains("credentials.ini exists"),
+        "{text}"
+    );
+}
+
+/// A profile named by the option or the variable that neither file holds stops the chain
+/// there, naming where it looked: it never goes on to the metadata service or the
+/// credentials URI (which would answer here), so a typo never signs as the instance's role.
+#[test]
+fn a_named_profile_that_is_nowhere_stops_the_chain_before_any_exchange() {
+    let home = full_home();
+    let env = Environment::empty()
+        .with_home(&home)
+        .with_var("ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:9/creds");
+    for (env, options, from_variable) in [
+        (env.clone(), options().with_profile("nosuch"), false),
+        (
+            env.clone().with_var("ALIBABA_CLOUD_PROFILE", "nosuch"),
+            options(),
+            true,
+        ),
+    ] {
+        let mut stand_in = StandIn::new(true);
+        let error = run(env, options, &mut stand_in).unwrap_err();
+        assert!(stand_in.asked.is_empty(), "{:?}", stand_in.asked);
+        let Error::ProfileNotFound {
+            profile,
+            from_variable: named_by_variable,
+            looked_in,
+        } = &error
+        else {
+            panic!("{error:?}")
+        };
+        assert_eq!(profile, "nosuch");
+        assert_eq!(*named_by_variable, from_variable);
+        let sources: Vec<Source> = looked_in.iter().map(|skipped| skipped.source).collect();
+        assert_eq!(sources, [Source::CliProfile, Source::ProfileFile]);
+        let text = error.to_string();
+        assert!(
+            text.contains(".aliyun/config.json has no profile \"nosuch\"")
+                && text.contains(".alibabacloud/credentials has no section [nosuch]"),
+            "{text}"
+        );
+        assert_eq!(error.source_name(), None);
+    }
+    // Unnamed, the same files give their defaults; and with both files switched off or
+    // missing, a named profile still stops the chain.
+    let mut stand_in = StandIn::new(true);
+    assert_eq!(
+        run(env.clone(), options(), &mut stand_in)
+            .unwrap()
+            .credentials
+            .access_key_id(),
+        "LTAI-cli"
+    );
+    let bare = temp_home();
+    let error = run(
+        Environment::empty()
+            .with_home(&bare)
+            .with_var("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true"),
+        options().with_profile("work"),
+        &mut stand_in,
+    )
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("no profile \"work\" in the profile files")
+            && text.contains("ALIBABA_CLOUD_CLI_PROFILE_DISABLED is true"),
+        "{text}"
+    );
+    assert!(stand_in.asked.is_empty(), "{:?}", stand_in.asked);
 }
 
 #[test]

@@ -2,10 +2,13 @@
 //! tasks exist. Built in code or from the binary's arguments.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::messages::Messages;
 use crate::state::Settle;
+use crate::throttle::{Latency, RateRule};
+use crate::tls::{Given, TlsSettings};
 
 /// The demo AccessKey id every `di` example uses against the emulator. Not a real key.
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
@@ -40,10 +43,16 @@ pub struct Config {
     pub(crate) settle: Settle,
     /// How the undocumented refusals are worded.
     pub(crate) messages: Messages,
+    /// The gateway's flow control: calls per second per AccessKey.
+    pub(crate) rate_rules: Vec<RateRule>,
+    /// How long every answer takes.
+    pub(crate) latency: Latency,
     /// STS roles: `(ARN, projects)`; an empty project list allows every workspace.
     pub(crate) roles: Vec<(String, Vec<i64>)>,
     /// OIDC providers: `(ARN, the one token accepted)`.
     pub(crate) oidc_providers: Vec<(String, String)>,
+    /// HTTPS: off by default.
+    pub(crate) tls: TlsSettings,
 }
 
 impl Default for Config {
@@ -62,8 +71,11 @@ impl Default for Config {
             idle_timeout: None,
             settle: Settle::Immediately,
             messages: Messages::Default,
+            rate_rules: Vec::new(),
+            latency: Latency::default(),
             roles: vec![(DEMO_ROLE_ARN.to_owned(), Vec::new())],
             oidc_providers: Vec::new(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -86,11 +98,14 @@ impl std::fmt::Debug for Config {
             .field("idle_timeout", &self.idle_timeout)
             .field("settle", &self.settle)
             .field("messages", &self.messages)
+            .field("rate_rules", &self.rate_rules)
+            .field("latency", &self.latency)
             .field(
                 "roles",
                 &self.roles.iter().map(|(arn, _)| arn).collect::<Vec<_>>(),
             )
             .field("oidc_providers", &self.oidc_providers.len())
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -227,6 +242,22 @@ impl Config {
         self
     }
 
+    /// Throttles as the gateway does past `rule`: HTTP 429 `Throttling.User` (or
+    /// `Throttling.Api` for a rule on one action) with `x-acs-retry-after`, per AccessKey.
+    /// Rules add up: a call passes only when every rule that applies lets it.
+    #[must_use]
+    pub fn with_rate_limit(mut self, rule: RateRule) -> Self {
+        self.rate_rules.push(rule);
+        self
+    }
+
+    /// Makes every API answer take `mean`, give or take up to `jitter` (evenly spread).
+    #[must_use]
+    pub fn with_latency(mut self, mean: Duration, jitter: Duration) -> Self {
+        self.latency = Latency { mean, jitter };
+        self
+    }
+
     /// Makes state changes never settle: a stopped or undeployed task stays `KILLING`, a
     /// started one `WAIT`. For testing waits that time out.
     #[must_use]
@@ -243,16 +274,97 @@ impl Config {
         self
     }
 
+    /// Serves HTTPS instead of plain HTTP, with a certificate generated at start for
+    /// `127.0.0.1`, `::1`, `localhost` and the names of [`Config::with_tls_name`], issued by a
+    /// CA generated with it: clients trust that CA
+    /// ([`Handle::tls_ca_pem`](crate::Handle::tls_ca_pem), or the file of
+    /// [`Config::with_tls_ca_out`]). [`Config::with_tls_files`] and [`Config::with_tls_pem`]
+    /// serve a given certificate instead. The binary's `--tls`.
+    #[must_use]
+    pub fn with_tls(mut self) -> Self {
+        self.tls.enabled = true;
+        self
+    }
+
+    /// Makes the generated certificate valid for `name` too (a DNS name or an IP address);
+    /// serves HTTPS ([`Config::with_tls`]). The binary's `--tls-name`.
+    #[must_use]
+    pub fn with_tls_name(mut self, name: impl Into<String>) -> Self {
+        self.tls.enabled = true;
+        self.tls.names.push(name.into());
+        self
+    }
+
+    /// Writes the generated CA's certificate (PEM) to `path` at start, before serving; serves
+    /// HTTPS ([`Config::with_tls`]). The binary's `--tls-ca-out`.
+    #[must_use]
+    pub fn with_tls_ca_out(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.enabled = true;
+        self.tls.ca_out = Some(path.into());
+        self
+    }
+
+    /// Serves HTTPS with the certificate chain in PEM file `cert` and its private key in PEM
+    /// file `key` (PKCS#8, PKCS#1 or SEC1), read at start. The binary's `--tls-cert` and
+    /// `--tls-key`.
+    #[must_use]
+    pub fn with_tls_files(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.tls.enabled = true;
+        self.tls.given = Some(Given::Files {
+            cert: cert.into(),
+            key: key.into(),
+        });
+        self
+    }
+
+    /// Serves HTTPS with the certificate chain `chain` and private key `key`, both PEM text:
+    /// for a test that makes its own certificates (for another name, expired, ...).
+    #[must_use]
+    pub fn with_tls_pem(mut self, chain: impl Into<String>, key: impl Into<String>) -> Self {
+        self.tls.enabled = true;
+        self.tls.given = Some(Given::Pem {
+            chain: chain.into(),
+            key: key.into(),
+        });
+        self
+    }
+
+    /// Whether the emulator serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.enabled
+    }
+
     /// The listen address.
     pub fn listen(&self) -> SocketAddr {
         self.listen
+    }
+
+    /// Whether the demo AccessKey ([`DEMO_ACCESS_KEY_ID`]) is accepted: no `--access-key`
+    /// (or [`Config::without_access_keys`]) replaced it.
+    pub fn accepts_demo_key(&self) -> bool {
+        self.access_keys
+            .iter()
+            .any(|(id, secret, _)| id == DEMO_ACCESS_KEY_ID && secret == DEMO_ACCESS_KEY_SECRET)
+    }
+
+    /// The two shell lines that make `di` (and the official SDKs) sign with the demo
+    /// AccessKey, one `export` per variable, as the binaries print them after their URL:
+    /// `export ALIBABA_CLOUD_ACCESS_KEY_ID=...` and `export ALIBABA_CLOUD_ACCESS_KEY_SECRET=...`.
+    /// The demo key is not a real key.
+    pub fn demo_key_exports() -> String {
+        format!(
+            "export ALIBABA_CLOUD_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID}\n\
+             export ALIBABA_CLOUD_ACCESS_KEY_SECRET={DEMO_ACCESS_KEY_SECRET}"
+        )
     }
 
     /// Reads the binary's arguments (without the program name):
     /// `[--listen ADDR] [--allow-non-loopback] [--access-key ID:SECRET[:PROJECT,...]]...
     /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]... [--settle-delay-ms N]
     /// [--never-settle] [--fail-messages default|opaque|misleading] [--clock-skew SECONDS]
-    /// [--idle-timeout-ms MS]`. Giving any
+    /// [--idle-timeout-ms MS] [--rate-limit QPS[:BURST][@ACTION]]... [--latency-ms
+    /// MEAN[:JITTER]] [--tls [--tls-name NAME]... [--tls-ca-out FILE]] [--tls-cert FILE
+    /// --tls-key FILE]`. Giving any
     /// `--access-key` or `--task` replaces the demo ones.
     ///
     /// # Errors
@@ -262,6 +374,7 @@ impl Config {
         let mut config = Config::default();
         let mut keys = Vec::new();
         let mut tasks = Vec::new();
+        let (mut tls_flag, mut tls_cert, mut tls_key) = (false, None, None);
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let mut value = |option: &'static str| {
@@ -325,6 +438,23 @@ impl Config {
                 }
                 "--never-settle" => config = config.never_settling(),
                 "--fail-messages" => config.messages = value("--fail-messages")?.parse()?,
+                "--tls" => tls_flag = true,
+                "--tls-name" => {
+                    let name = value("--tls-name")?;
+                    if !crate::tls::is_valid_name(&name) {
+                        return Err(ConfigError::InvalidValue {
+                            option: "--tls-name",
+                            value: name,
+                            reason: "expected a DNS name or an IP address",
+                        });
+                    }
+                    config.tls.names.push(name);
+                }
+                "--tls-ca-out" => config.tls.ca_out = Some(PathBuf::from(value("--tls-ca-out")?)),
+                "--tls-cert" => tls_cert = Some(PathBuf::from(value("--tls-cert")?)),
+                "--tls-key" => tls_key = Some(PathBuf::from(value("--tls-key")?)),
+                "--rate-limit" => config.rate_rules.push(value("--rate-limit")?.parse()?),
+                "--latency-ms" => config.latency = Latency::parse(&value("--latency-ms")?)?,
                 other => return Err(ConfigError::Usage(format!("unknown argument {other:?}"))),
             }
         }
@@ -334,6 +464,22 @@ impl Config {
         if !tasks.is_empty() {
             config.tasks = tasks;
         }
+        match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => config = config.with_tls_files(cert, key),
+            (None, None) => {
+                if !tls_flag && (!config.tls.names.is_empty() || config.tls.ca_out.is_some()) {
+                    return Err(ConfigError::Usage(
+                        "--tls-name and --tls-ca-out go with --tls".to_owned(),
+                    ));
+                }
+                config.tls.enabled = tls_flag;
+            }
+            _ => {
+                return Err(ConfigError::Usage(
+                    "--tls-cert and --tls-key go together".to_owned(),
+                ));
+            }
+        }
         config.check()?;
         Ok(config)
     }
@@ -342,6 +488,13 @@ impl Config {
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
         if !self.allow_non_loopback && !self.listen.ip().is_loopback() {
             return Err(ConfigError::NotLoopback(self.listen));
+        }
+        if self.tls.given.is_some() && (!self.tls.names.is_empty() || self.tls.ca_out.is_some()) {
+            return Err(ConfigError::Usage(
+                "--tls-name and --tls-ca-out go with a generated certificate, not with \
+                 --tls-cert / --tls-key"
+                    .to_owned(),
+            ));
         }
         Ok(())
     }
@@ -429,6 +582,13 @@ mod tests {
         let never = Config::from_args(args("--settle-delay-ms 0 --never-settle")).unwrap();
         assert_eq!(never.settle, Settle::Never);
         assert_eq!(config.messages, Messages::Default);
+        assert!(!config.is_tls());
+        let tls = Config::from_args(args("--tls --tls-name dw.test --tls-ca-out ca.pem")).unwrap();
+        assert!(tls.is_tls());
+        assert_eq!(tls.tls.names, vec!["dw.test".to_owned()]);
+        assert_eq!(tls.tls.ca_out, Some(PathBuf::from("ca.pem")));
+        let given = Config::from_args(args("--tls-cert c.pem --tls-key k.pem")).unwrap();
+        assert!(given.is_tls() && given.tls.given.is_some());
         for (name, messages) in [
             ("default", Messages::Default),
             ("opaque", Messages::Opaque),
@@ -437,6 +597,26 @@ mod tests {
             let config = Config::from_args(args(&format!("--fail-messages {name}"))).unwrap();
             assert_eq!(config.messages, messages);
         }
+    }
+
+    #[test]
+    fn the_demo_key_is_accepted_until_replaced_and_exported_in_two_lines() {
+        assert!(Config::default().accepts_demo_key());
+        assert!(
+            !Config::from_args(args("--access-key AK:SK"))
+                .unwrap()
+                .accepts_demo_key()
+        );
+        assert!(!Config::default().without_access_keys().accepts_demo_key());
+        let exports = Config::demo_key_exports();
+        let lines: Vec<&str> = exports.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                format!("export ALIBABA_CLOUD_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID}"),
+                format!("export ALIBABA_CLOUD_ACCESS_KEY_SECRET={DEMO_ACCESS_KEY_SECRET}"),
+            ]
+        );
     }
 
     #[test]
@@ -471,6 +651,18 @@ mod tests {
             "{shown}"
         );
         assert!(Config::from_args(args("--listen 0.0.0.0:1 --allow-non-loopback")).is_ok());
+        for bad in [
+            "--tls-name localhost",
+            "--tls-ca-out ca.pem",
+            "--tls-cert c.pem",
+            "--tls-key k.pem",
+            "--tls --tls-name a_b",
+            "--tls --tls-name",
+            "--tls-cert c.pem --tls-key k.pem --tls-name x.test",
+            "--tls --tls-cert c.pem --tls-key k.pem --tls-ca-out ca.pem",
+        ] {
+            assert!(Config::from_args(args(bad)).is_err(), "{bad}");
+        }
         assert_eq!(
             Config::from_args(args("--fail-messages loud")).unwrap_err(),
             ConfigError::InvalidValue {

@@ -39,6 +39,8 @@ mod server;
 mod service;
 mod state;
 mod sts;
+mod throttle;
+mod tls;
 
 pub use config::{
     Config, ConfigError, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, DEMO_ROLE_ARN,
@@ -48,3 +50,4 @@ pub use messages::Messages;
 pub use respond::Responder;
 pub use server::{Counters, Handle, start};
 pub use state::TaskState;
+pub use throttle::RateRule;

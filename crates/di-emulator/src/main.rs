@@ -1,6 +1,7 @@
 //! The `di-emulator` binary: serves a local DataWorks Data Integration endpoint until SIGINT
-//! or SIGTERM. The first line on stdout is the base URL to send requests to; the log (one
-//! line per request) goes to stderr.
+//! or SIGTERM. The first line on stdout is the base URL to send requests to; with the demo
+//! AccessKey, the two `export` lines that make `di` use it follow on stderr, then the log (one
+//! line per request).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -10,9 +11,14 @@ use di_emulator::Config;
 const USAGE: &str = "\
 Usage: di-emulator [OPTIONS]
 
-Serves a local DataWorks Data Integration endpoint (DeleteDISyncTask, TerminateDISyncInstance,
-GetDISyncInstanceInfo) for tests. Prints the base URL as the first line on stdout, logs one
-line per request to stderr, and stops on SIGINT or SIGTERM.
+Serves a local DataWorks Data Integration endpoint, for tests and for trying di without an
+account: the real-time sync task's whole lifecycle (CreateDISyncTask, UpdateDISyncTask,
+GetDISyncTask, DeployDISyncTask, StartDISyncInstance, StopDISyncInstance,
+GetDISyncInstanceInfo, TerminateDISyncInstance, DeleteDISyncTask) and STS (AssumeRole,
+AssumeRoleWithOIDC), checking signatures as the gateway does. Prints the base URL as the
+first line on stdout; with the demo AccessKey (no --access-key), prints on stderr the two
+export lines that make di use it (LTAI5tDemoAccessKeyId / DemoAccessKeySecretForLocalUse1,
+not a real key); logs one line per request to stderr; stops on SIGINT or SIGTERM.
 
 Options:
   --listen ADDR                 Address to listen on [default: 127.0.0.1:0]
@@ -34,6 +40,22 @@ Options:
   --clock-skew SECONDS          Run the emulator's clock this far ahead (behind when
                                 negative) of the machine's
   --idle-timeout-ms MS          Close a keep-alive connection idle this long
+  --tls                         Serve HTTPS (the URL is https://...) with a certificate
+                                generated at start for 127.0.0.1, ::1, localhost and each
+                                --tls-name, issued by a CA generated with it
+  --tls-name NAME               Make the generated certificate valid for NAME too (a DNS
+                                name or an IP address); repeatable; with --tls
+  --tls-ca-out FILE             Write the generated CA's certificate (PEM) to FILE before
+                                printing the URL: what clients trust (di --ca-bundle FILE);
+                                with --tls
+  --tls-cert FILE --tls-key FILE
+                                Serve HTTPS with this certificate chain and private key (PEM)
+  --rate-limit QPS[:BURST][@ACTION]
+                                Throttle each AccessKey past QPS calls per second (BURST at
+                                once, QPS by default), of every action or of ACTION only:
+                                HTTP 429 Throttling.User (Throttling.Api for an action) with
+                                x-acs-retry-after; repeatable, every rule applies
+  --latency-ms MEAN[:JITTER]    Answer every API request after MEAN ms, give or take JITTER
   -h, --help                    Print this help
 
 Control routes (loopback peers only): POST/DELETE /_emulator/faults (POST a JSON object:
@@ -61,6 +83,7 @@ async fn main() -> ExitCode {
         .with_max_level(tracing::Level::INFO)
         .init();
 
+    let demo_key = config.accepts_demo_key();
     let emulator = match di_emulator::start(config).await {
         Ok(emulator) => emulator,
         Err(error) => {
@@ -74,7 +97,36 @@ async fn main() -> ExitCode {
         tracing::warn!(%error, "cannot write the base URL to stdout");
     }
     drop(stdout);
+    if demo_key {
+        eprintln!("{}", Config::demo_key_exports());
+    }
 
     emulator.serve_until_signal().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::USAGE;
+
+    /// The help names every action the emulator answers, not the three of its first version.
+    #[test]
+    fn the_help_names_every_action_served() {
+        for action in [
+            "CreateDISyncTask",
+            "UpdateDISyncTask",
+            "GetDISyncTask",
+            "DeployDISyncTask",
+            "StartDISyncInstance",
+            "StopDISyncInstance",
+            "GetDISyncInstanceInfo",
+            "TerminateDISyncInstance",
+            "DeleteDISyncTask",
+            "AssumeRole",
+            "AssumeRoleWithOIDC",
+        ] {
+            assert!(USAGE.contains(action), "{action} in the help");
+        }
+        assert!(USAGE.contains("export lines"));
+    }
 }

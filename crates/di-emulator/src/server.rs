@@ -1,7 +1,8 @@
 //! The HTTP side: listening, faults, the control routes, shutdown.
 //!
 //! [`start`] binds a listener and runs its own accept loop; every connection is served by
-//! hyper's HTTP/1.1 server, with keep-alive. A request's body is read whole (at most
+//! hyper's HTTP/1.1 server, with keep-alive, after its TLS handshake when the emulator serves
+//! HTTPS ([`Config::with_tls`], `tls.rs`; the handshakes are counted). A request's body is read whole (at most
 //! [`MAX_BODY`] bytes), then:
 //!
 //! - `/_emulator/...` goes to the control routes (loopback peers only): faults, counters, task
@@ -19,7 +20,7 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
@@ -51,6 +52,8 @@ const MAX_BODY: u64 = 1024 * 1024;
 /// Up to this many bytes of a refused body are read and discarded, so that the client gets
 /// the 413 (and the connection stays usable); beyond, the connection is closed after it.
 const MAX_DRAIN: u64 = 8 * 1024 * 1024;
+/// How long a client may take over its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long [`Handle::shutdown`] lets in-flight requests run.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// The pace of [`Fault::StalledBody`].
@@ -87,6 +90,14 @@ pub struct Counters {
     pub connections: u64,
     /// API requests that met a [`Fault`].
     pub faults_served: u64,
+    /// API requests the flow control throttled ([`crate::Config::with_rate_limit`]).
+    pub throttled: u64,
+    /// TLS handshakes completed (HTTPS only, [`Config::with_tls`]): one per connection, so
+    /// this is how many a client's keep-alive saved.
+    pub tls_handshakes: u64,
+    /// TLS handshakes that failed: a client that does not trust the certificate, speaks no
+    /// TLS, or gave up (within 10 s).
+    pub tls_handshake_failures: u64,
 }
 
 /// The state every connection shares.
@@ -94,6 +105,10 @@ struct Inner {
     shared: Shared,
     /// The emulator's monotonic clock starts here.
     started: Instant,
+    /// HTTPS: the acceptor and, for a generated certificate, its CA's certificate.
+    tls: Option<crate::tls::Served>,
+    tls_handshakes: AtomicU64,
+    tls_handshake_failures: AtomicU64,
 }
 
 impl Inner {
@@ -116,26 +131,40 @@ impl Inner {
             requests: self.shared.requests.load(Ordering::Relaxed),
             connections: self.shared.connections.load(Ordering::Relaxed),
             faults_served: self.shared.faults_served.load(Ordering::Relaxed),
+            throttled: self.shared.throttled.load(Ordering::Relaxed),
+            tls_handshakes: self.tls_handshakes.load(Ordering::Relaxed),
+            tls_handshake_failures: self.tls_handshake_failures.load(Ordering::Relaxed),
         }
     }
 }
 
-/// Starts an emulator: checks `config`, binds its listen address and serves in the
-/// background until [`Handle::shutdown`] or the [`Handle`] is dropped. Call it within a Tokio
-/// runtime.
+/// Starts an emulator: checks `config`, makes (or reads) its TLS certificate when it serves
+/// HTTPS (writing the CA's certificate where [`Config::with_tls_ca_out`] asks), binds its
+/// listen address and serves in the background until [`Handle::shutdown`] or the [`Handle`]
+/// is dropped. Call it within a Tokio runtime.
 ///
 /// # Errors
 /// [`io::ErrorKind::InvalidInput`] when `config` is unusable (a listen address that is not
-/// loopback, without the opt-in); the bind error when the address cannot be bound.
+/// loopback, without the opt-in; a TLS certificate or key that does not parse or match); the
+/// file's error, naming it, when a TLS file cannot be read or the CA's written; the bind
+/// error when the address cannot be bound.
 pub async fn start(config: Config) -> io::Result<Handle> {
     config
         .check()
         .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+    let tls = if config.is_tls() {
+        Some(crate::tls::prepare(&config.tls)?)
+    } else {
+        None
+    };
     let listener = TcpListener::bind(config.listen()).await?;
     let local_addr = listener.local_addr()?;
     let inner = Arc::new(Inner {
         shared: Shared::new(config),
         started: Instant::now(),
+        tls,
+        tls_handshakes: AtomicU64::new(0),
+        tls_handshake_failures: AtomicU64::new(0),
     });
     let (stop, stopped) = watch::channel(false);
     let accept = tokio::spawn(accept_loop(listener, Arc::clone(&inner), stopped));
@@ -149,15 +178,27 @@ pub async fn start(config: Config) -> io::Result<Handle> {
 }
 
 impl Handle {
-    /// The URL to send requests to, as `http://127.0.0.1:PORT` (an unspecified listen
-    /// address is reported as loopback).
+    /// The URL to send requests to, as `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT`
+    /// when it serves HTTPS (an unspecified listen address is reported as loopback).
     pub fn base_url(&self) -> String {
         let ip = match self.local_addr.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
             IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        format!("http://{}", SocketAddr::new(ip, self.local_addr.port()))
+        let scheme = if self.inner.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", SocketAddr::new(ip, self.local_addr.port()))
+    }
+
+    /// The certificate (PEM) of the CA that issued the generated TLS certificate: what a
+    /// client trusts to call this emulator over HTTPS. `None` over plain HTTP, or when the
+    /// certificate was given ([`Config::with_tls_files`], [`Config::with_tls_pem`]).
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.inner.tls.as_ref()?.ca_pem.as_deref()
     }
 
     /// The address the emulator listens on.
@@ -306,16 +347,45 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Serves one connection until the client closes it, a fault drops it, or `stop` turns true
-/// (then the request in flight finishes and the connection closes).
+/// Serves one connection: over TLS when the emulator serves HTTPS (the handshake first,
+/// counted, within [`HANDSHAKE_TIMEOUT`]), else as it is.
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     inner: Arc<Inner>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     // Small answers go out at once; a failure here only costs latency.
     let _ = stream.set_nodelay(true);
+    let Some(acceptor) = inner.tls.as_ref().map(|tls| tls.acceptor.clone()) else {
+        return serve_http(stream, peer, inner, stop).await;
+    };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => {
+            inner.tls_handshakes.fetch_add(1, Ordering::Relaxed);
+            serve_http(stream, peer, inner, stop).await;
+        }
+        Ok(Err(error)) => {
+            inner.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(%error, "TLS handshake failed");
+        }
+        Err(_elapsed) => {
+            inner.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("TLS handshake timed out");
+        }
+    }
+}
+
+/// Serves HTTP on one connection until the client closes it, a fault drops it, or `stop`
+/// turns true (then the request in flight finishes and the connection closes).
+async fn serve_http<S>(
+    stream: S,
+    peer: SocketAddr,
+    inner: Arc<Inner>,
+    mut stop: watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let idle_timeout = inner.shared.config.idle_timeout;
     let service = service_fn(move |request| {
         let inner = Arc::clone(&inner);
@@ -431,6 +501,10 @@ async fn handle(
         inner.shared.faults_served.fetch_add(1, Ordering::Relaxed);
     }
     let request = Request::from_parts(parts, body);
+    let latency = inner.shared.next_latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let result = serve(inner, &request, fault).await;
     log_request(
         action.as_deref(),
@@ -812,8 +886,11 @@ fn control(inner: &Inner, peer: SocketAddr, parts: &Parts, body: BodyRead) -> Re
                 control_json(
                     StatusCode::OK,
                     format!(
-                        r#"{{"requests":{},"connections":{},"faults_served":{}}}"#,
-                        counters.requests, counters.connections, counters.faults_served
+                        r#"{{"requests":{},"connections":{},"faults_served":{},"throttled":{}}}"#,
+                        counters.requests,
+                        counters.connections,
+                        counters.faults_served,
+                        counters.throttled
                     ),
                 )
             }

@@ -42,9 +42,26 @@ pub(crate) fn answer(
 ) -> http::Response<Bytes> {
     let format = gateway::requested_format(request.headers(), request.uri().query());
     let request_id = render::request_id(shared.request_ids.fetch_add(1, Ordering::Relaxed));
-    let result =
-        gateway::verify(shared, request, now).and_then(|verified| serve(shared, &verified, uptime));
-    match result {
+    let mut retry_after = None;
+    let result = gateway::verify(shared, request, now).and_then(|verified| {
+        // The flow control counts the calls it lets through, per AccessKey.
+        let rules = &shared.config.rate_rules;
+        if let Err(throttled) =
+            shared
+                .flow_control
+                .admit(rules, &verified.access_key_id, &verified.action, uptime)
+        {
+            shared.throttled.fetch_add(1, Ordering::Relaxed);
+            retry_after = Some(throttled.retry_after);
+            return Err(Refusal {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: throttled.code.to_owned(),
+                message: throttled.message.to_owned(),
+            });
+        }
+        serve(shared, &verified, uptime)
+    });
+    let mut response = match result {
         Ok((action, data)) => render::success(format, action, &request_id, &data, now),
         Err(refusal) => {
             let host_id = request
@@ -62,7 +79,14 @@ pub(crate) fn answer(
                 now,
             )
         }
+    };
+    if let Some(wait) = retry_after {
+        let millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+        response
+            .headers_mut()
+            .insert("x-acs-retry-after", http::HeaderValue::from(millis));
     }
+    response
 }
 
 /// The `Data` members of a served action.
@@ -345,6 +369,42 @@ mod tests {
             &response,
             &ResponseContext::new().with_request(&sent.signed),
         )
+    }
+
+    #[test]
+    fn the_flow_control_throttles_per_access_key_with_a_retry_after() {
+        let rule = crate::RateRule::new(10.0).unwrap().with_burst(2.0).unwrap();
+        let shared = Shared::new(Config::default().with_rate_limit(rule));
+        let info = di_proto::ops::GetDiSyncInstanceInfo::new(crate::DEMO_PROJECT_ID, 100);
+        let send = |nonce: &str, uptime: Duration| {
+            let sent = sign(
+                &info,
+                &demo(),
+                SignatureVersion::V3,
+                Format::Json,
+                now(),
+                nonce,
+            );
+            answer(&shared, &sent.request, now(), uptime)
+        };
+        // The burst, then 429 Throttling.User with the wait until the next token (100 ms).
+        assert_eq!(send("t1", Duration::ZERO).status(), StatusCode::OK);
+        assert_eq!(send("t2", Duration::ZERO).status(), StatusCode::OK);
+        let throttled = send("t3", Duration::ZERO);
+        assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(throttled.headers()["x-acs-retry-after"], "100");
+        let body = String::from_utf8_lossy(throttled.body()).into_owned();
+        assert!(body.contains(r#""Code":"Throttling.User""#), "{body}");
+        assert_eq!(shared.throttled.load(Ordering::Relaxed), 1);
+        // A tenth of a second later, one more passes; a refused request takes no token.
+        assert_eq!(
+            send("t4", Duration::from_millis(100)).status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            send("t5", Duration::from_millis(100)).status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::config::Config;
@@ -92,6 +92,12 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     pub(crate) connections: AtomicU64,
     pub(crate) faults_served: AtomicU64,
+    /// API requests the flow control throttled.
+    pub(crate) throttled: AtomicU64,
+    /// The buckets of the flow control.
+    pub(crate) flow_control: crate::throttle::FlowControl,
+    /// The state of the generator behind latency jitter (xorshift).
+    pub(crate) jitter_state: AtomicU64,
     /// The counter behind `RequestId`s.
     pub(crate) request_ids: AtomicU64,
     /// The temporary keys STS issued.
@@ -111,6 +117,21 @@ impl Shared {
         skewed.unwrap_or(now)
     }
 
+    /// How long the next answer takes (the configured latency, with its jitter drawn).
+    pub(crate) fn next_latency(&self) -> Duration {
+        let latency = self.config.latency;
+        if latency.jitter.is_zero() {
+            return latency.mean;
+        }
+        // xorshift64: a data race between two draws costs only randomness.
+        let mut x = self.jitter_state.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter_state.store(x, Ordering::Relaxed);
+        latency.delay(x)
+    }
+
     pub(crate) fn new(config: Config) -> Self {
         let tasks = config
             .tasks
@@ -126,6 +147,9 @@ impl Shared {
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             faults_served: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+            flow_control: crate::throttle::FlowControl::default(),
+            jitter_state: AtomicU64::new(0x2545_f491_4f6c_dd1d),
             request_ids: AtomicU64::new(0),
             sts: crate::sts::StsState::default(),
         }

@@ -48,6 +48,24 @@ pub enum ClientError {
     #[error("cannot build the HTTP client: {0}")]
     Build(String),
 
+    /// The TLS handshake with the endpoint failed: its certificate is not trusted (issued by
+    /// an unknown root, for another name, expired), or the two sides found no common ground.
+    /// Nothing was sent, and nothing is retried: the same handshake would fail again. A
+    /// TLS-intercepting proxy's root certificate is trusted with
+    /// [`ClientConfig::with_root_certificates_pem`](crate::config::ClientConfig::with_root_certificates_pem)
+    /// or `SSL_CERT_FILE` (see [`crate::tls`]).
+    #[error("{action}: TLS handshake with {host} failed: {cause}: {message}")]
+    Tls {
+        /// The API action called (`DeleteDISyncTask`, ...).
+        action: String,
+        /// The endpoint's host (and port, when it names one), as the client called it.
+        host: String,
+        /// Why the handshake failed.
+        cause: TlsFailure,
+        /// The TLS stack's description (never a URL, a header or a body).
+        message: String,
+    },
+
     /// A wait for a task to settle ran out of time; the details carry the last status seen.
     /// Waiting is a client-level concern (a sequence of calls), hence a client error rather
     /// than a [`crate::Error`], which describes one call.
@@ -105,17 +123,70 @@ pub enum TransportErrorKind {
     ConnectionClosed,
     /// Anything else (an HTTP protocol error, an unexpected I/O error).
     Other,
+    /// The TLS handshake failed, for this reason. Final: a call that meets it ends as
+    /// [`ClientError::Tls`], never retried.
+    Tls(TlsFailure),
 }
 
 impl TransportErrorKind {
-    /// `connect`, `timeout`, `connection closed` or `other`.
+    /// `connect`, `timeout`, `connection closed`, `other` or `tls`.
     pub fn as_str(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "connect",
             TransportErrorKind::Timeout => "timeout",
             TransportErrorKind::ConnectionClosed => "connection closed",
             TransportErrorKind::Other => "other",
+            TransportErrorKind::Tls(_) => "tls",
         }
+    }
+}
+
+/// Why a TLS handshake failed ([`ClientError::Tls`]). Each transport maps its TLS stack's
+/// errors onto these (rustls' certificate errors; OpenSSL's verify results under
+/// `native-tls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The certificate chain does not lead to a trusted root: a private CA, a self-signed
+    /// certificate, or a TLS-intercepting proxy whose root certificate is not trusted.
+    UnknownIssuer,
+    /// The certificate is valid, but not for the host called.
+    NameMismatch,
+    /// The certificate is outside its validity period: expired, or not yet valid (check the
+    /// clock too).
+    Expired,
+    /// Any other handshake failure: no protocol version or cipher in common, a certificate
+    /// the client cannot read or that is not meant for a server, a revoked certificate, a peer
+    /// that does not speak TLS.
+    Handshake,
+}
+
+impl TlsFailure {
+    /// `unknown_issuer`, `name_mismatch`, `expired` or `handshake`: a stable name, for logs and
+    /// machine-readable output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsFailure::UnknownIssuer => "unknown_issuer",
+            TlsFailure::NameMismatch => "name_mismatch",
+            TlsFailure::Expired => "expired",
+            TlsFailure::Handshake => "handshake",
+        }
+    }
+
+    /// What it means, in a sentence fragment.
+    pub fn description(self) -> &'static str {
+        match self {
+            TlsFailure::UnknownIssuer => "the certificate is not issued by a trusted root",
+            TlsFailure::NameMismatch => "the certificate is not valid for this host name",
+            TlsFailure::Expired => "the certificate has expired or is not yet valid",
+            TlsFailure::Handshake => "the handshake failed",
+        }
+    }
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.description(), self.as_str())
     }
 }
 
@@ -149,6 +220,21 @@ mod tests {
             reason: "must be a positive integer",
         });
         assert!(api.api().is_some());
+        let tls = ClientError::Tls {
+            action: "DeleteDISyncTask".to_owned(),
+            host: "127.0.0.1:8443".to_owned(),
+            cause: TlsFailure::UnknownIssuer,
+            message: "invalid peer certificate: UnknownIssuer".to_owned(),
+        };
+        assert_eq!(
+            tls.to_string(),
+            "DeleteDISyncTask: TLS handshake with 127.0.0.1:8443 failed: the certificate is not \
+             issued by a trusted root (unknown_issuer): invalid peer certificate: UnknownIssuer"
+        );
+        assert_eq!(
+            TransportErrorKind::Tls(TlsFailure::Expired).to_string(),
+            "tls"
+        );
         assert_eq!(
             ClientError::ResponseTooLarge {
                 action: "X".to_owned(),

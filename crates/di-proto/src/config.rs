@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
+use crate::rate::RateLimit;
 use crate::retry::RetryPolicy;
+use crate::tls::ExtraRoots;
 use crate::{Credentials, Endpoint, Error, Format, Network, SignatureVersion};
 
 /// The default connect timeout: 5 s, as the official SDKs use.
@@ -80,6 +82,9 @@ pub struct ClientConfig {
     user_agent_suffix: Option<String>,
     max_response_bytes: usize,
     max_connections: usize,
+    rate_limit: RateLimit,
+    platform_roots: bool,
+    extra_roots: ExtraRoots,
 }
 
 impl Default for ClientConfig {
@@ -106,6 +111,9 @@ impl ClientConfig {
             user_agent_suffix: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            rate_limit: RateLimit::Adaptive,
+            platform_roots: true,
+            extra_roots: ExtraRoots::default(),
         }
     }
 
@@ -195,6 +203,57 @@ impl ClientConfig {
     pub fn with_max_connections(mut self, connections: usize) -> Self {
         self.max_connections = connections.max(1);
         self
+    }
+
+    /// Limits the rate of this client's requests (all its calls together): learned from the
+    /// service's throttled answers ([`RateLimit::Adaptive`], the default), fixed, or off. See
+    /// [`crate::rate`].
+    #[must_use]
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Sends at most `requests_per_second` requests per second, all calls together, whatever
+    /// the service answers: [`RateLimit::Fixed`].
+    #[must_use]
+    pub fn with_max_rate(self, requests_per_second: f64) -> Self {
+        self.with_rate_limit(RateLimit::Fixed(requests_per_second))
+    }
+
+    /// How the rate of requests is limited.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    /// Trusts the certificates in `pem` (PEM text, one or more `CERTIFICATE` blocks) as roots
+    /// for HTTPS, besides the platform's (or `SSL_CERT_FILE`'s): the root certificate of a
+    /// TLS-intercepting proxy, or of a private CA. Repeatable; each call adds. Checked when
+    /// the client is built ([`ClientError::Build`](crate::client_error::ClientError::Build)
+    /// for PEM without a certificate). See [`crate::tls`].
+    #[must_use]
+    pub fn with_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(pem.into());
+        self
+    }
+
+    /// Whether to trust the platform's trust store (or the file `SSL_CERT_FILE` names, which
+    /// replaces it): yes by default. With `false`, only the roots given to
+    /// [`ClientConfig::with_root_certificates_pem`] are trusted.
+    #[must_use]
+    pub fn with_platform_roots(mut self, trust: bool) -> Self {
+        self.platform_roots = trust;
+        self
+    }
+
+    /// Whether the platform's trust store (or `SSL_CERT_FILE`'s) is trusted.
+    pub fn platform_roots(&self) -> bool {
+        self.platform_roots
+    }
+
+    /// The extra root certificates, as given.
+    pub fn root_certificates_pem(&self) -> &ExtraRoots {
+        &self.extra_roots
     }
 
     /// The endpoint to send to: the explicit one, else the region's.

@@ -44,11 +44,13 @@ mod error;
 pub mod flow;
 pub mod ops;
 pub mod proxy;
+pub mod rate;
 mod request;
 mod response;
 pub mod retry;
 pub mod sign;
 mod time;
+pub mod tls;
 pub mod wait;
 
 pub use http;

@@ -349,6 +349,11 @@ impl<'a> Signer<'a> {
         }
     }
 
+    /// The endpoint requests are signed for.
+    pub(crate) fn endpoint(&self) -> &'a Endpoint {
+        self.endpoint
+    }
+
     /// Signs with `signature_version` instead of V3.
     #[must_use]
     pub fn with_signature_version(mut self, signature_version: SignatureVersion) -> Self {

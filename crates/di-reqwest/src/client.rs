@@ -1,8 +1,8 @@
 //! [`Client`]: di-proto's [`Call`] loop driven over reqwest, with Tokio's timer.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use di_credentials::Source;
@@ -11,6 +11,7 @@ use di_proto::flow::{
     Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
 use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownResponse, TerminateDiSyncInstance};
+use di_proto::rate::{Answer, RateLimiter, RateStats};
 use di_proto::{Endpoint, Signer, Timestamp};
 use tracing::Instrument;
 
@@ -52,6 +53,10 @@ struct Inner {
     credentials: CredentialSource,
     http: Http,
     clock_offset: AtomicI64,
+    /// The rate limit of all the client's calls (see `di_proto::rate`), on the clock that
+    /// `epoch` starts.
+    limiter: Mutex<RateLimiter>,
+    epoch: Instant,
 }
 
 /// Where a client's credentials come from: a blocking provider (fixed credentials), or the
@@ -98,6 +103,8 @@ impl Client {
                 credentials: CredentialSource::Provider(Box::new(credentials)),
                 http,
                 clock_offset: AtomicI64::new(0),
+                limiter: Mutex::new(RateLimiter::new(config.rate_limit())),
+                epoch: Instant::now(),
             }),
         })
     }
@@ -131,6 +138,8 @@ impl Client {
                 credentials: CredentialSource::Chain(chain),
                 http,
                 clock_offset: AtomicI64::new(0),
+                limiter: Mutex::new(RateLimiter::new(config.rate_limit())),
+                epoch: Instant::now(),
             }),
         })
     }
@@ -231,6 +240,13 @@ impl Client {
                         Input::Woke
                     }
                     Action::Send { time_left } => {
+                        if !self.admit(interrupt).await {
+                            // Interrupted while waiting for the rate limit: nothing is sent.
+                            interrupted = true;
+                            flow.interrupt();
+                            input = Input::Woke;
+                            continue;
+                        }
                         let span = tracing::debug_span!("di.attempt", action = flow.action());
                         self.attempt(&mut flow, time_left).instrument(span).await
                     }
@@ -239,6 +255,38 @@ impl Client {
         }
         .instrument(span)
         .await
+    }
+
+    /// Waits until the rate limit lets one more request go; `false` when `interrupt` was
+    /// triggered meanwhile (nothing may be sent then).
+    async fn admit(&self, interrupt: &Interrupt) -> bool {
+        loop {
+            let now = self.inner.epoch.elapsed();
+            let wait = self.limiter().acquire(now);
+            match wait {
+                None => return true,
+                Some(wait) => {
+                    tracing::trace!(wait_ms = millis(wait), "rate limit");
+                    interrupt.sleep(wait).await;
+                    if interrupt.is_triggered() {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    fn limiter(&self) -> std::sync::MutexGuard<'_, RateLimiter> {
+        self.inner
+            .limiter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What the client's rate limiter has seen: requests sent, throttled answers, the rate in
+    /// force.
+    pub fn rate_stats(&self) -> RateStats {
+        self.limiter().stats()
     }
 
     /// One attempt of the flow's current call: credentials, clock, random bytes, signing,
@@ -269,6 +317,7 @@ impl Client {
         };
         drop(credentials);
         let sent = Instant::now();
+        self.limiter().sent();
         let outcome = inner
             .http
             .send(
@@ -279,6 +328,10 @@ impl Client {
             )
             .await;
         let latency_ms = millis(sent.elapsed());
+        if let Ok(response) = &outcome {
+            let answer = Answer::from_status(response.status());
+            self.limiter().observe(inner.epoch.elapsed(), answer);
+        }
         match outcome {
             Ok(response) => {
                 let request_id = response

@@ -531,11 +531,19 @@ mod tests {
         // hyper's pool (and, with no idle connection there, the connector) in its first poll.
         let (address, accepted) = serve();
         let connections = Connections::new(2);
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connector_layer(connections.layer())
-            .no_proxy()
-            .build()
-            .unwrap();
+            .no_proxy();
+        // reqwest has no crypto provider of its own here: the transport's TLS setup gives one.
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let builder = crate::transport::with_tls(
+            builder,
+            &di_proto::config::ClientConfig::new(),
+            &|_| None,
+            false,
+        )
+        .unwrap();
+        let client = builder.build().unwrap();
         let admission = connections.admit(None).await.unwrap();
         let asked_at_first_poll = admission
             .run(async {

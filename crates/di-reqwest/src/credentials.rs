@@ -54,7 +54,7 @@ impl DefaultChain {
     /// # Errors
     /// [`Error::Build`] when the HTTP client cannot be built.
     pub fn new(env: Environment, options: ChainOptions) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(concat!(
                 "di/",
                 env!("CARGO_PKG_VERSION"),
@@ -63,7 +63,16 @@ impl DefaultChain {
             .connect_timeout(di_credentials::sts::CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
-            .no_proxy()
+            .no_proxy();
+        // STS is HTTPS: the platform's roots (or SSL_CERT_FILE's), as the client's default.
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let builder = crate::transport::with_tls(
+            builder,
+            &di_proto::config::ClientConfig::new(),
+            &|name| std::env::var(name).ok(),
+            true,
+        )?;
+        let http = builder
             .build()
             .map_err(|error| Error::Build(error.without_url().to_string()))?;
         Ok(DefaultChain {

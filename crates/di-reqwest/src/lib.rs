@@ -49,9 +49,14 @@
 //! **Flows.** Every call, wait and teardown is a flow of [`di_proto::flow`], driven by one
 //! loop ([`Client::run`]); [`Interrupt`] stops flows at their next step boundary.
 //!
-//! **TLS.** The default `rustls` feature uses rustls with the aws-lc-rs provider and the
-//! platform's certificate verifier; the `native-tls` feature uses the system's TLS library
-//! instead.
+//! **TLS.** The default `rustls` feature uses rustls with the ring provider (the same as
+//! di-ureq; no second C library); the `native-tls` feature uses the system's TLS library
+//! instead (OpenSSL on Linux). Either way the roots are di-proto's one trust policy
+//! ([`di_proto::tls`], the same in di-ureq): the platform's store, or the PEM file
+//! `SSL_CERT_FILE` names in its place, plus the configuration's extra roots
+//! (`ClientConfig::with_root_certificates_pem`). A handshake that fails (unknown issuer,
+//! another name, expired, any other failure) is [`Error::Tls`], naming the cause and the host,
+//! and is never retried.
 //!
 //! **Logs.** With [`tracing`], spans `di.flow` (INFO) and `di.attempt` (DEBUG, the action),
 //! with DEBUG events for each answer (status, RequestId, latency) or failure, and INFO events

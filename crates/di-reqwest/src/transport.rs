@@ -1,6 +1,7 @@
 //! The reqwest side of an attempt: building the HTTP client once, sending one signed request,
 //! reading its response under the read deadline and the body cap, and mapping reqwest's
-//! failures to [`TransportFailure`] and [`TransportErrorKind`].
+//! failures to [`TransportFailure`] and [`TransportErrorKind`] (a failed TLS handshake to
+//! [`TransportErrorKind::Tls`], which ends the call).
 
 use std::error::Error as StdError;
 use std::io;
@@ -14,6 +15,8 @@ use di_proto::retry::TransportFailure;
 
 use crate::connections::{Admission, Connections};
 use crate::{Error, TransportErrorKind};
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+use di_proto::client_error::TlsFailure;
 
 /// How one attempt failed without a usable response.
 #[derive(Debug)]
@@ -54,6 +57,9 @@ pub(crate) struct Http {
 ///   `ALL_PROXY`/`all_proxy`; `NO_PROXY`/`no_proxy`; never for loopback; HTTP(S) proxies
 ///   only), the same as di-ureq's; reqwest's own reading of the environment is off. A client
 ///   talks to one endpoint only, so that decision is made once, here.
+/// - TLS: rustls with ring (or, with only the `native-tls` feature, the platform's TLS
+///   library), trusting the roots of di-proto's one trust policy ([`di_proto::tls`]: the
+///   platform's store or `SSL_CERT_FILE`'s, plus the configured extra roots), read here.
 pub(crate) fn build_http_client(config: &ClientConfig, endpoint: &Endpoint) -> Result<Http, Error> {
     build_with_variables(config, endpoint, |name| std::env::var(name).ok())
 }
@@ -83,6 +89,15 @@ fn build_with_variables(
         .retry(reqwest::retry::never())
         // Always: reqwest's own reading of the environment never applies.
         .no_proxy();
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    {
+        builder = with_tls(
+            builder,
+            config,
+            &var,
+            endpoint.scheme() == di_proto::Scheme::Https,
+        )?;
+    }
     let choice = proxy_for(endpoint, var).map_err(proxy_error)?;
     if let Some(choice) = &choice {
         // di-proto has validated the URL; should reqwest refuse it still, the error names the
@@ -104,6 +119,187 @@ fn build_with_variables(
         max_connections,
         proxy: choice.map(|choice| choice.without_credentials().to_owned()),
     })
+}
+
+/// Sets up TLS on `builder`: rustls (ring) over the trusted roots, or native-tls with them
+/// as its only roots. For a plain-HTTP endpoint (`https` false) no root is read: rustls
+/// still gets its configuration (reqwest builds one whatever the endpoint, and has no crypto
+/// provider of its own here), with none.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+pub(crate) fn with_tls(
+    builder: reqwest::ClientBuilder,
+    config: &ClientConfig,
+    var: &impl Fn(&str) -> Option<String>,
+    https: bool,
+) -> Result<reqwest::ClientBuilder, Error> {
+    let roots = if https {
+        trusted_roots(config, var).map_err(|error| Error::Build(error.to_string()))?
+    } else {
+        Vec::new()
+    };
+    #[cfg(feature = "rustls")]
+    {
+        use std::sync::Arc;
+        let mut store = rustls::RootCertStore::empty();
+        // A platform store may hold certificates webpki cannot use; they are skipped, as
+        // every rustls client does.
+        let (_added, _ignored) = store.add_parsable_certificates(roots);
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|error| Error::Build(format!("TLS setup: {error}")))?
+            .with_root_certificates(store)
+            .with_no_client_auth();
+        // HTTP/1.1 only, as the client speaks.
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(builder.tls_backend_preconfigured(tls))
+    }
+    #[cfg(not(feature = "rustls"))]
+    {
+        if !https {
+            return Ok(builder);
+        }
+        let mut certificates = Vec::with_capacity(roots.len());
+        for der in &roots {
+            // Skipped when OpenSSL cannot read one, as a platform store may hold such.
+            if let Ok(certificate) = reqwest::Certificate::from_der(der.as_ref()) {
+                certificates.push(certificate);
+            }
+        }
+        Ok(builder.tls_backend_native().tls_certs_only(certificates))
+    }
+}
+
+/// The roots a client trusts, by di-proto's trust policy ([`di_proto::tls`]): the platform's
+/// store (read by `rustls-native-certs`) or the file `SSL_CERT_FILE` names, then the extra
+/// roots of the configuration. (di-ureq has the same function.)
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn trusted_roots(
+    config: &ClientConfig,
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
+    use di_proto::tls::{BaseRoots, CertificateSource, TrustError, base_roots};
+    let mut platform_error = None;
+    let mut roots = match base_roots(config, var) {
+        BaseRoots::Platform => {
+            let found = rustls_native_certs::load_native_certs();
+            platform_error = found.errors.first().map(ToString::to_string);
+            found.certs
+        }
+        BaseRoots::File { variable, path } => {
+            let source_name = CertificateSource::File {
+                variable,
+                path: path.clone(),
+            };
+            let pem = std::fs::read(&path).map_err(|error| TrustError::Unreadable {
+                source_name: source_name.clone(),
+                reason: error.to_string(),
+            })?;
+            parse_certificates(&pem, source_name)?
+        }
+        _ => Vec::new(),
+    };
+    for (index, pem) in config.root_certificates_pem().iter().enumerate() {
+        roots.extend(parse_certificates(
+            pem,
+            CertificateSource::Extra { index: index + 1 },
+        )?);
+    }
+    match platform_error {
+        Some(reason) if roots.is_empty() => Err(TrustError::Platform { reason }),
+        _ => Ok(roots),
+    }
+}
+
+/// The certificates of `pem`: at least one, or an error naming where they came from.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn parse_certificates(
+    pem: &[u8],
+    source_name: di_proto::tls::CertificateSource,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let certificates = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| di_proto::tls::TrustError::NoCertificate {
+            source_name: source_name.clone(),
+            reason: format!("not valid PEM: {error}"),
+        })?;
+    if certificates.is_empty() {
+        return Err(di_proto::tls::TrustError::NoCertificate {
+            source_name,
+            reason: "holds no PEM CERTIFICATE block".to_owned(),
+        });
+    }
+    Ok(certificates)
+}
+
+/// Why the TLS handshake failed, when a connect `error` is such a failure: a rustls error in
+/// its sources, or OpenSSL's description under native-tls.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn tls_failure(error: &reqwest::Error) -> Option<TlsFailure> {
+    if !error.is_connect() {
+        return None;
+    }
+    let mut source: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(current) = source {
+        #[cfg(feature = "rustls")]
+        if let Some(rustls_error) = rustls_error_in(current) {
+            return rustls_failure(rustls_error);
+        }
+        source = current.source();
+    }
+    #[cfg(not(feature = "rustls"))]
+    {
+        di_proto::tls::openssl_verify_failure(&describe(error))
+    }
+    #[cfg(feature = "rustls")]
+    None
+}
+
+/// The rustls error `error` is, or holds: hyper's connector wraps it in an I/O error inside
+/// another, and an I/O error's `source` skips the error it holds.
+#[cfg(feature = "rustls")]
+fn rustls_error_in<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = error;
+    loop {
+        if let Some(found) = current.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        let inner: &(dyn StdError + 'static) = current.downcast_ref::<io::Error>()?.get_ref()?;
+        current = inner;
+    }
+}
+
+/// The [`TlsFailure`] of a rustls error met in a handshake; `None` for the errors that are not
+/// about one. (di-ureq has the same function.)
+#[cfg(feature = "rustls")]
+fn rustls_failure(error: &rustls::Error) -> Option<TlsFailure> {
+    use rustls::{CertificateError as Certificate, Error as Rustls};
+    match error {
+        Rustls::InvalidCertificate(certificate) => Some(match certificate {
+            Certificate::UnknownIssuer => TlsFailure::UnknownIssuer,
+            Certificate::NotValidForName | Certificate::NotValidForNameContext { .. } => {
+                TlsFailure::NameMismatch
+            }
+            Certificate::Expired
+            | Certificate::ExpiredContext { .. }
+            | Certificate::NotValidYet
+            | Certificate::NotValidYetContext { .. } => TlsFailure::Expired,
+            _ => TlsFailure::Handshake,
+        }),
+        Rustls::NoCertificatesPresented
+        | Rustls::UnsupportedNameType
+        | Rustls::PeerIncompatible(_)
+        | Rustls::PeerMisbehaved(_)
+        | Rustls::InappropriateHandshakeMessage { .. }
+        | Rustls::InappropriateMessage { .. }
+        | Rustls::InvalidMessage(_)
+        | Rustls::AlertReceived(_)
+        | Rustls::NoApplicationProtocol
+        | Rustls::InvalidCertRevocationList(_) => Some(TlsFailure::Handshake),
+        _ => None,
+    }
 }
 
 /// A proxy variable refused by di-proto's policy, as a build error (the same message as
@@ -235,6 +431,11 @@ fn failed(error: reqwest::Error) -> AttemptError {
 /// tunnel, TLS handshake, and the connect timeout around them) as `is_connect`: nothing of
 /// the request was written then. Everything else happened on an established connection.
 fn classify(error: &reqwest::Error) -> (TransportFailure, TransportErrorKind) {
+    // The handshake comes before the request: nothing was sent.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    if let Some(cause) = tls_failure(error) {
+        return (TransportFailure::NotSent, TransportErrorKind::Tls(cause));
+    }
     if error.is_connect() {
         let kind = if error.is_timeout() {
             TransportErrorKind::Timeout
@@ -390,6 +591,75 @@ mod tests {
             .to_string()
         );
         assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    /// di-proto's trust policy, wired: `SSL_CERT_FILE` replaces the platform's roots, the
+    /// extra roots add to them, and a file that cannot be read is a build error naming it.
+    /// (di-ureq has this test too.)
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[tokio::test]
+    async fn ssl_cert_file_and_extra_roots_decide_the_trust() {
+        let emulator = di_emulator::start(di_emulator::Config::default().with_tls())
+            .await
+            .unwrap();
+        let url = emulator.base_url();
+        let ca = emulator.tls_ca_pem().unwrap().to_owned();
+        let file = std::env::temp_dir().join(format!("di-reqwest-{}-ca.pem", std::process::id()));
+        std::fs::write(&file, &ca).unwrap();
+        let path = file.to_str().unwrap();
+        let endpoint = Endpoint::parse(&url).unwrap();
+        let call = async |config: &ClientConfig, vars: &[(&str, &str)]| {
+            let http = build_with_variables(config, &endpoint, env(vars))?;
+            let request = http::Request::get(format!("{url}/?Action=DeleteDISyncTask"))
+                .body(Vec::new())
+                .unwrap();
+            Ok::<_, Error>(
+                http.send(request, Duration::from_secs(5), 1 << 20, None)
+                    .await,
+            )
+        };
+        let config = ClientConfig::new();
+        // The answer (the gateway's refusal of an unsigned request) is beside the point: the
+        // handshake passed.
+        assert!(
+            call(&config, &[("SSL_CERT_FILE", path)])
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        let extra = config.clone().with_root_certificates_pem(ca.clone());
+        assert!(call(&extra, &[]).await.unwrap().is_ok());
+        match call(&config, &[]).await.unwrap() {
+            Err(AttemptError::Transport { failure, kind, .. }) => {
+                assert_eq!(kind, TransportErrorKind::Tls(TlsFailure::UnknownIssuer));
+                assert_eq!(failure, TransportFailure::NotSent);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Only the extra roots: SSL_CERT_FILE is not read.
+        let only = config
+            .clone()
+            .with_platform_roots(false)
+            .with_root_certificates_pem(ca);
+        let missing = [("SSL_CERT_FILE", "/nonexistent/ca.pem")];
+        assert!(call(&only, &missing).await.unwrap().is_ok());
+        let Err(Error::Build(message)) = call(&config, &missing).await else {
+            panic!("an unreadable SSL_CERT_FILE was accepted");
+        };
+        assert!(
+            message.starts_with("SSL_CERT_FILE file \"/nonexistent/ca.pem\": cannot be read"),
+            "{message}"
+        );
+        let bad = config.clone().with_root_certificates_pem("not PEM");
+        let Err(Error::Build(message)) = call(&bad, &[]).await else {
+            panic!("PEM without a certificate was accepted");
+        };
+        assert_eq!(
+            message,
+            "extra root certificates (PEM #1): holds no PEM CERTIFICATE block"
+        );
+        let _ = std::fs::remove_file(&file);
+        emulator.shutdown().await;
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The blocking [`Client`]: di-proto's `Call` loop over a ureq agent.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use di_credentials::Source;
@@ -11,6 +11,7 @@ use di_proto::flow::{
     Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
 use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownResponse, TerminateDiSyncInstance};
+use di_proto::rate::{Answer, RateLimiter, RateStats};
 use di_proto::{Endpoint, Signer, Timestamp};
 
 use crate::Error;
@@ -54,6 +55,10 @@ struct Inner {
     chain: Option<Arc<DefaultChain>>,
     transport: Transport,
     clock_offset: AtomicI64,
+    /// The rate limit of all the client's calls (see `di_proto::rate`), on the clock that
+    /// `epoch` starts.
+    limiter: Mutex<RateLimiter>,
+    epoch: Instant,
 }
 
 impl Client {
@@ -84,6 +89,8 @@ impl Client {
                 chain: None,
                 transport,
                 clock_offset: AtomicI64::new(0),
+                limiter: Mutex::new(RateLimiter::new(config.rate_limit())),
+                epoch: Instant::now(),
             }),
         })
     }
@@ -198,9 +205,50 @@ impl Client {
                     interrupt.sleep(delay);
                     Input::Woke
                 }
-                Action::Send { time_left } => self.attempt(&mut flow, time_left),
+                Action::Send { time_left } => {
+                    if !self.admit(interrupt) {
+                        // Interrupted while waiting for the rate limit: nothing is sent.
+                        interrupted = true;
+                        flow.interrupt();
+                        input = Input::Woke;
+                        continue;
+                    }
+                    self.attempt(&mut flow, time_left)
+                }
             };
         }
+    }
+
+    /// Waits until the rate limit lets one more request go; `false` when `interrupt` was
+    /// triggered meanwhile (nothing may be sent then).
+    fn admit(&self, interrupt: &Interrupt) -> bool {
+        loop {
+            let now = self.inner.epoch.elapsed();
+            let wait = self.limiter().acquire(now);
+            match wait {
+                None => return true,
+                Some(wait) => {
+                    tracing::trace!(wait_ms = millis(wait), "rate limit");
+                    interrupt.sleep(wait);
+                    if interrupt.is_triggered() {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    fn limiter(&self) -> std::sync::MutexGuard<'_, RateLimiter> {
+        self.inner
+            .limiter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What the client's rate limiter has seen: requests sent, throttled answers, the rate in
+    /// force.
+    pub fn rate_stats(&self) -> RateStats {
+        self.limiter().stats()
     }
 
     /// One attempt of the flow's current call: credentials, clock, random bytes, signing,
@@ -227,8 +275,13 @@ impl Client {
             Err(error) => return Input::Failed(Error::Api(error)),
         };
         let sent = Instant::now();
+        self.limiter().sent();
         let outcome = inner.transport.send(request, time_left);
         let latency_ms = millis(sent.elapsed());
+        if let Ok(response) = &outcome {
+            let answer = Answer::from_status(response.status());
+            self.limiter().observe(inner.epoch.elapsed(), answer);
+        }
         match outcome {
             Ok(response) => {
                 let request_id = response

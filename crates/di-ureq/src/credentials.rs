@@ -53,7 +53,7 @@ impl DefaultChain {
     /// # Errors
     /// [`Error::Build`] when the HTTP agent cannot be built.
     pub fn new(env: Environment, options: ChainOptions) -> Result<Self, Error> {
-        let agent = Agent::config_builder()
+        let builder = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(None)
@@ -61,9 +61,14 @@ impl DefaultChain {
                 "di/",
                 env!("CARGO_PKG_VERSION"),
                 " (ureq; credentials)"
-            ))
-            .build()
-            .new_agent();
+            ));
+        // STS is HTTPS: the platform's roots (or SSL_CERT_FILE's), as the client's default.
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let builder = builder.tls_config(crate::transport::tls_config(
+            &di_proto::config::ClientConfig::new(),
+            &|name| std::env::var(name).ok(),
+        )?);
+        let agent = builder.build().new_agent();
         Ok(DefaultChain {
             state: Mutex::new(ChainCache::new(env, options)),
             refreshing: Mutex::new(()),

@@ -63,7 +63,13 @@
 //!   for each retry and each step of a flow (the same in di-reqwest). Never the URL, headers,
 //!   body, signature or credentials.
 //!
-//! **Features:** `rustls` (default) or `native-tls` for HTTPS.
+//! **Features:** `rustls` (default; with the ring provider) or `native-tls` (the system's TLS
+//! library: OpenSSL on Linux) for HTTPS. Either way the roots are di-proto's one trust policy
+//! ([`di_proto::tls`], the same in di-reqwest): the platform's store (read with
+//! `rustls-native-certs`), or the PEM file `SSL_CERT_FILE` names in its place, plus the
+//! configuration's extra roots (`ClientConfig::with_root_certificates_pem`). A handshake that
+//! fails (unknown issuer, another name, expired, any other failure) is [`Error::Tls`], naming
+//! the cause and the host, and is never retried.
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]

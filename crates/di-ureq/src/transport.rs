@@ -1,6 +1,7 @@
-//! The ureq side of a call: building the agent (timeouts, proxy, user agent, TLS), sending
-//! one attempt, reading its body under the cap, and mapping ureq's errors to a
-//! [`TransportFailure`] and a [`TransportErrorKind`].
+//! The ureq side of a call: building the agent (timeouts, proxy, user agent, TLS and its
+//! trusted roots), sending one attempt, reading its body under the cap, and mapping ureq's
+//! errors to a [`TransportFailure`] and a [`TransportErrorKind`] (a failed TLS handshake to
+//! [`TransportErrorKind::Tls`], which ends the call).
 //!
 //! No policy lives here: whether to retry is di-proto's `Call` to decide.
 
@@ -20,6 +21,8 @@ use ureq::{Agent, Proxy, Timeout};
 
 use crate::connections::Connections;
 use crate::{Error, TransportErrorKind};
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+use di_proto::client_error::TlsFailure;
 
 /// A built ureq agent, with what the client needs to know about it.
 pub(crate) struct Transport {
@@ -54,7 +57,9 @@ impl Transport {
     /// Builds the agent for `endpoint` under `config`.
     ///
     /// The proxy is read from the process's environment here, once, by di-proto's one proxy
-    /// policy ([`proxy_for`]).
+    /// policy ([`proxy_for`]); for an `https` endpoint, the trusted roots too, by di-proto's
+    /// one trust policy ([`di_proto::tls`]: the platform's store or `SSL_CERT_FILE`'s, plus the
+    /// configured extra roots).
     pub(crate) fn new(
         config: &ClientConfig,
         endpoint: &Endpoint,
@@ -87,6 +92,11 @@ impl Transport {
                     .to_owned(),
             ));
         }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let tls = match endpoint.scheme() {
+            Scheme::Https => Some(tls_config(config, &var)?),
+            Scheme::Http => None,
+        };
         let choice = proxy_for(endpoint, var).map_err(proxy_error)?;
         let proxy = choice.as_ref().map(build_proxy).transpose()?;
         let proxy_display = choice.map(|choice| choice.without_credentials().to_owned());
@@ -116,12 +126,11 @@ impl Transport {
             // them, however it trickles.
             .timeout_recv_response(read)
             .timeout_recv_body(read);
-        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-        let builder = builder.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .provider(ureq::tls::TlsProvider::NativeTls)
-                .build(),
-        );
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let builder = match tls {
+            Some(tls) => builder.tls_config(tls),
+            None => builder,
+        };
         Ok(Transport {
             agent: Agent::with_parts(builder.build(), DefaultConnector::new(), NameResolver),
             connections: Connections::new(max_connections),
@@ -189,6 +198,146 @@ impl Transport {
 
 /// The piece of a body read at a time.
 const READ_CHUNK: usize = 16 * 1024;
+
+/// ureq's TLS settings: rustls (ring) or, with only the `native-tls` feature, the platform's
+/// TLS library; the roots [`trusted_roots`] gives, and nothing else.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+pub(crate) fn tls_config(
+    config: &ClientConfig,
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<ureq::tls::TlsConfig, Error> {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+    let roots = trusted_roots(config, var).map_err(|error| Error::Build(error.to_string()))?;
+    let roots: Vec<Certificate<'static>> = roots
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+    let provider = if cfg!(feature = "rustls") {
+        TlsProvider::Rustls
+    } else {
+        TlsProvider::NativeTls
+    };
+    Ok(TlsConfig::builder()
+        .provider(provider)
+        .root_certs(RootCerts::from(roots))
+        .build())
+}
+
+/// The roots a client trusts, by di-proto's trust policy ([`di_proto::tls`]): the platform's
+/// store (read by `rustls-native-certs`) or the file `SSL_CERT_FILE` names, then the extra
+/// roots of the configuration. (di-reqwest has the same function.)
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn trusted_roots(
+    config: &ClientConfig,
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
+    use di_proto::tls::{BaseRoots, CertificateSource, TrustError, base_roots};
+    let mut platform_error = None;
+    let mut roots = match base_roots(config, var) {
+        BaseRoots::Platform => {
+            let found = rustls_native_certs::load_native_certs();
+            platform_error = found.errors.first().map(ToString::to_string);
+            found.certs
+        }
+        BaseRoots::File { variable, path } => {
+            let source_name = CertificateSource::File {
+                variable,
+                path: path.clone(),
+            };
+            let pem = std::fs::read(&path).map_err(|error| TrustError::Unreadable {
+                source_name: source_name.clone(),
+                reason: error.to_string(),
+            })?;
+            parse_certificates(&pem, source_name)?
+        }
+        _ => Vec::new(),
+    };
+    for (index, pem) in config.root_certificates_pem().iter().enumerate() {
+        roots.extend(parse_certificates(
+            pem,
+            CertificateSource::Extra { index: index + 1 },
+        )?);
+    }
+    match platform_error {
+        Some(reason) if roots.is_empty() => Err(TrustError::Platform { reason }),
+        _ => Ok(roots),
+    }
+}
+
+/// The certificates of `pem`: at least one, or an error naming where they came from.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn parse_certificates(
+    pem: &[u8],
+    source_name: di_proto::tls::CertificateSource,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let certificates = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| di_proto::tls::TrustError::NoCertificate {
+            source_name: source_name.clone(),
+            reason: format!("not valid PEM: {error}"),
+        })?;
+    if certificates.is_empty() {
+        return Err(di_proto::tls::TrustError::NoCertificate {
+            source_name,
+            reason: "holds no PEM CERTIFICATE block".to_owned(),
+        });
+    }
+    Ok(certificates)
+}
+
+/// Why the TLS handshake failed, when `error` is such a failure: rustls' own error (inside
+/// ureq's I/O error), or native-tls' (OpenSSL's verify result in its text).
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn tls_failure(error: &ureq::Error) -> Option<TlsFailure> {
+    match error {
+        #[cfg(feature = "rustls")]
+        ureq::Error::Io(error) => error
+            .get_ref()?
+            .downcast_ref::<rustls::Error>()
+            .and_then(rustls_failure),
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(error) => rustls_failure(error),
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(error) => Some(
+            di_proto::tls::openssl_verify_failure(&error.to_string())
+                .unwrap_or(TlsFailure::Handshake),
+        ),
+        _ => None,
+    }
+}
+
+/// The [`TlsFailure`] of a rustls error met in a handshake; `None` for the errors that are not
+/// about one. (di-reqwest has the same function.)
+#[cfg(feature = "rustls")]
+fn rustls_failure(error: &rustls::Error) -> Option<TlsFailure> {
+    use rustls::{CertificateError as Certificate, Error as Rustls};
+    match error {
+        Rustls::InvalidCertificate(certificate) => Some(match certificate {
+            Certificate::UnknownIssuer => TlsFailure::UnknownIssuer,
+            Certificate::NotValidForName | Certificate::NotValidForNameContext { .. } => {
+                TlsFailure::NameMismatch
+            }
+            Certificate::Expired
+            | Certificate::ExpiredContext { .. }
+            | Certificate::NotValidYet
+            | Certificate::NotValidYetContext { .. } => TlsFailure::Expired,
+            _ => TlsFailure::Handshake,
+        }),
+        Rustls::NoCertificatesPresented
+        | Rustls::UnsupportedNameType
+        | Rustls::PeerIncompatible(_)
+        | Rustls::PeerMisbehaved(_)
+        | Rustls::InappropriateHandshakeMessage { .. }
+        | Rustls::InappropriateMessage { .. }
+        | Rustls::InvalidMessage(_)
+        | Rustls::AlertReceived(_)
+        | Rustls::NoApplicationProtocol
+        | Rustls::InvalidCertRevocationList(_) => Some(TlsFailure::Handshake),
+        _ => None,
+    }
+}
 
 /// A proxy variable refused by di-proto's policy, as a build error (the same message as
 /// di-reqwest's).
@@ -274,6 +423,15 @@ fn ip_address_of(uri: &http::Uri) -> Option<SocketAddr> {
 pub(crate) fn classify(error: &ureq::Error) -> TransportError {
     use TransportErrorKind::{Connect, Other};
     use TransportFailure::{NotSent, OutcomeUnknown};
+    // The handshake comes before the request: nothing was sent.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    if let Some(cause) = tls_failure(error) {
+        return TransportError {
+            failure: NotSent,
+            kind: TransportErrorKind::Tls(cause),
+            message: describe(error),
+        };
+    }
     let (failure, kind) = match error {
         ureq::Error::HostNotFound
         | ureq::Error::ConnectionFailed
@@ -308,9 +466,15 @@ pub(crate) fn classify(error: &ureq::Error) -> TransportError {
 /// unknown whatever the error.
 fn classify_body_error(error: io::Error) -> TransportError {
     let error = ureq::Error::from(error);
+    let classified = classify(&error);
     TransportError {
         failure: TransportFailure::OutcomeUnknown,
-        ..classify(&error)
+        // A TLS error in the body is no failed handshake: it may not end the call.
+        kind: match classified.kind {
+            TransportErrorKind::Tls(_) => TransportErrorKind::Other,
+            kind => kind,
+        },
+        ..classified
     }
 }
 
@@ -437,6 +601,81 @@ mod tests {
             .to_string()
         );
         assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    /// di-proto's trust policy, wired: `SSL_CERT_FILE` replaces the platform's roots, the
+    /// extra roots add to them, and a file that cannot be read is a build error naming it.
+    /// (di-reqwest has this test too.)
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[test]
+    fn ssl_cert_file_and_extra_roots_decide_the_trust() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let emulator = runtime
+            .block_on(di_emulator::start(
+                di_emulator::Config::default().with_tls(),
+            ))
+            .unwrap();
+        let url = emulator.base_url();
+        let ca = emulator.tls_ca_pem().unwrap().to_owned();
+        let file = std::env::temp_dir().join(format!("di-ureq-{}-ca.pem", std::process::id()));
+        std::fs::write(&file, &ca).unwrap();
+        let path = file.to_str().unwrap();
+        let call = |config: &ClientConfig, vars: &[(&str, &str)]| {
+            let transport =
+                Transport::with_variables(config, &endpoint(&url), "di-test", env(vars))?;
+            let request = http::Request::get(format!("{url}/?Action=DeleteDISyncTask"))
+                .body(Vec::new())
+                .unwrap();
+            Ok::<_, Error>(transport.send(request, Some(Duration::from_secs(5))))
+        };
+        let config = ClientConfig::new();
+        // The answer (the gateway's refusal of an unsigned request) is beside the point: the
+        // handshake passed.
+        assert!(call(&config, &[("SSL_CERT_FILE", path)]).unwrap().is_ok());
+        assert!(
+            call(&config.clone().with_root_certificates_pem(ca.clone()), &[])
+                .unwrap()
+                .is_ok()
+        );
+        match call(&config, &[]).unwrap() {
+            Err(Failure::Transport(failed)) => {
+                assert_eq!(
+                    failed.kind,
+                    TransportErrorKind::Tls(TlsFailure::UnknownIssuer)
+                );
+                assert_eq!(failed.failure, TransportFailure::NotSent);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Only the extra roots: SSL_CERT_FILE is not read.
+        let only = config
+            .clone()
+            .with_platform_roots(false)
+            .with_root_certificates_pem(ca);
+        assert!(
+            call(&only, &[("SSL_CERT_FILE", "/nonexistent/ca.pem")])
+                .unwrap()
+                .is_ok()
+        );
+        let Err(Error::Build(message)) = call(&config, &[("SSL_CERT_FILE", "/nonexistent/ca.pem")])
+        else {
+            panic!("an unreadable SSL_CERT_FILE was accepted");
+        };
+        assert!(
+            message.starts_with("SSL_CERT_FILE file \"/nonexistent/ca.pem\": cannot be read"),
+            "{message}"
+        );
+        let Err(Error::Build(message)) =
+            call(&config.clone().with_root_certificates_pem("not PEM"), &[])
+        else {
+            panic!("PEM without a certificate was accepted");
+        };
+        assert_eq!(
+            message,
+            "extra root certificates (PEM #1): holds no PEM CERTIFICATE block"
+        );
+        let _ = std::fs::remove_file(&file);
+        runtime.block_on(emulator.shutdown());
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! What the conformance tests share: one `Transport` trait over both clients, and an emulator
-//! on its own runtime.
+//! on its own runtime, over plain HTTP or, within [`over_https`], HTTPS.
 
 #![allow(dead_code, reason = "each test file uses its own part of this module")]
 
+use std::cell::Cell;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Handle};
-use di_proto::client_error::ClientError;
+use di_proto::client_error::{ClientError, TlsFailure};
 use di_proto::config::ClientConfig;
 use di_proto::flow::{
     Event, StepKind, StepOutcome, StepRecord, TaskAction, TaskFlow, TaskOutcome, TaskReport,
@@ -25,8 +26,17 @@ pub(crate) const PROJECT: i64 = 10000;
 #[derive(Debug)]
 pub(crate) enum Failure {
     Api(ApiError),
-    Transport { kind: String, attempts: u32 },
+    Transport {
+        kind: String,
+        attempts: u32,
+    },
     TooLarge,
+    /// A failed TLS handshake.
+    Tls {
+        cause: TlsFailure,
+        host: String,
+        message: String,
+    },
     Other(String),
 }
 
@@ -40,6 +50,16 @@ impl From<ClientError> for Failure {
                 attempts,
             },
             ClientError::ResponseTooLarge { .. } => Failure::TooLarge,
+            ClientError::Tls {
+                cause,
+                host,
+                message,
+                ..
+            } => Failure::Tls {
+                cause,
+                host,
+                message,
+            },
             other => Failure::Other(other.to_string()),
         }
     }
@@ -223,6 +243,25 @@ impl Transport for Reqwest {
     }
 }
 
+thread_local! {
+    /// Whether the emulators this thread starts serve HTTPS (see [`over_https`]).
+    static HTTPS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `test` as it is: every [`Env`] over plain HTTP.
+pub(crate) fn over_http(test: fn()) {
+    test();
+}
+
+/// Runs `test` over HTTPS: every [`Env`] it starts (on this thread) serves HTTPS with a
+/// certificate generated at start, and [`Env::config`] trusts the emulator's CA, besides the
+/// platform's roots, as a user of `--ca-bundle` does.
+pub(crate) fn over_https(test: fn()) {
+    HTTPS.with(|https| https.set(true));
+    test();
+    HTTPS.with(|https| https.set(false));
+}
+
 /// An emulator on its own runtime, with tasks 1..=50 of workspace [`PROJECT`] deployed.
 pub(crate) struct Env {
     pub(crate) runtime: tokio::runtime::Runtime,
@@ -241,6 +280,9 @@ impl Env {
         for file in 1..=50 {
             config = config.with_task(PROJECT, file);
         }
+        if HTTPS.with(Cell::get) && !config.is_tls() {
+            config = config.with_tls();
+        }
         let emulator = runtime.block_on(di_emulator::start(config)).unwrap();
         Env {
             runtime,
@@ -254,7 +296,11 @@ impl Env {
 
     /// Fast retries, so that fault tests stay quick; the deadline still bounds every call.
     pub(crate) fn config(&self) -> ClientConfig {
-        ClientConfig::new()
+        let mut config = ClientConfig::new();
+        if let Some(ca) = self.emulator().tls_ca_pem() {
+            config = config.with_root_certificates_pem(ca);
+        }
+        config
             .with_endpoint(self.emulator().base_url())
             .with_read_timeout(Duration::from_secs(2))
             .with_retry_policy(

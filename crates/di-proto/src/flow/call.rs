@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::{Action, Event, Events, Flow, Input, RetryEvent};
 use crate::call::{CallState, Step};
-use crate::client_error::ClientError;
+use crate::client_error::{ClientError, TransportErrorKind};
 use crate::ops::Operation;
 use crate::retry::{RetryDecision, RetryPolicy};
 use crate::{Error, Signer, Timestamp, nonce_and_jitter_from_bytes};
@@ -23,6 +23,9 @@ pub struct CallFlow<O: Operation> {
     interrupted: bool,
     retries: Vec<String>,
     events: Events,
+    /// `host[:port]` of the endpoint the last attempt was signed for (for
+    /// [`ClientError::Tls`]).
+    authority: Option<http::uri::Authority>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +50,7 @@ impl<O: Operation> CallFlow<O> {
             interrupted: false,
             retries: Vec::new(),
             events: Events::new(),
+            authority: None,
         }
     }
 
@@ -149,6 +153,20 @@ impl<O: Operation> Flow for CallFlow<O> {
                 let Phase::Sent { jitter } = self.phase else {
                     return self.finish(Err(ClientError::FlowEnded));
                 };
+                // A failed TLS handshake fails the same way again: final, whatever the
+                // operation (nothing was sent).
+                if let TransportErrorKind::Tls(cause) = failed.kind {
+                    let error = ClientError::Tls {
+                        action: state.action().to_owned(),
+                        host: self
+                            .authority
+                            .as_ref()
+                            .map_or_else(String::new, ToString::to_string),
+                        cause,
+                        message: failed.message,
+                    };
+                    return self.finish(Err(error));
+                }
                 match state.transport_failed(failed.failure, elapsed, jitter) {
                     RetryDecision::Retry { delay } => {
                         self.retry(delay, format!("{}: {}", failed.kind, failed.message), None)
@@ -180,6 +198,9 @@ impl<O: Operation> Flow for CallFlow<O> {
         let state = self.state.as_mut().map_err(|_| Error::NoRequestToSign)?;
         let (nonce, jitter) = nonce_and_jitter_from_bytes(random);
         let request = state.start_attempt(signer, local_now, &nonce)?;
+        if self.authority.is_none() {
+            self.authority = Some(signer.endpoint().http_authority().clone());
+        }
         self.phase = Phase::Sent { jitter };
         Ok(request)
     }
@@ -204,5 +225,56 @@ impl<O: Operation> Flow for CallFlow<O> {
         if let Ok(state) = &mut self.state {
             state.set_clock_offset(seconds);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client_error::TlsFailure;
+    use crate::flow::NoResponse;
+    use crate::ops::DeleteDiSyncTask;
+    use crate::retry::TransportFailure;
+    use crate::{Credentials, Endpoint};
+
+    /// A failed handshake ends the call at once, for any retry policy: one attempt, no sleep,
+    /// the cause and the host named.
+    #[test]
+    fn a_tls_failure_is_final() {
+        let credentials = Credentials::new("LTAI5tTestKeyId", "test-secret").unwrap();
+        let endpoint = Endpoint::parse("https://dataworks.example.com:8443").unwrap();
+        let mut flow = CallFlow::new(DeleteDiSyncTask::new(10000, 7), RetryPolicy::default());
+        let Action::Send { .. } = flow.next::<Vec<u8>>(Duration::ZERO, Input::Start) else {
+            panic!("the first action sends");
+        };
+        let timestamp = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
+        flow.sign(Signer::new(&credentials, &endpoint), timestamp, [7; 24])
+            .unwrap();
+        let failed = NoResponse::new(
+            TransportFailure::NotSent,
+            TransportErrorKind::Tls(TlsFailure::UnknownIssuer),
+            "invalid peer certificate: UnknownIssuer".to_owned(),
+        );
+        let Action::Done(Err(error)) =
+            flow.next::<Vec<u8>>(Duration::from_millis(5), Input::NoResponse(failed))
+        else {
+            panic!("a TLS failure is not retried");
+        };
+        let ClientError::Tls {
+            action,
+            host,
+            cause,
+            message,
+        } = &error
+        else {
+            panic!("{error:?}");
+        };
+        assert_eq!(action, "DeleteDISyncTask");
+        assert_eq!(host, "dataworks.example.com:8443");
+        assert_eq!(*cause, TlsFailure::UnknownIssuer);
+        assert_eq!(message, "invalid peer certificate: UnknownIssuer");
+        assert_eq!(flow.attempts_made(), 1);
+        assert!(flow.retries().is_empty());
+        assert!(flow.poll_event().is_none());
     }
 }
