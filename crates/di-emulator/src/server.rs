@@ -886,11 +886,16 @@ fn control(inner: &Inner, peer: SocketAddr, parts: &Parts, body: BodyRead) -> Re
                 control_json(
                     StatusCode::OK,
                     format!(
-                        r#"{{"requests":{},"connections":{},"faults_served":{},"throttled":{}}}"#,
+                        concat!(
+                            r#"{{"requests":{},"connections":{},"faults_served":{},"#,
+                            r#""throttled":{},"tls_handshakes":{},"tls_handshake_failures":{}}}"#
+                        ),
                         counters.requests,
                         counters.connections,
                         counters.faults_served,
-                        counters.throttled
+                        counters.throttled,
+                        counters.tls_handshakes,
+                        counters.tls_handshake_failures
                     ),
                 )
             }
