@@ -297,11 +297,6 @@ impl TaskFlow {
         self
     }
 
-    /// The task's workspace and file id.
-    pub fn task(&self) -> (i64, i64) {
-        (self.project_id, self.file_id)
-    }
-
     /// The request of each stage, in order, as the flow would first send it (a wait shows as
     /// its first poll; the state reads and repeats a refusal may lead to are not listed): for
     /// a dry run.

@@ -16,8 +16,6 @@ use crate::{Error, Signer, Timestamp};
 /// The first poll goes out at once, unless [`WaitFlow::sleeping_first`] says otherwise.
 #[derive(Debug)]
 pub struct WaitFlow {
-    project_id: i64,
-    file_id: i64,
     waiter: Waiter,
     retry: RetryPolicy,
     poll: Option<CallFlow<GetDiSyncInstanceInfo>>,
@@ -43,8 +41,6 @@ impl WaitFlow {
         retry: RetryPolicy,
     ) -> Self {
         WaitFlow {
-            project_id,
-            file_id,
             waiter: Waiter::new(project_id, file_id, wait_for, policy),
             retry,
             poll: None,
@@ -96,10 +92,7 @@ impl WaitFlow {
                 action: GetDiSyncInstanceInfo::ACTION.to_owned(),
             }));
         }
-        let mut poll = CallFlow::new(
-            GetDiSyncInstanceInfo::new(self.project_id, self.file_id),
-            self.retry,
-        );
+        let mut poll = CallFlow::new(self.waiter.operation(), self.retry);
         poll.set_clock_offset(self.clock_offset);
         self.poll = Some(poll);
         self.step_poll(now, Input::<B>::Start)
