@@ -4,7 +4,7 @@
 //! The bodies are the DataWorks documentation samples, compact (no white space between
 //! members or elements). Each response is built once, outside the timed loop, with the
 //! headers a real answer carries; `di_proto` is the full typed parse through
-//! [`Operation::parse_response`], including the `TeardownResponse` it returns and drops.
+//! [`Operation::parse_response`], including the `ChangeResponse` it returns and drops.
 //!
 //! The floors do the least work that still reads the same fields from the same bytes:
 //! - JSON: `serde_json::from_slice` into a minimal borrowed `#[derive(Deserialize)]` struct
@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownOutcome};
+use di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation};
 use di_proto::{Error, ResponseContext};
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -120,7 +120,7 @@ fn parsing(c: &mut Criterion) {
     for (format, content_type, body) in bodies {
         let response = response(200, content_type, body);
         let output = operation.parse_response(&response, &context).unwrap();
-        assert_eq!(output.outcome, TeardownOutcome::Done);
+        assert_eq!(output.outcome, ChangeOutcome::Done);
         assert_eq!(output.request_id, "0bc1411515937635973****");
 
         let mut group = c.benchmark_group(format!("parse/{format}"));

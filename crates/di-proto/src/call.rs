@@ -80,7 +80,7 @@ pub enum Step<T> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use di_proto::ops::{DeleteDiSyncTask, TeardownOutcome};
+/// use di_proto::ops::{DeleteDiSyncTask, ChangeOutcome};
 /// use di_proto::retry::RetryPolicy;
 /// use di_proto::{Call, Credentials, Endpoint, Signer, Step, Timestamp};
 ///
@@ -115,7 +115,7 @@ pub enum Step<T> {
 /// let Step::Done(Ok(output)) = call.finish_attempt(&done, Duration::from_millis(400), 7) else {
 ///     panic!("the second attempt succeeds");
 /// };
-/// assert_eq!(output.outcome, TeardownOutcome::Done);
+/// assert_eq!(output.outcome, ChangeOutcome::Done);
 /// # Ok::<(), di_proto::Error>(())
 /// ```
 #[derive(Debug)]
@@ -295,7 +295,7 @@ impl<'a, O: Operation> Call<'a, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::{DeleteDiSyncTask, TeardownOutcome};
+    use crate::ops::{ChangeOutcome, DeleteDiSyncTask};
     use crate::{Credentials, Endpoint, FailureReason};
 
     fn json(status: u16, body: &'static str) -> http::Response<&'static str> {
@@ -345,7 +345,7 @@ mod tests {
         };
         assert_eq!(
             output.outcome,
-            TeardownOutcome::AlreadyDone {
+            ChangeOutcome::AlreadyDone {
                 reason: FailureReason::TaskNotFound
             }
         );

@@ -72,6 +72,31 @@ pub enum ClientError {
     #[error("timed out waiting: {0}")]
     WaitTimedOut(Box<crate::wait::WaitTimeout>),
 
+    /// An asynchronous config process ([`crate::flow::ConfigFlow`]) did not finish within the
+    /// wait policy's timeout.
+    #[error(
+        "config process {process_id} was not done within {timeout:?} ({polls} poll(s)); last status {last_status:?}"
+    )]
+    ProcessTimedOut {
+        /// The process id.
+        process_id: i64,
+        /// The status the last poll saw.
+        last_status: String,
+        /// How many polls were made.
+        polls: u32,
+        /// The wait policy's timeout.
+        timeout: std::time::Duration,
+    },
+
+    /// A listing ([`crate::flow::PageFlow`]) still had more pages after its page limit.
+    #[error("{action}: still more after {pages} pages")]
+    TooManyPages {
+        /// The listing's action.
+        action: String,
+        /// The pages read.
+        pages: u32,
+    },
+
     /// An interrupt ([`crate::flow::Flow::interrupt`]) stopped the flow before its next call.
     #[error("interrupted before {action}")]
     Interrupted {

@@ -38,6 +38,20 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A task type the action does not take (each action documents its own set).
+    #[error(
+        "{action} does not take TaskType {task_type}; it takes {}",
+        crate::ops::TaskType::list(accepted)
+    )]
+    UnsupportedTaskType {
+        /// The action.
+        action: &'static str,
+        /// The task type given.
+        task_type: crate::ops::TaskType,
+        /// The task types the action takes.
+        accepted: &'static [crate::ops::TaskType],
+    },
+
     /// The same parameter name was given twice (in the query, the body, or across both).
     #[error("parameter {name:?} is given more than once")]
     DuplicateParameter {

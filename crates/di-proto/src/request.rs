@@ -186,8 +186,13 @@ impl RpcRequest {
         value: impl Into<String>,
         location: ParamLocation,
     ) -> Self {
-        self.params.push((name.into(), value.into(), location));
+        self.push_param(name.into(), value.into(), location);
         self
+    }
+
+    /// Adds a parameter in place (for the declared operations' builder).
+    pub(crate) fn push_param(&mut self, name: String, value: String, location: ParamLocation) {
+        self.params.push((name, value, location));
     }
 
     /// The action, as sent (`DeleteDISyncTask`).

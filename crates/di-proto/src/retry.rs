@@ -503,16 +503,94 @@ mod tests {
         let policy = RetryPolicy::default();
         assert_eq!(policy.backoff(1, 0), Duration::ZERO);
         assert_eq!(policy.backoff(1, HALF), Duration::from_millis(100));
-        assert!(policy.backoff(1, u64::MAX) <= Duration::from_millis(200));
-        assert!(policy.backoff(1, u64::MAX) > Duration::from_millis(199));
+        // The top jitter stops one nanosecond short of the ceiling: `ceiling * jitter / 2^64`,
+        // rounded down.
+        assert_eq!(
+            policy.backoff(1, u64::MAX),
+            Duration::from_millis(200) - Duration::from_nanos(1)
+        );
         assert_eq!(policy.backoff(3, HALF), Duration::from_millis(400));
-        // Capped at max_backoff, and no overflow however many retries.
-        assert_eq!(policy.backoff(40, HALF), Duration::from_secs(10));
-        assert_eq!(policy.backoff(u32::MAX, HALF), Duration::from_secs(10));
+        // The ceiling doubles with each retry (200 ms, 400 ms, ... 12.8 s), up to max_backoff.
+        let tops: Vec<Duration> = (1..=9)
+            .map(|retry| policy.backoff(retry, u64::MAX) + Duration::from_nanos(1))
+            .collect();
+        let expected: Vec<Duration> = [200, 400, 800, 1600, 3200, 6400, 12_800, 20_000, 20_000]
+            .into_iter()
+            .map(Duration::from_millis)
+            .collect();
+        assert_eq!(tops, expected);
+        // Capped at max_backoff (20 s), and no overflow however many retries.
+        for retry in [40, 64, 65, u32::MAX] {
+            assert_eq!(
+                policy.backoff(retry, HALF),
+                Duration::from_secs(10),
+                "{retry}"
+            );
+            assert_eq!(
+                policy.backoff(retry, u64::MAX),
+                Duration::from_secs(20) - Duration::from_nanos(1),
+                "{retry}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ceiling_past_u64_nanoseconds_is_split_exactly_and_the_delay_saturates() {
+        // A ceiling of Duration::MAX is 2^64 * 10^9 - 1 ns: past u64, so the product with the
+        // jitter is computed in two halves. The exact quotients:
         let huge = RetryPolicy::default()
             .with_initial_backoff(Duration::MAX)
             .with_max_backoff(Duration::MAX);
-        assert!(huge.backoff(1, u64::MAX) <= Duration::MAX);
+        assert_eq!(huge.backoff(1, 0), Duration::ZERO);
+        // (2^64 * 10^9 - 1) * 1 / 2^64, rounded down: only the high half contributes.
+        assert_eq!(huge.backoff(1, 1), Duration::from_nanos(999_999_999));
+        // (2^64 * 10^9 - 1) * 2^32 / 2^64 = 2^32 * 10^9 - 2^-32, rounded down.
+        assert_eq!(
+            huge.backoff(1, 1 << 32),
+            Duration::from_nanos(4_294_967_295_999_999_999)
+        );
+        // Past u64::MAX nanoseconds (about 584 years) the delay saturates there.
+        assert_eq!(huge.backoff(1, HALF), Duration::from_nanos(u64::MAX));
+        assert_eq!(huge.backoff(1, u64::MAX), Duration::from_nanos(u64::MAX));
+        assert_eq!(
+            huge.backoff(u32::MAX, u64::MAX),
+            Duration::from_nanos(u64::MAX)
+        );
+        // A zero ceiling is no wait at all.
+        let none = RetryPolicy::default().with_initial_backoff(Duration::ZERO);
+        assert_eq!(none.backoff(5, u64::MAX), Duration::ZERO);
+    }
+
+    proptest::proptest! {
+        /// The documented draw, `min(max_backoff, initial_backoff * 2^(retry-1)) * jitter /
+        /// 2^64` rounded down, computed in u128 (exact while the ceiling is under 2^64 ns);
+        /// with it, a delay never reaches its ceiling (when there is one), and grows with the
+        /// jitter and with the retry number.
+        ///
+        /// Retries up to 32 only: past that, `backoff` doubles at most 2^32 - 1 times, which
+        /// matters only for an initial backoff under `max_backoff / 2^32` (a few ns).
+        #[test]
+        fn backoff_is_the_documented_full_jitter_draw(
+            initial_nanos in 0_u64..=10_000_000_000,
+            max_nanos in 0_u64..=60_000_000_000,
+            retry in 1_u32..=32,
+            jitter in proptest::prelude::any::<u64>(),
+            other in proptest::prelude::any::<u64>(),
+        ) {
+            let policy = RetryPolicy::default()
+                .with_initial_backoff(Duration::from_nanos(initial_nanos))
+                .with_max_backoff(Duration::from_nanos(max_nanos));
+            let ceiling = (u128::from(initial_nanos) << (retry - 1)).min(u128::from(max_nanos));
+            let draw = |jitter: u64| (ceiling * u128::from(jitter)) >> 64;
+            let delay = policy.backoff(retry, jitter);
+            proptest::prop_assert_eq!(delay.as_nanos(), draw(jitter));
+            if ceiling > 0 {
+                proptest::prop_assert!(delay.as_nanos() < ceiling);
+            }
+            let (low, high) = (jitter.min(other), jitter.max(other));
+            proptest::prop_assert!(policy.backoff(retry, low) <= policy.backoff(retry, high));
+            proptest::prop_assert!(delay <= policy.backoff(retry + 1, jitter));
+        }
     }
 
     #[test]
@@ -527,6 +605,18 @@ mod tests {
             attempts.after_error(&throttled, Duration::ZERO, HALF),
             RetryDecision::Retry {
                 delay: Duration::from_millis(1500)
+            }
+        );
+        // The cap itself (60 s) is honoured.
+        let at_the_cap = Error::Throttled(service(
+            429,
+            "Throttling.Api",
+            Some(Duration::from_secs(60)),
+        ));
+        assert_eq!(
+            attempts.after_error(&at_the_cap, Duration::ZERO, HALF),
+            RetryDecision::Retry {
+                delay: Duration::from_secs(60)
             }
         );
         let too_long = Error::Throttled(service(
@@ -547,10 +637,13 @@ mod tests {
         let now = Timestamp::from_unix_seconds(1_700_000_000).unwrap();
         attempts.start_attempt(now).unwrap();
         let failure = TransportFailure::NotSent;
-        assert!(matches!(
+        // The first retry's ceiling is the initial backoff (200 ms): half of it.
+        assert_eq!(
             attempts.after_transport_failure(failure, Duration::ZERO, HALF),
-            RetryDecision::Retry { .. }
-        ));
+            RetryDecision::Retry {
+                delay: Duration::from_millis(100)
+            }
+        );
         attempts.start_attempt(now).unwrap();
         assert_eq!(
             attempts.after_transport_failure(failure, Duration::ZERO, HALF),
@@ -561,6 +654,31 @@ mod tests {
         assert_eq!(
             attempts.after_transport_failure(failure, Duration::from_secs(120), 0),
             RetryDecision::Stop(StopReason::DeadlineExceeded)
+        );
+        // The deadline bounds the end of the wait, not its start: 119.9 s in, no wait fits,
+        // a 100 ms wait does not (it would end at 120 s).
+        let just_before = Duration::from_millis(119_900);
+        assert_eq!(
+            started(Idempotency::Idempotent).after_transport_failure(failure, just_before, 0),
+            RetryDecision::Retry {
+                delay: Duration::ZERO
+            }
+        );
+        assert_eq!(
+            started(Idempotency::Idempotent).after_transport_failure(failure, just_before, HALF),
+            RetryDecision::Stop(StopReason::DeadlineExceeded)
+        );
+        // Without a deadline, any time spent still allows the retry.
+        let mut endless = Attempts::new(
+            RetryPolicy::default().with_deadline(None),
+            Idempotency::Idempotent,
+        );
+        endless.start_attempt(now).unwrap();
+        assert_eq!(
+            endless.after_transport_failure(failure, Duration::from_secs(86_400), HALF),
+            RetryDecision::Retry {
+                delay: Duration::from_millis(100)
+            }
         );
         assert_eq!(RetryPolicy::disabled().max_attempts(), 1);
         assert_eq!(
@@ -583,10 +701,12 @@ mod tests {
         let mut attempts = started(Idempotency::Idempotent);
         assert!(!attempts.prior_outcome_unknown());
         let server = Error::ServerError(service(500, "InternalError.System", None));
-        assert!(matches!(
+        assert_eq!(
             attempts.after_error(&server, Duration::ZERO, HALF),
-            RetryDecision::Retry { .. }
-        ));
+            RetryDecision::Retry {
+                delay: Duration::from_millis(100)
+            }
+        );
         assert!(attempts.prior_outcome_unknown());
         // A later safe failure does not clear it.
         attempts

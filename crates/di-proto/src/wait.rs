@@ -192,7 +192,7 @@ pub struct Waiter {
     wait_for: WaitFor,
     policy: WaitPolicy,
     polls: u32,
-    next_interval: Duration,
+    schedule: PollSchedule,
 }
 
 impl Waiter {
@@ -204,7 +204,7 @@ impl Waiter {
             wait_for,
             policy,
             polls: 0,
-            next_interval: policy.initial_interval,
+            schedule: PollSchedule::new(policy),
         }
     }
 
@@ -230,12 +230,7 @@ impl Waiter {
         if self.wait_for.is_reached(status) {
             return WaitStep::Done;
         }
-        let Some(left) = self
-            .policy
-            .timeout
-            .checked_sub(elapsed)
-            .filter(|left| !left.is_zero())
-        else {
+        let Some(delay) = self.schedule.after(elapsed) else {
             return WaitStep::TimedOut(WaitTimeout {
                 project_id: self.project_id,
                 file_id: self.file_id,
@@ -246,6 +241,34 @@ impl Waiter {
                 timeout: self.policy.timeout,
             });
         };
+        WaitStep::PollAfter(delay)
+    }
+}
+
+/// The intervals of a [`WaitPolicy`], poll after poll: shared by [`Waiter`] and the polls of
+/// an asynchronous config process ([`crate::flow::ConfigFlow`]).
+#[derive(Debug, Clone)]
+pub(crate) struct PollSchedule {
+    policy: WaitPolicy,
+    next_interval: Duration,
+}
+
+impl PollSchedule {
+    pub(crate) fn new(policy: WaitPolicy) -> Self {
+        PollSchedule {
+            policy,
+            next_interval: policy.initial_interval,
+        }
+    }
+
+    /// The wait before the next poll, `elapsed` into the wait; `None` once the timeout has
+    /// passed.
+    pub(crate) fn after(&mut self, elapsed: Duration) -> Option<Duration> {
+        let left = self
+            .policy
+            .timeout
+            .checked_sub(elapsed)
+            .filter(|left| !left.is_zero())?;
         let interval = self
             .next_interval
             .min(self.policy.max_interval)
@@ -253,7 +276,7 @@ impl Waiter {
         self.next_interval = interval
             .saturating_mul(self.policy.multiplier)
             .min(self.policy.max_interval);
-        WaitStep::PollAfter(interval.min(left))
+        Some(interval.min(left))
     }
 }
 

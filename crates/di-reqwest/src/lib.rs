@@ -69,6 +69,7 @@
 mod client;
 mod connections;
 mod credentials;
+mod discovery;
 mod interrupt;
 mod lifecycle;
 mod random;

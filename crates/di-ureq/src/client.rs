@@ -10,7 +10,7 @@ use di_proto::config::{ClientConfig, ProvideCredentials};
 use di_proto::flow::{
     Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
-use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownResponse, TerminateDiSyncInstance};
+use di_proto::ops::{ChangeResponse, DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
 use di_proto::rate::{Answer, RateLimiter, RateStats};
 use di_proto::{Endpoint, Signer, Timestamp};
 
@@ -322,7 +322,7 @@ impl Client {
         &self,
         project_id: i64,
         file_id: i64,
-    ) -> Result<TeardownResponse, Error> {
+    ) -> Result<ChangeResponse, Error> {
         self.call(&TerminateDiSyncInstance::new(project_id, file_id))
     }
 
@@ -335,7 +335,7 @@ impl Client {
         &self,
         project_id: i64,
         file_id: i64,
-    ) -> Result<TeardownResponse, Error> {
+    ) -> Result<ChangeResponse, Error> {
         self.call(&DeleteDiSyncTask::new(project_id, file_id))
     }
 

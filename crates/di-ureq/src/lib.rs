@@ -77,6 +77,7 @@
 mod client;
 mod connections;
 mod credentials;
+mod discovery;
 mod interrupt;
 mod lifecycle;
 mod random;

@@ -27,7 +27,7 @@
 //! ```
 //! use std::time::Duration;
 //! use di_proto::flow::{Action, CallFlow, Flow, Input};
-//! use di_proto::ops::{DeleteDiSyncTask, TeardownOutcome};
+//! use di_proto::ops::{DeleteDiSyncTask, ChangeOutcome};
 //! use di_proto::retry::RetryPolicy;
 //! use di_proto::{Credentials, Endpoint, Signer, Timestamp};
 //!
@@ -52,11 +52,13 @@
 //!         Action::Done(output) => break output,
 //!     }
 //! };
-//! assert_eq!(output.unwrap().outcome, TeardownOutcome::Done);
+//! assert_eq!(output.unwrap().outcome, ChangeOutcome::Done);
 //! # Ok::<(), di_proto::Error>(())
 //! ```
 
 mod call;
+mod config;
+mod page;
 mod report;
 mod task;
 mod wait;
@@ -65,6 +67,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 pub use call::CallFlow;
+pub use config::{ConfigFlow, ConfigOutcome};
+pub use page::PageFlow;
 pub use report::{StepKind, StepOutcome, StepRecord, TaskOutcome, TaskReport};
 pub use task::{TaskAction, TaskFlow};
 pub use wait::WaitFlow;

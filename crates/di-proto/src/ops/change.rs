@@ -8,10 +8,10 @@
 
 use std::borrow::Cow;
 
-use super::{API_VERSION, TaskType, positive_id};
+use super::declare::{Reading, Reply};
+use crate::Error;
 use crate::error::{BodyProblem, FailureReason, TaskFailure};
 use crate::response::{self, ResponseContext};
-use crate::{Error, RpcRequest};
 
 /// The answer to a call that changes a task (delete, terminate, deploy, start, stop, update)
 /// and left it in the state asked for.
@@ -43,58 +43,55 @@ pub enum ChangeOutcome {
     },
 }
 
-/// The answer to a teardown call ([`super::DeleteDiSyncTask`],
-/// [`super::TerminateDiSyncInstance`]): the answer every task-changing call shares.
-pub type TeardownResponse = ChangeResponse;
-
-/// How a teardown call reached its end state.
-pub type TeardownOutcome = ChangeOutcome;
-
 /// The members of a success answer's `Data`, owned.
 #[derive(Debug, Default)]
 pub(super) struct DataAnswer {
+    pub(super) format: crate::Format,
     pub(super) request_id: String,
     pub(super) status: Option<String>,
     pub(super) message: Option<String>,
     pub(super) file_id: Option<String>,
     pub(super) name: Option<String>,
-    pub(super) code: Option<String>,
 }
 
-/// The request `ProjectId`, `TaskType`, `FileId` (all in the query, as the official SDKs
-/// send them) that most of the family takes.
-pub(super) fn task_request(
-    action: &'static str,
-    project_id: i64,
-    file_id: i64,
-    task_type: TaskType,
-) -> Result<RpcRequest, Error> {
-    Ok(RpcRequest::new(action, API_VERSION)
-        .query_param("ProjectId", positive_id("ProjectId", project_id)?)
-        .query_param("TaskType", task_type.as_str())
-        .query_param("FileId", positive_id("FileId", file_id)?))
-}
-
-/// Checks that an optional JSON parameter (`TaskParam`, `StartParam`) is a JSON object.
-pub(super) fn json_object(name: &str, value: &str) -> Result<(), Error> {
-    match serde_json::from_str::<serde_json::Value>(value) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(Error::InvalidParameter {
-            name: name.to_owned(),
-            reason: "must be a JSON object",
-        }),
+impl Reply for ChangeResponse {
+    fn read<B: AsRef<[u8]>>(
+        call: Reading,
+        response: &http::Response<B>,
+        context: &ResponseContext<'_>,
+    ) -> Result<Self, Error> {
+        read_change(call.action, call.done_when, response, context).map(|(change, _)| change)
     }
 }
 
-/// Checks that a script (`TaskContent`) is JSON.
-pub(super) fn json_script(value: &str) -> Result<(), Error> {
-    match serde_json::from_str::<serde::de::IgnoredAny>(value) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(Error::InvalidParameter {
-            name: "TaskContent".to_owned(),
-            reason: "must be the task's script, as JSON",
-        }),
-    }
+/// Reads a success answer of the family, and the whole of its `Data` as a tree, for the
+/// operations that read records ([`super::model`]).
+///
+/// # Errors
+/// What [`read_data`] finds, and a `Data` that does not parse as a tree.
+pub(super) fn read_tree<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+    context: &ResponseContext<'_>,
+) -> Result<(DataAnswer, serde_json::Value), Error> {
+    let data = read_data(response, context)?;
+    let tree = response::tree::data(data.format, response.body().as_ref())
+        .map_err(|error| unexpected(response, error.into(), data.request_id.clone()))?;
+    Ok((data, tree))
+}
+
+/// Reads a record of type `T` from `Data`, or the error that names the member at fault.
+pub(super) fn record<T: super::model::Record, B: AsRef<[u8]>>(
+    tree: &serde_json::Value,
+    response: &http::Response<B>,
+    request_id: &str,
+) -> Result<T, Error> {
+    T::record(tree, &|| "Data".to_owned()).map_err(|detail| {
+        unexpected(
+            response,
+            BodyProblem::Malformed { detail },
+            request_id.to_owned(),
+        )
+    })
 }
 
 /// Reads a success answer of the family and keeps the members of `Data`.
@@ -113,12 +110,12 @@ pub(super) fn read_data<B: AsRef<[u8]>>(
     )?;
     let fields = answer.fields;
     Ok(DataAnswer {
+        format: answer.format,
         request_id: answer.request_id.into_owned(),
         status: fields.data_status.map(Cow::into_owned),
         message: fields.data_message.map(Cow::into_owned),
         file_id: fields.data_file_id.map(Cow::into_owned),
         name: fields.data_name.map(Cow::into_owned),
-        code: fields.data_code.map(Cow::into_owned),
     })
 }
 
@@ -148,18 +145,11 @@ pub(super) fn read_change<B: AsRef<[u8]>>(
         return Ok((change, data));
     }
     if !status.eq_ignore_ascii_case("fail") {
-        let problem = match &data.status {
-            None => BodyProblem::MissingField {
-                field: "Data.Status",
-            },
-            Some(status) => BodyProblem::Malformed {
-                detail: format!(
-                    "Data.Status is {:?}, not success or fail",
-                    crate::error::truncate_for_message(&response::redact_secrets(status), 32)
-                ),
-            },
-        };
-        return Err(unexpected(response, problem, data.request_id));
+        return Err(unknown_status(
+            response,
+            data.status.as_deref(),
+            &data.request_id,
+        ));
     }
     let message = data.message.take().unwrap_or_default();
     let reason = failure_reason(&message);
@@ -172,6 +162,54 @@ pub(super) fn read_change<B: AsRef<[u8]>>(
         return Ok((change, data));
     }
     Err(task_failed(action, data.request_id, message, context))
+}
+
+/// Judges `Data.Status` of a read: `success` passes, `fail` is [`Error::TaskFailed`], and
+/// anything else (or nothing) is an answer that is not the service's.
+pub(super) fn judge_status<B: AsRef<[u8]>>(
+    action: &'static str,
+    data: &DataAnswer,
+    response: &http::Response<B>,
+    context: &ResponseContext<'_>,
+) -> Result<(), Error> {
+    let status = data.status.as_deref().unwrap_or_default();
+    if status.eq_ignore_ascii_case("success") {
+        Ok(())
+    } else if status.eq_ignore_ascii_case("fail") {
+        let message = data.message.clone().unwrap_or_default();
+        Err(task_failed(
+            action,
+            data.request_id.clone(),
+            message,
+            context,
+        ))
+    } else {
+        Err(unknown_status(
+            response,
+            data.status.as_deref(),
+            &data.request_id,
+        ))
+    }
+}
+
+/// The error of a `Data.Status` that is missing or neither `success` nor `fail`.
+pub(super) fn unknown_status<B: AsRef<[u8]>>(
+    response: &http::Response<B>,
+    status: Option<&str>,
+    request_id: &str,
+) -> Error {
+    let problem = match status {
+        None => BodyProblem::MissingField {
+            field: "Data.Status",
+        },
+        Some(status) => BodyProblem::Malformed {
+            detail: format!(
+                "Data.Status is {:?}, not success or fail",
+                crate::error::truncate_for_message(&response::redact_secrets(status), 32)
+            ),
+        },
+    };
+    unexpected(response, problem, request_id.to_owned())
 }
 
 /// The [`Error::TaskFailed`] of a `Data.Status = fail` answer.
@@ -279,20 +317,6 @@ mod tests {
             ("", FailureReason::Undocumented),
         ] {
             assert_eq!(failure_reason(message), reason, "{message}");
-        }
-    }
-
-    #[test]
-    fn json_parameters_must_be_objects() {
-        assert!(json_object("TaskParam", r#"{"FileFolderPath":"x/y"}"#).is_ok());
-        for bad in ["", "[]", "1", "{", "\"s\""] {
-            assert!(
-                matches!(
-                    json_object("TaskParam", bad),
-                    Err(Error::InvalidParameter { .. })
-                ),
-                "{bad:?}"
-            );
         }
     }
 }

@@ -1,12 +1,16 @@
 //! `CreateDISyncTask`: creates a synchronization task from its script.
 
-use super::{API_VERSION, Operation, TaskType, change, positive_id};
+use super::declare::{Declared, Params, Reading, Reply, operation};
+use super::{GeneratedConfig, TaskType, change};
 use crate::error::BodyProblem;
 use crate::retry::Idempotency;
-use crate::{Error, ResponseContext, RpcRequest};
+use crate::{Error, ResponseContext};
 
-/// Creates a synchronization task from its script (`CreateDISyncTask`); the new task is not
-/// deployed. Parameters go where the official SDKs put them: `TaskContent` (the script, JSON)
+/// Creates a synchronization task from its script (`CreateDISyncTask`, `DI_OFFLINE`,
+/// `DI_REALTIME` or `DI_SOLUTION`); the new task is not deployed. DataWorks documents the
+/// asynchronous path for real-time tasks and solutions: generate the script with
+/// [`super::GenerateDiSyncTaskConfigForCreating`], then [`CreateDiSyncTask::from_generated`]
+/// ([`crate::flow::ConfigFlow`] does both). Parameters go where the official SDKs put them: `TaskContent` (the script, JSON)
 /// in the form body, `ProjectId`, `TaskType`, `TaskName`, `TaskParam` (a JSON object such as
 /// `{"FileFolderPath":"...","ResourceGroup":"..."}`) and `ClientToken` in the query.
 ///
@@ -15,11 +19,11 @@ use crate::{Error, ResponseContext, RpcRequest};
 /// answers a repeat with the task the first attempt created, so the call becomes idempotent.
 ///
 /// ```
-/// use di_proto::ops::{CreateDiSyncTask, Operation};
+/// use di_proto::ops::{CreateDiSyncTask, Operation, TaskType};
 /// use di_proto::retry::Idempotency;
 /// use di_proto::ParamLocation;
 ///
-/// let create = CreateDiSyncTask::new(10000, r#"{"a": 1}"#)
+/// let create = CreateDiSyncTask::new(10000, TaskType::DiOffline, r#"{"a": 1}"#)
 ///     .with_name("n 1")
 ///     .with_task_param(r#"{"FileFolderPath":"x/y"}"#);
 /// let request = create.to_rpc_request()?;
@@ -37,7 +41,7 @@ use crate::{Error, ResponseContext, RpcRequest};
 pub struct CreateDiSyncTask {
     /// The DataWorks workspace id (`ProjectId`), positive.
     pub project_id: i64,
-    /// The task type (`TaskType`): `DI_REALTIME`.
+    /// `TaskType`: `DI_OFFLINE`, `DI_REALTIME` or `DI_SOLUTION`.
     pub task_type: TaskType,
     /// `TaskContent`: the task's script, JSON (form body).
     pub task_content: String,
@@ -81,16 +85,29 @@ impl CreateDiSyncTask {
     /// The action name on the wire.
     pub const ACTION: &'static str = "CreateDISyncTask";
 
-    /// Creates a real-time task in workspace `project_id` from script `task_content`.
-    pub fn new(project_id: i64, task_content: impl Into<String>) -> Self {
+    /// Creates a task of `task_type` in workspace `project_id` from script `task_content`.
+    pub fn new(project_id: i64, task_type: TaskType, task_content: impl Into<String>) -> Self {
         CreateDiSyncTask {
             project_id,
-            task_type: TaskType::DiRealtime,
+            task_type,
             task_content: task_content.into(),
             task_name: None,
             task_param: None,
             client_token: None,
         }
+    }
+
+    /// Creates the task that a [`super::GenerateDiSyncTaskConfigForCreating`] process
+    /// generated: its workspace, its type and its script. A client token derived from the
+    /// process id makes the call idempotent (a repeat returns the task the first attempt
+    /// created); [`CreateDiSyncTask::with_client_token`] replaces it.
+    pub fn from_generated(config: &GeneratedConfig) -> Self {
+        CreateDiSyncTask::new(
+            config.project_id(),
+            config.task_type(),
+            config.task_content(),
+        )
+        .with_client_token(format!("di-config-{}", config.process_id()))
     }
 
     /// Sends `TaskName`.
@@ -128,38 +145,22 @@ pub struct CreatedDiSyncTask {
     pub message: Option<String>,
 }
 
-impl Operation for CreateDiSyncTask {
+impl Declared for CreateDiSyncTask {
+    const ACTION: &'static str = Self::ACTION;
+    const TASK_TYPES: &'static [TaskType] = &[
+        TaskType::DiOffline,
+        TaskType::DiRealtime,
+        TaskType::DiSolution,
+    ];
     type Output = CreatedDiSyncTask;
 
-    fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
-        change::json_script(&self.task_content)?;
-        let mut request = RpcRequest::new(Self::ACTION, API_VERSION)
-            .query_param("ProjectId", positive_id("ProjectId", self.project_id)?)
-            .query_param("TaskType", self.task_type.as_str());
-        if let Some(task_name) = &self.task_name {
-            if task_name.trim().is_empty() {
-                return Err(Error::InvalidParameter {
-                    name: "TaskName".to_owned(),
-                    reason: "must not be blank",
-                });
-            }
-            request = request.query_param("TaskName", task_name.clone());
-        }
-        if let Some(task_param) = &self.task_param {
-            change::json_object("TaskParam", task_param)?;
-            request = request.query_param("TaskParam", task_param.clone());
-        }
-        if let Some(token) = &self.client_token {
-            if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_graphic())
-            {
-                return Err(Error::InvalidParameter {
-                    name: "ClientToken".to_owned(),
-                    reason: "must be 1 to 64 visible ASCII characters",
-                });
-            }
-            request = request.query_param("ClientToken", token.clone());
-        }
-        Ok(request.body_param("TaskContent", self.task_content.clone()))
+    fn params(&self, params: &mut Params) -> Result<(), Error> {
+        params.id("ProjectId", self.project_id)?;
+        params.task_type(self.task_type)?;
+        params.opt_text("TaskName", self.task_name.as_deref())?;
+        params.opt_json_object("TaskParam", self.task_param.as_deref())?;
+        params.client_token(self.client_token.as_deref())?;
+        params.body(|body| body.script("TaskContent", &self.task_content))
     }
 
     fn idempotency(&self) -> Idempotency {
@@ -169,13 +170,17 @@ impl Operation for CreateDiSyncTask {
             Idempotency::NotIdempotent
         }
     }
+}
 
-    fn parse_response<B: AsRef<[u8]>>(
-        &self,
+operation!(CreateDiSyncTask => CreatedDiSyncTask);
+
+impl Reply for CreatedDiSyncTask {
+    fn read<B: AsRef<[u8]>>(
+        call: Reading,
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
-    ) -> Result<CreatedDiSyncTask, Error> {
-        let (answer, data) = change::read_change(Self::ACTION, &[], response, context)?;
+    ) -> Result<Self, Error> {
+        let (answer, data) = change::read_change(call.action, &[], response, context)?;
         let file_id = match data.file_id {
             None => Err(BodyProblem::MissingField {
                 field: "Data.FileId",
@@ -203,24 +208,35 @@ impl Operation for CreateDiSyncTask {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::Operation;
 
     #[test]
     fn refuses_bad_arguments_before_sending() {
         let script = r#"{"steps":[]}"#;
         for (create, name) in [
-            (CreateDiSyncTask::new(10000, "not json"), "TaskContent"),
-            (CreateDiSyncTask::new(0, script), "ProjectId"),
-            (CreateDiSyncTask::new(1, script).with_name(" "), "TaskName"),
             (
-                CreateDiSyncTask::new(1, script).with_task_param("[]"),
+                CreateDiSyncTask::new(10000, TaskType::DiRealtime, "not json"),
+                "TaskContent",
+            ),
+            (
+                CreateDiSyncTask::new(0, TaskType::DiRealtime, script),
+                "ProjectId",
+            ),
+            (
+                CreateDiSyncTask::new(1, TaskType::DiRealtime, script).with_name(" "),
+                "TaskName",
+            ),
+            (
+                CreateDiSyncTask::new(1, TaskType::DiRealtime, script).with_task_param("[]"),
                 "TaskParam",
             ),
             (
-                CreateDiSyncTask::new(1, script).with_client_token("a b"),
+                CreateDiSyncTask::new(1, TaskType::DiRealtime, script).with_client_token("a b"),
                 "ClientToken",
             ),
             (
-                CreateDiSyncTask::new(1, script).with_client_token("x".repeat(65)),
+                CreateDiSyncTask::new(1, TaskType::DiRealtime, script)
+                    .with_client_token("x".repeat(65)),
                 "ClientToken",
             ),
         ] {

@@ -1,57 +1,39 @@
-//! `GetDISyncInstanceInfo`: the run status of a real-time synchronization task.
+//! `GetDISyncInstanceInfo`: the run status of a real-time task or a solution.
 
 use std::fmt;
 
-use super::{Operation, TaskType, change};
+use super::change::{self, DataAnswer};
+use super::declare::{Reading, Reply, file_operation};
+use super::model::model;
 use crate::error::BodyProblem;
-use crate::retry::Idempotency;
-use crate::{Error, ResponseContext, RpcRequest};
+use crate::{Error, ResponseContext};
 
-/// Reads the run status of a real-time synchronization task (`GetDISyncInstanceInfo`).
-///
-/// A read: safe to retry. An unknown task comes back as `Data.Status = fail`, which is
-/// [`Error::TaskFailed`].
-///
-/// ```
-/// use di_proto::ops::{GetDiSyncInstanceInfo, InstanceStatus, Operation};
-/// use di_proto::ResponseContext;
-///
-/// let info = GetDiSyncInstanceInfo::new(10000, 100);
-/// let request = info.to_rpc_request()?;
-/// let params: Vec<_> = request.params().map(|(name, value, _)| (name, value)).collect();
-/// assert_eq!(params, [("ProjectId", "10000"), ("TaskType", "DI_REALTIME"), ("FileId", "100")]);
-/// let response = di_proto::http::Response::builder()
-///     .header("content-type", "application/json")
-///     .body(r#"{"RequestId":"r1","Success":true,"Data":{"Status":"KILLING","Name":"t"}}"#)
-///     .unwrap();
-/// let output = info.parse_response(&response, &ResponseContext::new())?;
-/// assert_eq!(output.status, InstanceStatus::Killing);
-/// assert!(!output.status.is_settled());
-/// # Ok::<(), di_proto::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct GetDiSyncInstanceInfo {
-    /// The DataWorks workspace id (`ProjectId`), positive.
-    pub project_id: i64,
-    /// The task's file id (`FileId`), positive.
-    pub file_id: i64,
-    /// The task type (`TaskType`): `DI_REALTIME`.
-    pub task_type: TaskType,
-}
-
-impl GetDiSyncInstanceInfo {
-    /// The action name on the wire.
-    pub const ACTION: &'static str = "GetDISyncInstanceInfo";
-
+file_operation! {
+    /// Reads the run status of a real-time synchronization task or a synchronization solution
+    /// (`GetDISyncInstanceInfo`, `DI_REALTIME` or `DI_SOLUTION`).
+    ///
+    /// A read: safe to retry. An unknown task comes back as `Data.Status = fail`, which is
+    /// [`Error::TaskFailed`].
+    ///
+    /// ```
+    /// use di_proto::ops::{GetDiSyncInstanceInfo, InstanceStatus, Operation};
+    /// use di_proto::ResponseContext;
+    ///
+    /// let info = GetDiSyncInstanceInfo::new(10000, 100);
+    /// let request = info.to_rpc_request()?;
+    /// let params: Vec<_> = request.params().map(|(name, value, _)| (name, value)).collect();
+    /// assert_eq!(params, [("ProjectId", "10000"), ("TaskType", "DI_REALTIME"), ("FileId", "100")]);
+    /// let response = di_proto::http::Response::builder()
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"RequestId":"r1","Success":true,"Data":{"Status":"KILLING","Name":"t"}}"#)
+    ///     .unwrap();
+    /// let output = info.parse_response(&response, &ResponseContext::new())?;
+    /// assert_eq!(output.status, InstanceStatus::Killing);
+    /// assert!(!output.status.is_settled());
+    /// # Ok::<(), di_proto::Error>(())
+    /// ```
+    GetDiSyncInstanceInfo = "GetDISyncInstanceInfo", typed, output InstanceInfo;
     /// Reads the status of real-time task `file_id` of workspace `project_id`.
-    pub fn new(project_id: i64, file_id: i64) -> Self {
-        GetDiSyncInstanceInfo {
-            project_id,
-            file_id,
-            task_type: TaskType::DiRealtime,
-        }
-    }
 }
 
 /// The run status of a real-time task (`Data.Status` of `GetDISyncInstanceInfo`).
@@ -134,45 +116,81 @@ pub struct InstanceInfo {
     pub name: Option<String>,
     /// `Data.Message`, when sent.
     pub message: Option<String>,
+    /// `Data.SolutionInfo`: a solution's state and steps; `None` for a real-time task.
+    pub solution: Option<SolutionInfo>,
 }
 
-impl Operation for GetDiSyncInstanceInfo {
-    type Output = InstanceInfo;
-
-    fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
-        change::task_request(Self::ACTION, self.project_id, self.file_id, self.task_type)
+model! {
+    /// The state of a synchronization solution (`Data.SolutionInfo` of
+    /// `GetDISyncInstanceInfo`, `DI_SOLUTION`).
+    pub struct SolutionInfo {
+        /// The solution's id.
+        "Id" => id: Option<i64>,
+        /// Who created it.
+        "CreatorName" => creator_name: Option<String>,
+        /// Its status.
+        "Status" => status: Option<String>,
+        /// Its steps.
+        "StepDetail" => steps: Vec<SolutionStep>,
     }
+}
 
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::Idempotent
+model! {
+    /// One step of a synchronization solution.
+    pub struct SolutionStep {
+        /// The step's id.
+        "StepId" => step_id: Option<i64>,
+        /// The step's name.
+        "StepName" => step_name: Option<String>,
+        /// The step's status.
+        "Status" => status: Option<String>,
+        /// What the step reports.
+        "Info" => info: Option<String>,
     }
+}
 
-    fn parse_response<B: AsRef<[u8]>>(
-        &self,
+model! {
+    pub(crate) struct InfoData {
+        "SolutionInfo" => solution: Option<SolutionInfo>,
+    }
+}
+
+impl Reply for InstanceInfo {
+    fn read<B: AsRef<[u8]>>(
+        call: Reading,
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
-    ) -> Result<InstanceInfo, Error> {
-        let data = change::read_data(response, context)?;
-        let Some(status) = data.status else {
+    ) -> Result<Self, Error> {
+        let (data, tree) = change::read_tree(response, context)?;
+        let DataAnswer {
+            request_id,
+            status,
+            message,
+            name,
+            ..
+        } = data;
+        let Some(status) = status else {
             let problem = BodyProblem::MissingField {
                 field: "Data.Status",
             };
-            return Err(change::unexpected(response, problem, data.request_id));
+            return Err(change::unexpected(response, problem, request_id));
         };
         if status.eq_ignore_ascii_case("fail") {
-            let message = data.message.unwrap_or_default();
+            let message = message.unwrap_or_default();
             return Err(change::task_failed(
-                Self::ACTION,
-                data.request_id,
+                call.action,
+                request_id,
                 message,
                 context,
             ));
         }
+        let read: InfoData = change::record(&tree, response, &request_id)?;
         Ok(InstanceInfo {
-            request_id: data.request_id,
+            request_id,
             status: InstanceStatus::from_wire(&status),
-            name: data.name,
-            message: data.message,
+            name,
+            message,
+            solution: read.solution,
         })
     }
 }

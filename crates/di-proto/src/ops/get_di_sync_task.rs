@@ -1,91 +1,166 @@
-//! `GetDISyncTask`: reads a real-time synchronization task's script.
+//! `GetDISyncTask`: reads a real-time task's script and alert rules, or a solution.
 
-use super::{Operation, TaskType, change};
-use crate::error::BodyProblem;
-use crate::retry::Idempotency;
-use crate::{Error, ResponseContext, RpcRequest};
+use super::change::{self, DataAnswer};
+use super::declare::{Reading, Reply, file_operation};
+use super::model::model;
+use crate::{Error, ResponseContext};
 
-/// Reads a real-time synchronization task (`GetDISyncTask`): its script, `Data.Code`.
-///
-/// A read: safe to retry. An unknown task comes back as `Data.Status = fail`, which is
-/// [`Error::TaskFailed`]. The alert rules (`Data.AlarmList`) are left in the body; read them
-/// with the generic call.
-///
-/// ```
-/// use di_proto::ops::{GetDiSyncTask, Operation};
-/// use di_proto::ResponseContext;
-///
-/// let get = GetDiSyncTask::new(10000, 100);
-/// assert_eq!(get.to_rpc_request()?.action(), "GetDISyncTask");
-/// let response = di_proto::http::Response::builder()
-///     .header("content-type", "application/json")
-///     .body(r#"{"RequestId":"r","Success":true,"Data":{"Status":"success","Code":"{\"steps\":[]}"}}"#)
-///     .unwrap();
-/// assert_eq!(get.parse_response(&response, &ResponseContext::new())?.code, r#"{"steps":[]}"#);
-/// # Ok::<(), di_proto::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct GetDiSyncTask {
-    /// The DataWorks workspace id (`ProjectId`), positive.
-    pub project_id: i64,
-    /// The task's file id (`FileId`), positive.
-    pub file_id: i64,
-    /// The task type (`TaskType`): `DI_REALTIME`.
-    pub task_type: TaskType,
-}
-
-impl GetDiSyncTask {
-    /// The action name on the wire.
-    pub const ACTION: &'static str = "GetDISyncTask";
-
+file_operation! {
+    /// Reads a real-time synchronization task or a synchronization solution
+    /// (`GetDISyncTask`, `DI_REALTIME` or `DI_SOLUTION`): the script (`Data.Code`), the alert
+    /// rules (`Data.AlarmList`) and, for a solution, its details (`Data.SolutionDetail`).
+    ///
+    /// A read: safe to retry. An unknown task comes back as `Data.Status = fail`, which is
+    /// [`Error::TaskFailed`].
+    ///
+    /// ```
+    /// use di_proto::ops::{GetDiSyncTask, Operation};
+    /// use di_proto::ResponseContext;
+    ///
+    /// let get = GetDiSyncTask::new(10000, 100);
+    /// assert_eq!(get.to_rpc_request()?.action(), "GetDISyncTask");
+    /// let response = di_proto::http::Response::builder()
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"RequestId":"r","Success":true,"Data":{"Status":"success","Code":"{\"steps\":[]}",
+    ///         "AlarmList":[{"Id":5,"Metric":"bizDelay","Enabled":true,
+    ///             "AlarmRuleList":[{"Level":"WARNING","Threshold":300,"Duration":10}]}]}}"#)
+    ///     .unwrap();
+    /// let task = get.parse_response(&response, &ResponseContext::new())?;
+    /// assert_eq!(task.code.as_deref(), Some(r#"{"steps":[]}"#));
+    /// assert_eq!(task.alarms[0].rules[0].threshold, Some(300));
+    /// # Ok::<(), di_proto::Error>(())
+    /// ```
+    GetDiSyncTask = "GetDISyncTask", typed, output DiSyncTaskDetails;
     /// Reads real-time task `file_id` of workspace `project_id`.
-    pub fn new(project_id: i64, file_id: i64) -> Self {
-        GetDiSyncTask {
-            project_id,
-            file_id,
-            task_type: TaskType::DiRealtime,
-        }
-    }
 }
 
 /// The answer to `GetDISyncTask`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiSyncTaskDetails {
     /// The request id.
     pub request_id: String,
-    /// `Data.Code`: the task's script, as the service sent it (JSON text).
-    pub code: String,
+    /// `Data.Code`: a real-time task's script, as the service sent it (JSON text); `None` for
+    /// a solution.
+    pub code: Option<String>,
+    /// `Data.AlarmList`: the task's alert rules.
+    pub alarms: Vec<AlarmRule>,
+    /// `Data.SolutionDetail`: a solution's details; `None` for a real-time task.
+    pub solution: Option<SolutionDetail>,
     /// `Data.Message`, when sent.
     pub message: Option<String>,
+    /// The whole `Data` member, for members added after this crate (XML values as text).
+    pub data: serde_json::Value,
 }
 
-impl Operation for GetDiSyncTask {
-    type Output = DiSyncTaskDetails;
-
-    fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
-        change::task_request(Self::ACTION, self.project_id, self.file_id, self.task_type)
+model! {
+    /// An alert rule of a real-time task (`Data.AlarmList[]` of `GetDISyncTask`).
+    pub struct AlarmRule {
+        /// The rule's id.
+        "Id" => id: Option<i64>,
+        /// The rule's name.
+        "RuleName" => rule_name: Option<String>,
+        /// The rule's description.
+        "Description" => description: Option<String>,
+        /// Whether the rule is enabled.
+        "Enabled" => enabled: Option<bool>,
+        /// The metric: `taskStatus`, `bizDelay`, `taskFailoverCount`, `ddlUnsupport`,
+        /// `ddlReport` or `totalDirtyRecordWriteInLines`.
+        "Metric" => metric: Option<String>,
+        /// Who is told, and how often.
+        "NotifyRule" => notify_rule: Option<NotifyRule>,
+        /// The conditions (`AlarmRuleList`).
+        "AlarmRuleList" => rules: Vec<AlarmCondition>,
     }
+}
 
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::Idempotent
+model! {
+    /// The notification settings of an alert rule.
+    pub struct NotifyRule {
+        /// The settings of critical-level notifications.
+        "Critical" => critical: Vec<String>,
+        /// The settings of warning-level notifications.
+        "Warning" => warning: Vec<String>,
+        /// The alert interval, in minutes.
+        "Interval" => interval: Option<i64>,
     }
+}
 
-    fn parse_response<B: AsRef<[u8]>>(
-        &self,
+model! {
+    /// One condition of an alert rule.
+    pub struct AlarmCondition {
+        /// How the metric is aggregated: `avg` or `max`.
+        "Aggregator" => aggregator: Option<String>,
+        /// The comparison: `=`, `<` or `>`.
+        "Comparator" => comparator: Option<String>,
+        /// How long the condition must hold before an alert, in minutes.
+        "Duration" => duration: Option<i64>,
+        /// `WARNING` or `CRITICAL`.
+        "Level" => level: Option<String>,
+        /// The threshold.
+        "Threshold" => threshold: Option<i64>,
+    }
+}
+
+model! {
+    /// A synchronization solution (`Data.SolutionDetail` of `GetDISyncTask`, `DI_SOLUTION`).
+    pub struct SolutionDetail {
+        /// The solution's id.
+        "Id" => id: Option<i64>,
+        /// The solution's name.
+        "Name" => name: Option<String>,
+        /// Who created it.
+        "CreatorName" => creator_name: Option<String>,
+        /// Its configuration.
+        "ProcessContent" => process_content: Option<String>,
+        /// Its additional parameters.
+        "ProcessExtra" => process_extra: Option<String>,
+        /// The workspace it belongs to.
+        "ProjectId" => project_id: Option<i64>,
+        /// The type of its source.
+        "SourceType" => source_type: Option<String>,
+        /// When it started.
+        "StartTime" => start_time: Option<String>,
+        /// Its status: `0` successful, `1` not running, `2` running, `3` failed, `4`
+        /// committed, ...
+        "Status" => status: Option<String>,
+        /// When it was committed.
+        "SubmitTime" => submit_time: Option<String>,
+        /// Its type.
+        "Type" => kind: Option<String>,
+    }
+}
+
+model! {
+    /// The `Data` members of `GetDISyncTask` read into [`DiSyncTaskDetails`].
+    pub(crate) struct TaskData {
+        "Code" => code: Option<String>,
+        "AlarmList" => alarms: Vec<AlarmRule>,
+        "SolutionDetail" => solution: Option<SolutionDetail>,
+    }
+}
+
+impl Reply for DiSyncTaskDetails {
+    fn read<B: AsRef<[u8]>>(
+        call: Reading,
         response: &http::Response<B>,
         context: &ResponseContext<'_>,
-    ) -> Result<DiSyncTaskDetails, Error> {
-        let (answer, data) = change::read_change(Self::ACTION, &[], response, context)?;
-        let Some(code) = data.code else {
-            let problem = BodyProblem::MissingField { field: "Data.Code" };
-            return Err(change::unexpected(response, problem, answer.request_id));
-        };
+    ) -> Result<Self, Error> {
+        let (answer, tree) = change::read_tree(response, context)?;
+        change::judge_status(call.action, &answer, response, context)?;
+        let DataAnswer {
+            request_id,
+            message,
+            ..
+        } = answer;
+        let read: TaskData = change::record(&tree, response, &request_id)?;
         Ok(DiSyncTaskDetails {
-            request_id: answer.request_id,
-            code,
-            message: answer.message,
+            request_id,
+            code: read.code,
+            alarms: read.alarms,
+            solution: read.solution,
+            message,
+            data: tree,
         })
     }
 }

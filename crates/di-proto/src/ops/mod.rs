@@ -5,7 +5,7 @@
 //! so any action the crate has no wrapper for goes through the same path:
 //!
 //! ```
-//! use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownOutcome};
+//! use di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation};
 //! use di_proto::ResponseContext;
 //!
 //! let delete = DeleteDiSyncTask::new(10000, 100);
@@ -18,29 +18,56 @@
 //!     .body(r#"{"Success":true,"RequestId":"0bc1411515937635973","Data":{"Status":"success"}}"#)
 //!     .unwrap();
 //! let output = delete.parse_response(&response, &ResponseContext::new())?;
-//! assert_eq!(output.outcome, TeardownOutcome::Done);
+//! assert_eq!(output.outcome, ChangeOutcome::Done);
 //! assert_eq!(output.request_id, "0bc1411515937635973");
 //! # Ok::<(), di_proto::Error>(())
 //! ```
 
 mod change;
 mod create_di_sync_task;
+pub(crate) mod declare;
 mod delete_di_sync_task;
 mod deploy_di_sync_task;
+mod generate_di_sync_task_config;
 mod get_di_sync_instance_info;
 mod get_di_sync_task;
+mod get_file;
+mod list_files;
+mod list_folders;
+mod list_ref_di_sync_tasks;
+pub(crate) mod model;
+mod page;
+mod query_di_sync_task_config_process_result;
 mod rpc;
 mod start_di_sync_instance;
 mod stop_di_sync_instance;
 mod terminate_di_sync_instance;
 mod update_di_sync_task;
 
-pub use change::{ChangeOutcome, ChangeResponse, TeardownOutcome, TeardownResponse};
+pub use change::{ChangeOutcome, ChangeResponse};
 pub use create_di_sync_task::{CreateDiSyncTask, CreatedDiSyncTask};
 pub use delete_di_sync_task::DeleteDiSyncTask;
 pub use deploy_di_sync_task::DeployDiSyncTask;
-pub use get_di_sync_instance_info::{GetDiSyncInstanceInfo, InstanceInfo, InstanceStatus};
-pub use get_di_sync_task::{DiSyncTaskDetails, GetDiSyncTask};
+pub use generate_di_sync_task_config::{
+    ConfigProcess, GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating,
+};
+pub use get_di_sync_instance_info::{
+    GetDiSyncInstanceInfo, InstanceInfo, InstanceStatus, SolutionInfo, SolutionStep,
+};
+pub use get_di_sync_task::{
+    AlarmCondition, AlarmRule, DiSyncTaskDetails, GetDiSyncTask, NotifyRule, SolutionDetail,
+};
+pub use get_file::{
+    FileDetails, GetFile, NodeConfiguration, NodeInput, NodeInputParameter, NodeOutput,
+    NodeOutputParameter,
+};
+pub use list_files::{FileRecord, FileType, ListFiles};
+pub use list_folders::{FolderRecord, ListFolders};
+pub use list_ref_di_sync_tasks::{ListRefDiSyncTasks, RefTask, RefType};
+pub use page::{Page, Paginated};
+pub use query_di_sync_task_config_process_result::{
+    GeneratedConfig, ProcessResult, QueryDiSyncTaskConfigProcessResult,
+};
 pub use rpc::RpcResponse;
 pub use start_di_sync_instance::StartDiSyncInstance;
 pub use stop_di_sync_instance::StopDiSyncInstance;
@@ -103,22 +130,36 @@ impl<O: Operation + ?Sized> Operation for &O {
     }
 }
 
-/// The kind of a Data Integration task.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
+/// The kind of a Data Integration task, `TaskType` on the wire. Each action takes its own set
+/// (see each operation); the others are refused before anything is sent
+/// ([`Error::UnsupportedTaskType`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskType {
-    /// A real-time synchronization task, `DI_REALTIME`: the only value that
-    /// `DeleteDISyncTask`, `TerminateDISyncInstance` and `StopDISyncInstance` accept, and
-    /// the one whose lifecycle the typed operations cover.
-    #[default]
+    /// A batch synchronization task, `DI_OFFLINE`: a DataStudio file of type 23.
+    DiOffline,
+    /// A real-time synchronization task, `DI_REALTIME`: a DataStudio file of type 900.
     DiRealtime,
+    /// A synchronization solution, `DI_SOLUTION`.
+    DiSolution,
 }
 
 impl TaskType {
-    /// The wire value (`DI_REALTIME`).
+    /// The wire value (`DI_OFFLINE`, `DI_REALTIME`, `DI_SOLUTION`).
     pub fn as_str(self) -> &'static str {
         match self {
+            TaskType::DiOffline => "DI_OFFLINE",
             TaskType::DiRealtime => "DI_REALTIME",
+            TaskType::DiSolution => "DI_SOLUTION",
+        }
+    }
+
+    /// `A, B or C`, for messages.
+    pub(crate) fn list(types: &[TaskType]) -> String {
+        let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+        match names.split_last() {
+            None => "no task type".to_owned(),
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
         }
     }
 }
@@ -132,26 +173,23 @@ impl fmt::Display for TaskType {
 impl FromStr for TaskType {
     type Err = Error;
 
-    /// Parses the wire value, exactly (`DI_REALTIME`).
+    /// Parses the wire value, exactly (`DI_OFFLINE`, `DI_REALTIME`, `DI_SOLUTION`).
     fn from_str(value: &str) -> Result<Self, Error> {
         match value {
+            "DI_OFFLINE" => Ok(TaskType::DiOffline),
             "DI_REALTIME" => Ok(TaskType::DiRealtime),
+            "DI_SOLUTION" => Ok(TaskType::DiSolution),
             _ => Err(Error::InvalidParameter {
                 name: "TaskType".to_owned(),
-                reason: "the only task type these operations take is DI_REALTIME",
+                reason: "the task types are DI_OFFLINE, DI_REALTIME and DI_SOLUTION",
             }),
         }
     }
 }
 
-/// Checks that an id is positive, as DataWorks ids are.
-fn positive_id(name: &str, value: i64) -> Result<String, Error> {
-    if value > 0 {
-        Ok(value.to_string())
-    } else {
-        Err(Error::InvalidParameter {
-            name: name.to_owned(),
-            reason: "must be a positive integer",
-        })
-    }
-}
+/// `DI_REALTIME` and `DI_SOLUTION`: the set of the asynchronous config actions, and of
+/// reading, deploying and starting.
+pub(crate) const REALTIME_OR_SOLUTION: &[TaskType] = &[TaskType::DiRealtime, TaskType::DiSolution];
+
+/// `DI_REALTIME` only: stop, terminate, delete.
+pub(crate) const REALTIME: &[TaskType] = &[TaskType::DiRealtime];

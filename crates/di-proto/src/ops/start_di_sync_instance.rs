@@ -1,8 +1,8 @@
 //! `StartDISyncInstance`: starts a deployed real-time synchronization task.
 
-use super::{ChangeResponse, Operation, TaskType, change};
-use crate::retry::Idempotency;
-use crate::{Error, ResponseContext, RpcRequest};
+use super::declare::{Declared, Params, operation};
+use super::{ChangeResponse, REALTIME_OR_SOLUTION, TaskType, change};
+use crate::Error;
 
 /// Starts a deployed real-time synchronization task (`StartDISyncInstance`), with optional
 /// startup parameters (`StartParam`, a JSON object such as
@@ -31,7 +31,7 @@ pub struct StartDiSyncInstance {
     pub project_id: i64,
     /// The task's file id (`FileId`), positive.
     pub file_id: i64,
-    /// The task type (`TaskType`): `DI_REALTIME`.
+    /// `TaskType`: `DI_REALTIME` (the default) or `DI_SOLUTION`.
     pub task_type: TaskType,
     /// `StartParam`: the startup parameters, a JSON object (query).
     pub start_param: Option<String>,
@@ -57,6 +57,13 @@ impl StartDiSyncInstance {
         }
     }
 
+    /// Sends `task_type` (`DI_REALTIME` or `DI_SOLUTION`).
+    #[must_use]
+    pub fn with_task_type(mut self, task_type: TaskType) -> Self {
+        self.task_type = task_type;
+        self
+    }
+
     /// Sends `StartParam`, which must be a JSON object.
     #[must_use]
     pub fn with_start_param(mut self, start_param: impl Into<String>) -> Self {
@@ -65,28 +72,17 @@ impl StartDiSyncInstance {
     }
 }
 
-impl Operation for StartDiSyncInstance {
+impl Declared for StartDiSyncInstance {
+    const ACTION: &'static str = Self::ACTION;
+    const TASK_TYPES: &'static [TaskType] = REALTIME_OR_SOLUTION;
     type Output = ChangeResponse;
 
-    fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
-        let mut request =
-            change::task_request(Self::ACTION, self.project_id, self.file_id, self.task_type)?;
-        if let Some(start_param) = &self.start_param {
-            change::json_object("StartParam", start_param)?;
-            request = request.query_param("StartParam", start_param.clone());
-        }
-        Ok(request)
-    }
-
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::Idempotent
-    }
-
-    fn parse_response<B: AsRef<[u8]>>(
-        &self,
-        response: &http::Response<B>,
-        context: &ResponseContext<'_>,
-    ) -> Result<ChangeResponse, Error> {
-        change::read_change(Self::ACTION, &[], response, context).map(|(response, _)| response)
+    fn params(&self, params: &mut Params) -> Result<(), Error> {
+        params.id("ProjectId", self.project_id)?;
+        params.task_type(self.task_type)?;
+        params.id("FileId", self.file_id)?;
+        params.opt_json_object("StartParam", self.start_param.as_deref())
     }
 }
+
+operation!(StartDiSyncInstance => ChangeResponse);

@@ -1,24 +1,32 @@
 //! `UpdateDISyncTask`: replaces a synchronization task's script or parameters.
 
-use super::{API_VERSION, ChangeResponse, Operation, TaskType, change, positive_id};
-use crate::retry::Idempotency;
-use crate::{Error, ResponseContext, RpcRequest};
+use super::declare::{Declared, Params, operation};
+use super::{ChangeResponse, GeneratedConfig, TaskType, change};
+use crate::Error;
 
 /// Replaces a synchronization task's script (`TaskContent`) and/or parameters (`TaskParam`,
 /// a JSON object), with `UpdateDISyncTask`. Every parameter goes in the query, as the official
-/// SDKs send them (`TaskContent` included, unlike `CreateDISyncTask`). For a real-time task,
-/// the script is the one `QueryDISyncTaskConfigProcessResult` returned; redeploy the task for
-/// the change to take effect.
+/// SDKs send them (`TaskContent` included, unlike `CreateDISyncTask`).
+///
+/// The service's page says it updates batch tasks (`DI_OFFLINE`) only, while its asynchronous
+/// pages say that a generated script updates a real-time task (or a solution) through this
+/// call. Both hold here: [`UpdateDiSyncTask::new`] updates a batch task, and
+/// [`UpdateDiSyncTask::from_generated`] sends a generated script with its task type. Any
+/// other `DI_REALTIME` or `DI_SOLUTION` update is refused before signing. Redeploy a
+/// real-time task for the change to take effect.
 ///
 /// Idempotent: a repeat sets the same script again.
 ///
 /// ```
-/// use di_proto::ops::{Operation, UpdateDiSyncTask};
+/// use di_proto::ops::{Operation, TaskType, UpdateDiSyncTask};
 /// use di_proto::ParamLocation;
 /// let update = UpdateDiSyncTask::new(10000, 100).with_task_content(r#"{"steps":[]}"#);
 /// let request = update.to_rpc_request()?;
 /// assert!(request.params().all(|(_, _, at)| at == ParamLocation::Query));
 /// assert!(UpdateDiSyncTask::new(10000, 100).to_rpc_request().is_err(), "nothing to update");
+/// let mut realtime = update.clone();
+/// realtime.task_type = TaskType::DiRealtime;
+/// assert!(realtime.to_rpc_request().is_err(), "a real-time task takes a generated script");
 /// # Ok::<(), di_proto::Error>(())
 /// ```
 ///
@@ -31,12 +39,15 @@ pub struct UpdateDiSyncTask {
     pub project_id: i64,
     /// The task's file id (`FileId`), positive.
     pub file_id: i64,
-    /// The task type (`TaskType`): `DI_REALTIME`.
+    /// `TaskType`: `DI_OFFLINE`; `DI_REALTIME` or `DI_SOLUTION` only with a generated
+    /// script.
     pub task_type: TaskType,
     /// `TaskContent`: the new script, JSON.
     pub task_content: Option<String>,
     /// `TaskParam`: new parameters, a JSON object.
     pub task_param: Option<String>,
+    /// The script a process generated, when the update comes from one.
+    generated: Option<String>,
 }
 
 impl std::fmt::Debug for UpdateDiSyncTask {
@@ -50,6 +61,7 @@ impl std::fmt::Debug for UpdateDiSyncTask {
                 &self.task_content.as_deref().map(change::Redacted),
             )
             .field("task_param", &self.task_param)
+            .field("generated", &self.generated.is_some())
             .finish()
     }
 }
@@ -57,9 +69,13 @@ impl std::fmt::Debug for UpdateDiSyncTask {
 impl Drop for UpdateDiSyncTask {
     fn drop(&mut self) {
         change::wipe(
-            [&mut self.task_content, &mut self.task_param]
-                .into_iter()
-                .flatten(),
+            [
+                &mut self.task_content,
+                &mut self.task_param,
+                &mut self.generated,
+            ]
+            .into_iter()
+            .flatten(),
         );
     }
 }
@@ -68,15 +84,30 @@ impl UpdateDiSyncTask {
     /// The action name on the wire.
     pub const ACTION: &'static str = "UpdateDISyncTask";
 
-    /// Updates real-time task `file_id` of workspace `project_id`; give the script, the
-    /// parameters, or both.
+    /// Updates batch task (`DI_OFFLINE`) `file_id` of workspace `project_id`; give the
+    /// script, the parameters, or both.
     pub fn new(project_id: i64, file_id: i64) -> Self {
         UpdateDiSyncTask {
             project_id,
             file_id,
-            task_type: TaskType::DiRealtime,
+            task_type: TaskType::DiOffline,
             task_content: None,
             task_param: None,
+            generated: None,
+        }
+    }
+
+    /// Updates task `file_id` with the script a
+    /// [`super::GenerateDiSyncTaskConfigForUpdating`] process generated: the last step of
+    /// the asynchronous update of a real-time task or a solution.
+    pub fn from_generated(file_id: i64, config: &GeneratedConfig) -> Self {
+        UpdateDiSyncTask {
+            project_id: config.project_id(),
+            file_id,
+            task_type: config.task_type(),
+            task_content: Some(config.task_content().to_owned()),
+            task_param: None,
+            generated: Some(config.task_content().to_owned()),
         }
     }
 
@@ -95,40 +126,38 @@ impl UpdateDiSyncTask {
     }
 }
 
-impl Operation for UpdateDiSyncTask {
+impl Declared for UpdateDiSyncTask {
+    const ACTION: &'static str = Self::ACTION;
+    const TASK_TYPES: &'static [TaskType] = &[
+        TaskType::DiOffline,
+        TaskType::DiRealtime,
+        TaskType::DiSolution,
+    ];
     type Output = ChangeResponse;
 
-    fn to_rpc_request(&self) -> Result<RpcRequest, Error> {
-        let mut request = RpcRequest::new(Self::ACTION, API_VERSION)
-            .query_param("ProjectId", positive_id("ProjectId", self.project_id)?)
-            .query_param("TaskType", self.task_type.as_str())
-            .query_param("FileId", positive_id("FileId", self.file_id)?);
+    fn params(&self, params: &mut Params) -> Result<(), Error> {
+        let from_process = self.generated.is_some() && self.generated == self.task_content;
+        if self.task_type != TaskType::DiOffline && !from_process {
+            return Err(Error::UnsupportedTaskType {
+                action: Self::ACTION,
+                task_type: self.task_type,
+                accepted: &[TaskType::DiOffline],
+            });
+        }
         if self.task_content.is_none() && self.task_param.is_none() {
             return Err(Error::InvalidParameter {
                 name: "TaskContent".to_owned(),
                 reason: "give TaskContent, TaskParam or both: there is nothing to update",
             });
         }
+        params.id("ProjectId", self.project_id)?;
+        params.task_type(self.task_type)?;
+        params.id("FileId", self.file_id)?;
         if let Some(content) = &self.task_content {
-            change::json_script(content)?;
-            request = request.query_param("TaskContent", content.clone());
+            params.script("TaskContent", content)?;
         }
-        if let Some(task_param) = &self.task_param {
-            change::json_object("TaskParam", task_param)?;
-            request = request.query_param("TaskParam", task_param.clone());
-        }
-        Ok(request)
-    }
-
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::Idempotent
-    }
-
-    fn parse_response<B: AsRef<[u8]>>(
-        &self,
-        response: &http::Response<B>,
-        context: &ResponseContext<'_>,
-    ) -> Result<ChangeResponse, Error> {
-        change::read_change(Self::ACTION, &[], response, context).map(|(response, _)| response)
+        params.opt_json_object("TaskParam", self.task_param.as_deref())
     }
 }
+
+operation!(UpdateDiSyncTask => ChangeResponse);

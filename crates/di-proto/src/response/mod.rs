@@ -8,6 +8,7 @@
 
 mod diagnosis;
 mod json;
+pub(crate) mod tree;
 mod xml;
 
 pub use diagnosis::{MismatchCause, SignatureDiagnosis};

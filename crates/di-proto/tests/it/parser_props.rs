@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime};
 
 use di_proto::http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, header};
 use di_proto::ops::{
-    DeleteDiSyncTask, Operation, RpcResponse, TeardownOutcome, TeardownResponse,
+    ChangeOutcome, ChangeResponse, DeleteDiSyncTask, Operation, RpcResponse,
     TerminateDiSyncInstance,
 };
 use di_proto::{
@@ -89,7 +89,7 @@ const OTHER_TYPES: &[&str] = &[
 /// What one operation made of a response.
 #[derive(Debug)]
 enum Output {
-    Teardown(TeardownResponse),
+    Teardown(ChangeResponse),
     Rpc(RpcResponse),
 }
 
@@ -202,7 +202,7 @@ fn check_parsed(response: &Response<Vec<u8>>, parsed: &Parsed) -> Result<(), Tes
             );
             match output {
                 Output::Teardown(teardown) => {
-                    if let TeardownOutcome::AlreadyDone { .. } = teardown.outcome {
+                    if let ChangeOutcome::AlreadyDone { .. } = teardown.outcome {
                         prop_assert!(
                             *prior_outcome_unknown,
                             "{}: AlreadyDone without an unknown prior outcome",
@@ -292,7 +292,7 @@ fn check_round_trip(
         match result {
             Ok(Output::Teardown(teardown)) => {
                 prop_assert_eq!(&teardown.request_id, request_id, "{}", op);
-                prop_assert_eq!(teardown.outcome, TeardownOutcome::Done, "{}", op);
+                prop_assert_eq!(teardown.outcome, ChangeOutcome::Done, "{}", op);
                 prop_assert_eq!(teardown.message.as_deref(), message, "{}", op);
             }
             Ok(Output::Rpc(rpc)) => {

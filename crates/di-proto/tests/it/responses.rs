@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use di_proto::http::{Response, StatusCode};
 use di_proto::ops::{
-    DeleteDiSyncTask, Operation, TeardownOutcome, TeardownResponse, TerminateDiSyncInstance,
+    ChangeOutcome, ChangeResponse, DeleteDiSyncTask, Operation, TerminateDiSyncInstance,
 };
 use di_proto::retry::{
     Attempts, RetryDecision, RetryPolicy, Retryability, StopReason, TransportFailure,
@@ -36,7 +36,7 @@ const HOST: &str = "dataworks.cn-shanghai.aliyuncs.com";
 const SIGNATURE_MESSAGE: &str =
     "Specified signature is not matched with our calculation. server string to sign is:";
 
-type Parsed = Result<TeardownResponse, Error>;
+type Parsed = Result<ChangeResponse, Error>;
 
 // ---------------------------------------------------------------------------------------------
 // Reading the files
@@ -211,7 +211,7 @@ fn signed_delete() -> SignedRequest {
 // ---------------------------------------------------------------------------------------------
 // Checks in code
 
-fn ok(result: &Parsed) -> &TeardownResponse {
+fn ok(result: &Parsed) -> &ChangeResponse {
     match result {
         Ok(response) => response,
         Err(error) => panic!("expected Ok, got {error:#?}"),
@@ -220,14 +220,14 @@ fn ok(result: &Parsed) -> &TeardownResponse {
 
 fn done(result: &Parsed, request_id: &str) {
     let response = ok(result);
-    assert_eq!(response.outcome, TeardownOutcome::Done);
+    assert_eq!(response.outcome, ChangeOutcome::Done);
     assert_eq!(response.request_id, request_id);
     assert_eq!(response.message, None);
 }
 
 fn already_done(result: &Parsed, request_id: &str, reason: FailureReason, message: &str) {
     let response = ok(result);
-    assert_eq!(response.outcome, TeardownOutcome::AlreadyDone { reason });
+    assert_eq!(response.outcome, ChangeOutcome::AlreadyDone { reason });
     assert_eq!(response.request_id, request_id);
     assert_eq!(response.message.as_deref(), Some(message));
 }
@@ -1039,7 +1039,7 @@ fn a_retry_after_a_lost_answer_reports_a_gone_task_as_done() {
         .unwrap();
     assert_eq!(
         output.outcome,
-        TeardownOutcome::AlreadyDone {
+        ChangeOutcome::AlreadyDone {
             reason: FailureReason::TaskNotFound
         }
     );
