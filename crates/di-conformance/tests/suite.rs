@@ -15,7 +15,7 @@ use common::{
 use di_emulator::{Config, DEMO_ACCESS_KEY_SECRET, Fault, TaskState};
 use di_proto::config::ClientConfig;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome};
-use di_proto::ops::TeardownOutcome;
+use di_proto::ops::ChangeOutcome;
 use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
 use di_proto::{Error as ApiError, FailureReason, Format};
@@ -45,12 +45,12 @@ fn both_operations_in_every_signature_format_and_credential<T: Transport>() {
                 let terminated = client.terminate(file).unwrap();
                 assert_eq!(
                     terminated.outcome,
-                    TeardownOutcome::Done,
+                    ChangeOutcome::Done,
                     "{version:?} {format:?}"
                 );
                 assert!(!terminated.request_id.is_empty());
                 let deleted = client.delete(file).unwrap();
-                assert_eq!(deleted.outcome, TeardownOutcome::Done);
+                assert_eq!(deleted.outcome, ChangeOutcome::Done);
                 assert_eq!(
                     env.emulator().task_state(PROJECT, file),
                     Some(TaskState::Deleted)
@@ -108,7 +108,7 @@ fn faults_end_in_success_or_the_right_error<T: Transport>() {
         let output = client
             .terminate(file)
             .unwrap_or_else(|error| panic!("{fault:?}: {error:?}"));
-        assert_eq!(output.outcome, TeardownOutcome::Done, "{fault:?}");
+        assert_eq!(output.outcome, ChangeOutcome::Done, "{fault:?}");
         // Every retry passed the nonce check, so every attempt carried a fresh nonce.
         let attempts = emulator.counters().requests - before;
         let expected = if faulty == 1 { 1 } else { faulty + 1 };
@@ -206,7 +206,7 @@ fn lost_responses_make_teardown_done<T: Transport>() {
     let deleted = client.delete(31).unwrap();
     assert_eq!(
         deleted.outcome,
-        TeardownOutcome::AlreadyDone {
+        ChangeOutcome::AlreadyDone {
             reason: FailureReason::TaskNotFound
         }
     );

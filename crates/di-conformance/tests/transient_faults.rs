@@ -16,7 +16,7 @@ use common::{Env, PROJECT, demo, quick_wait};
 use di_emulator::{Config, Fault, TaskState};
 use di_proto::client_error::ClientError;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction};
-use di_proto::ops::TeardownOutcome;
+use di_proto::ops::ChangeOutcome;
 use di_proto::rate::RateLimit;
 use di_proto::retry::RetryPolicy;
 use tokio::sync::Semaphore;
@@ -39,8 +39,8 @@ fn calls_per_phase() -> i64 {
         .unwrap_or(1_000)
 }
 
-fn already_done(outcome: &TeardownOutcome) -> bool {
-    matches!(outcome, TeardownOutcome::AlreadyDone { .. })
+fn already_done(outcome: &ChangeOutcome) -> bool {
+    matches!(outcome, ChangeOutcome::AlreadyDone { .. })
 }
 
 /// What one phase measured.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::messages::Messages;
+use crate::seed::{SeedTask, parse_task_spec, positive};
 use crate::state::Settle;
 use crate::throttle::{Latency, RateRule};
 use crate::tls::{Given, TlsSettings};
@@ -19,6 +20,16 @@ pub const DEMO_ACCESS_KEY_SECRET: &str = "DemoAccessKeySecretForLocalUse1";
 pub const DEMO_ROLE_ARN: &str = "acs:ram::1000000000000000:role/di-demo";
 /// The workspace of the demo tasks.
 pub const DEMO_PROJECT_ID: i64 = 10000;
+/// The name (`ProjectIdentifier`) of workspace [`DEMO_PROJECT_ID`], as the discovery actions
+/// (`ListFiles`, `GetFile`, `ListFolders`) take it.
+pub const DEMO_PROJECT_IDENTIFIER: &str = "di_demo";
+/// The Alibaba Cloud account id the emulator's files are owned, created and edited by
+/// (`Owner`, `CreateUser`, `LastEditUser`): the demo role's account. Not a real account.
+pub const DEMO_OWNER_ID: &str = "1000000000000000";
+/// How long an asynchronous config process (`GenerateDISyncTaskConfigForCreating` /
+/// `ForUpdating`) runs by default before `QueryDISyncTaskConfigProcessResult` reports its
+/// end: [`Config::with_process_delay`].
+pub const DEFAULT_PROCESS_DELAY: Duration = Duration::from_millis(500);
 
 /// The largest clock skew `--clock-skew` takes, in seconds: ten years.
 const MAX_CLOCK_SKEW: u64 = 10 * 366 * 24 * 3600;
@@ -26,7 +37,10 @@ const MAX_CLOCK_SKEW: u64 = 10 * 366 * 24 * 3600;
 /// The emulator's settings.
 ///
 /// The default listens on `127.0.0.1:0`, accepts the demo key pair for every workspace, and
-/// holds deployed demo tasks 100 to 104 in workspace [`DEMO_PROJECT_ID`].
+/// holds deployed, running real-time demo tasks 100 to 104 in workspace [`DEMO_PROJECT_ID`]
+/// (named `task_00100` to `task_00104`, in folder
+/// [`DEFAULT_TASK_FOLDER`](crate::DEFAULT_TASK_FOLDER)); config processes take
+/// [`DEFAULT_PROCESS_DELAY`].
 #[derive(Clone)]
 pub struct Config {
     pub(crate) listen: SocketAddr,
@@ -34,7 +48,11 @@ pub struct Config {
     /// `(id, secret, projects)`; an empty project list allows every workspace.
     pub(crate) access_keys: Vec<(String, String, Vec<i64>)>,
     pub(crate) sts_tokens: Vec<String>,
-    pub(crate) tasks: Vec<(i64, i64)>,
+    pub(crate) tasks: Vec<SeedTask>,
+    /// Workspace names (`ProjectIdentifier`): `(project id, name)`.
+    pub(crate) project_identifiers: Vec<(i64, String)>,
+    /// How long a config process runs before its result is ready.
+    pub(crate) process_delay: Duration,
     /// Seconds the emulator's clock runs ahead of the machine's (behind when negative).
     pub(crate) clock_skew: i64,
     /// How long a keep-alive connection may sit idle before the emulator closes it.
@@ -66,7 +84,11 @@ impl Default for Config {
                 Vec::new(),
             )],
             sts_tokens: Vec::new(),
-            tasks: (100..=104).map(|file| (DEMO_PROJECT_ID, file)).collect(),
+            tasks: (100..=104)
+                .map(|file| SeedTask::new(DEMO_PROJECT_ID, file))
+                .collect(),
+            project_identifiers: vec![(DEMO_PROJECT_ID, DEMO_PROJECT_IDENTIFIER.to_owned())],
+            process_delay: DEFAULT_PROCESS_DELAY,
             clock_skew: 0,
             idle_timeout: None,
             settle: Settle::Immediately,
@@ -94,6 +116,8 @@ impl std::fmt::Debug for Config {
             .field("access_keys", &keys)
             .field("sts_tokens", &self.sts_tokens.len())
             .field("tasks", &self.tasks.len())
+            .field("project_identifiers", &self.project_identifiers)
+            .field("process_delay", &self.process_delay)
             .field("clock_skew", &self.clock_skew)
             .field("idle_timeout", &self.idle_timeout)
             .field("settle", &self.settle)
@@ -200,13 +224,52 @@ impl Config {
         self
     }
 
-    /// Adds deployed task `file_id` in workspace `project_id`.
+    /// Adds deployed, running real-time task `file_id` in workspace `project_id`, with the
+    /// defaults of [`SeedTask::new`] (named `task_{id}`, zero-padded to five digits).
     #[must_use]
     pub fn with_task(mut self, project_id: i64, file_id: i64) -> Self {
-        self.tasks.push((project_id, file_id));
+        self.tasks.push(SeedTask::new(project_id, file_id));
         self
     }
 
+    /// Adds the task `task` describes (its name, folder, type, state, script): a later one
+    /// with the same workspace and file id replaces an earlier one. The binary's `--task`
+    /// with `name=`, `folder=`, `type=`.
+    #[must_use]
+    pub fn with_seed_task(mut self, task: SeedTask) -> Self {
+        self.tasks.push(task);
+        self
+    }
+
+    /// Names workspace `project_id` `identifier`: the discovery actions (`ListFiles`,
+    /// `GetFile`, `ListFolders`) accept it as `ProjectIdentifier` in place of `ProjectId`.
+    /// Workspace [`DEMO_PROJECT_ID`] is named [`DEMO_PROJECT_IDENTIFIER`] by default. The
+    /// binary's `--project-identifier`.
+    #[must_use]
+    pub fn with_project_identifier(
+        mut self,
+        project_id: i64,
+        identifier: impl Into<String>,
+    ) -> Self {
+        self.project_identifiers
+            .push((project_id, identifier.into()));
+        self
+    }
+
+    /// Makes each asynchronous config process (`GenerateDISyncTaskConfigForCreating`,
+    /// `GenerateDISyncTaskConfigForUpdating`) take `delay` on the emulator's clock (the one
+    /// that times settling changes; [`Handle::advance_clock`](crate::Handle::advance_clock)
+    /// moves it for a server, the caller's time for a [`Responder`](crate::Responder)):
+    /// until then `QueryDISyncTaskConfigProcessResult` answers `Data.Status` `running`
+    /// (a value the documentation does not list: clients must read anything but `success`
+    /// and `fail` as not finished), then `success` with the generated `TaskContent`, or
+    /// `fail`. Zero finishes them at once; the default is [`DEFAULT_PROCESS_DELAY`]. The
+    /// binary's `--process-delay-ms`.
+    #[must_use]
+    pub fn with_process_delay(mut self, delay: Duration) -> Self {
+        self.process_delay = delay;
+        self
+    }
     /// Runs the emulator's clock `seconds` ahead of the machine's (behind when negative), as
     /// a server whose clock is off: its timestamp window and its `Date` headers follow the
     /// skewed clock, so a client must measure the skew and correct for it.
@@ -360,8 +423,10 @@ impl Config {
 
     /// Reads the binary's arguments (without the program name):
     /// `[--listen ADDR] [--allow-non-loopback] [--access-key ID:SECRET[:PROJECT,...]]...
-    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID]]... [--settle-delay-ms N]
-    /// [--never-settle] [--fail-messages default|opaque|misleading] [--clock-skew SECONDS]
+    /// [--sts-token TOKEN]... [--task PROJECT_ID:FILE_ID[-FILE_ID][,name=PATTERN][,folder=PATH]
+    /// [,type=TYPE]]... [--project-identifier PROJECT_ID:NAME]... [--settle-delay-ms N]
+    /// [--never-settle] [--process-delay-ms N] [--fail-messages default|opaque|misleading]
+    /// [--clock-skew SECONDS]
     /// [--idle-timeout-ms MS] [--rate-limit QPS[:BURST][@ACTION]]... [--latency-ms
     /// MEAN[:JITTER]] [--tls [--tls-name NAME]... [--tls-ca-out FILE]] [--tls-cert FILE
     /// --tls-key FILE]`. Giving any
@@ -403,7 +468,31 @@ impl Config {
                     }
                     config.sts_tokens.push(token);
                 }
-                "--task" => tasks.extend(parse_tasks(&value("--task")?)?),
+                "--task" => tasks.extend(parse_task_spec(&value("--task")?)?),
+                "--project-identifier" => {
+                    let text = value("--project-identifier")?;
+                    let parsed = text
+                        .split_once(':')
+                        .and_then(|(id, name)| Some((positive(id)?, name)))
+                        .filter(|(_, name)| !name.is_empty());
+                    let Some((id, name)) = parsed else {
+                        return Err(ConfigError::InvalidValue {
+                            option: "--project-identifier",
+                            value: text,
+                            reason: "expected PROJECT_ID:NAME",
+                        });
+                    };
+                    config = config.with_project_identifier(id, name);
+                }
+                "--process-delay-ms" => {
+                    let text = value("--process-delay-ms")?;
+                    let millis = text.parse::<u64>().map_err(|_| ConfigError::InvalidValue {
+                        option: "--process-delay-ms",
+                        value: text.clone(),
+                        reason: "expected a number of milliseconds",
+                    })?;
+                    config = config.with_process_delay(Duration::from_millis(millis));
+                }
                 "--clock-skew" => {
                     let text = value("--clock-skew")?;
                     config.clock_skew = text
@@ -527,33 +616,6 @@ fn parse_key(text: &str) -> Result<(String, String, Vec<i64>), ConfigError> {
     Ok((id.to_owned(), secret.to_owned(), projects))
 }
 
-fn parse_tasks(text: &str) -> Result<Vec<(i64, i64)>, ConfigError> {
-    let invalid = |reason| ConfigError::InvalidValue {
-        option: "--task",
-        value: text.to_owned(),
-        reason,
-    };
-    let (project, files) = text
-        .split_once(':')
-        .ok_or_else(|| invalid("expected PROJECT_ID:FILE_ID[-FILE_ID]"))?;
-    let project = positive(project).ok_or_else(|| invalid("ids are positive integers"))?;
-    let (first, last) = match files.split_once('-') {
-        Some((first, last)) => (first, last),
-        None => (files, files),
-    };
-    let (Some(first), Some(last)) = (positive(first), positive(last)) else {
-        return Err(invalid("ids are positive integers"));
-    };
-    if last < first || last - first >= 100_000 {
-        return Err(invalid("a range runs upwards and spans at most 100000 ids"));
-    }
-    Ok((first..=last).map(|file| (project, file)).collect())
-}
-
-fn positive(text: &str) -> Option<i64> {
-    text.parse::<i64>().ok().filter(|value| *value > 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,7 +634,38 @@ mod tests {
         assert_eq!(config.access_keys.len(), 2);
         assert_eq!(config.access_keys[0].2, vec![1, 2]);
         assert_eq!(config.sts_tokens, vec!["T".to_owned()]);
-        assert_eq!(config.tasks, vec![(7, 1), (7, 2), (7, 3), (8, 9)]);
+        let ids: Vec<(i64, i64)> = config
+            .tasks
+            .iter()
+            .map(|task| (task.project_id, task.file_id))
+            .collect();
+        assert_eq!(ids, vec![(7, 1), (7, 2), (7, 3), (8, 9)]);
+        assert_eq!(config.tasks[3].name, "task_00009");
+        assert_eq!(config.process_delay, DEFAULT_PROCESS_DELAY);
+        let seeded = Config::from_args(args(
+            "--task 7:1-2,name=orders_{id},folder=a/b,type=DI_OFFLINE --process-delay-ms 0 \
+             --project-identifier 7:sales",
+        ))
+        .unwrap();
+        assert_eq!(
+            seeded.tasks,
+            vec![
+                SeedTask::new(7, 1)
+                    .named("orders_00001")
+                    .in_folder("a/b")
+                    .of_type(crate::TaskType::DiOffline),
+                SeedTask::new(7, 2)
+                    .named("orders_00002")
+                    .in_folder("a/b")
+                    .of_type(crate::TaskType::DiOffline),
+            ]
+        );
+        assert_eq!(seeded.process_delay, Duration::ZERO);
+        assert!(
+            seeded
+                .project_identifiers
+                .contains(&(7, "sales".to_owned()))
+        );
         let skewed = Config::from_args(args("--clock-skew -1200 --idle-timeout-ms 50")).unwrap();
         assert_eq!(skewed.clock_skew, -1200);
         assert_eq!(skewed.idle_timeout, Some(Duration::from_millis(50)));
@@ -638,6 +731,12 @@ mod tests {
             "--settle-delay-ms",
             "--fail-messages",
             "--fail-messages loud",
+            "--process-delay-ms -1",
+            "--process-delay-ms soon",
+            "--project-identifier sales",
+            "--project-identifier 0:sales",
+            "--project-identifier 7:",
+            "--task 7:1,type=DI_BATCH",
         ] {
             assert!(Config::from_args(args(bad)).is_err(), "{bad}");
         }

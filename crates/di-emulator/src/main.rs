@@ -12,10 +12,13 @@ const USAGE: &str = "\
 Usage: di-emulator [OPTIONS]
 
 Serves a local DataWorks Data Integration endpoint, for tests and for trying di without an
-account: the real-time sync task's whole lifecycle (CreateDISyncTask, UpdateDISyncTask,
+account: the sync task's whole lifecycle (CreateDISyncTask, UpdateDISyncTask,
 GetDISyncTask, DeployDISyncTask, StartDISyncInstance, StopDISyncInstance,
-GetDISyncInstanceInfo, TerminateDISyncInstance, DeleteDISyncTask) and STS (AssumeRole,
-AssumeRoleWithOIDC), checking signatures as the gateway does. Prints the base URL as the
+GetDISyncInstanceInfo, TerminateDISyncInstance, DeleteDISyncTask), the asynchronous config
+processes (GenerateDISyncTaskConfigForCreating, GenerateDISyncTaskConfigForUpdating,
+QueryDISyncTaskConfigProcessResult), discovery (ListFiles, GetFile, ListFolders,
+ListRefDISyncTasks) and STS (AssumeRole, AssumeRoleWithOIDC), checking signatures, required
+parameters and each action's task types as the service does. Prints the base URL as the
 first line on stdout; with the demo AccessKey (no --access-key), prints on stderr the two
 export lines that make di use it (LTAI5tDemoAccessKeyId / DemoAccessKeySecretForLocalUse1,
 not a real key); logs one line per request to stderr; stops on SIGINT or SIGTERM.
@@ -27,12 +30,25 @@ Options:
                                 Accept this AccessKey (for these workspaces only, when
                                 given); repeatable; replaces the demo key
   --sts-token TOKEN             Accept this STS token; repeatable
-  --task PROJECT_ID:FILE_ID[-FILE_ID]
-                                Hold these deployed, running tasks; repeatable; replaces the demo
-                                tasks (10000:100-104)
+  --task PROJECT_ID:FILE_ID[-FILE_ID][,name=PATTERN][,folder=PATH][,type=TYPE]
+                                Hold these deployed, running tasks; repeatable; replaces the
+                                demo tasks (10000:100-104). PATTERN names them, {id} being
+                                the file id zero-padded to 5 digits [default: task_{id}];
+                                PATH (no comma) is their folder [default: Business
+                                Flow/emulator/Data Integration]; TYPE is DI_REALTIME (files
+                                of FileType 900), DI_OFFLINE (FileType 23) or DI_SOLUTION
+                                [default: DI_REALTIME]
+  --project-identifier PROJECT_ID:NAME
+                                Accept NAME as ProjectIdentifier for the workspace (ListFiles,
+                                GetFile, ListFolders); repeatable [default: 10000:di_demo]
   --settle-delay-ms N           Stops, starts and undeploys settle after N ms (KILLING /
                                 WAIT until then; other changes of the task fail) [default: 0]
   --never-settle                They never settle (for testing waits that time out)
+  --process-delay-ms N          Config processes (GenerateDISyncTaskConfigFor...) finish after
+                                N ms; until then QueryDISyncTaskConfigProcessResult answers
+                                Data.Status=running, a value the documentation does not list
+                                (read anything but success and fail as still running)
+                                [default: 500]
   --fail-messages WORDING       How Data.Status=fail messages other than the documented
                                 \"fileId:[N] is invalid.\" read: default (they name the state),
                                 opaque (a reason number only) or misleading (one text with
@@ -61,6 +77,10 @@ Options:
 Control routes (loopback peers only): POST/DELETE /_emulator/faults (POST a JSON object:
 fault, and count or per_mille; with count, an action member serves the fault to that
 action's requests only), GET /_emulator/counters, GET /_emulator/tasks/{project}/{file}.
+
+Parameters the official SDKs put in the query may make it long (an UpdateDISyncTask script):
+the emulator sets no limit of its own, but a request target over 65,534 bytes is answered 414
+by the HTTP layer.
 ";
 
 #[tokio::main]
@@ -122,6 +142,14 @@ mod tests {
             "GetDISyncInstanceInfo",
             "TerminateDISyncInstance",
             "DeleteDISyncTask",
+            "GenerateDISyncTaskConfigForCreating",
+            "GenerateDISyncTaskConfigForUpdating",
+            "QueryDISyncTaskConfigProcessResult",
+            "ListFiles",
+            "GetFile",
+            "ListFolders",
+            "ListRefDISyncTasks",
+            "--process-delay-ms",
             "AssumeRole",
             "AssumeRoleWithOIDC",
         ] {

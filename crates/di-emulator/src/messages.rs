@@ -16,13 +16,17 @@ pub enum Messages {
     /// `fileId:[N] is not deployed.`, `fileId:[N] is not running.`,
     /// `fileId:[N] is already running.`, `fileId:[N] is changing state (KILLING); try again
     /// later.`, `fileId:[N] is still running; terminate it with TerminateDISyncInstance
-    /// first.`, `fileId:[N] is deployed; terminate it with TerminateDISyncInstance first.`
+    /// first.`, `fileId:[N] is deployed; terminate it with TerminateDISyncInstance first.`,
+    /// `fileId:[N] is updated only with the TaskContent that
+    /// QueryDISyncTaskConfigProcessResult returned for it (GenerateDISyncTaskConfigForUpdating
+    /// first).`
     #[default]
     Default,
     /// A neutral text that names no state, only a number per reason:
     /// `fileId:[N]: the request was refused (reason R).`, where R is 1 for not deployed, 2 for
     /// not running, 3 for already running, 4 for a change still settling, 5 for deleting a
-    /// running task, 6 for deleting a deployed (not running) task.
+    /// running task, 6 for deleting a deployed (not running) task, 7 for updating a real-time
+    /// task or solution with a script no config process generated for it.
     Opaque,
     /// One text for every undocumented refusal, built to fool a client that matches phrases:
     /// `fileId:[N] cannot be deleted in its current state: it is not deployed or not running
@@ -63,6 +67,9 @@ pub(crate) enum Refused {
     StillRunning,
     /// Delete of a deployed task that is not running.
     StillDeployed,
+    /// `UpdateDISyncTask` of a real-time task or solution without the script a config
+    /// process for updating it generated.
+    NotGenerated,
 }
 
 impl Refused {
@@ -75,6 +82,7 @@ impl Refused {
             Refused::ChangingState(_) => 4,
             Refused::StillRunning => 5,
             Refused::StillDeployed => 6,
+            Refused::NotGenerated => 7,
         }
     }
 }
@@ -100,6 +108,11 @@ pub(crate) fn refused(messages: Messages, file_id: i64, reason: Refused) -> Stri
             Refused::StillDeployed => format!(
                 "fileId:[{file_id}] is deployed; terminate it with TerminateDISyncInstance first."
             ),
+            Refused::NotGenerated => format!(
+                "fileId:[{file_id}] is updated only with the TaskContent that \
+                 QueryDISyncTaskConfigProcessResult returned for it \
+                 (GenerateDISyncTaskConfigForUpdating first)."
+            ),
         },
         Messages::Opaque => format!(
             "fileId:[{file_id}]: the request was refused (reason {}).",
@@ -116,13 +129,14 @@ pub(crate) fn refused(messages: Messages, file_id: i64, reason: Refused) -> Stri
 mod tests {
     use super::*;
 
-    const EVERY_REASON: [Refused; 6] = [
+    const EVERY_REASON: [Refused; 7] = [
         Refused::NotDeployed,
         Refused::NotRunning,
         Refused::AlreadyRunning,
         Refused::ChangingState("KILLING"),
         Refused::StillRunning,
         Refused::StillDeployed,
+        Refused::NotGenerated,
     ];
 
     #[test]
@@ -146,7 +160,7 @@ mod tests {
             .collect();
         assert_eq!(
             messages,
-            (1..=6)
+            (1..=7)
                 .map(|number| format!("fileId:[7]: the request was refused (reason {number})."))
                 .collect::<Vec<_>>()
         );

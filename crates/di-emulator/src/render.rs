@@ -7,6 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use bytes::Bytes;
 use di_proto::Timestamp;
 use di_proto::http::{HeaderValue, StatusCode, header};
+use serde_json::Value;
 
 /// The format of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,65 +30,86 @@ pub(crate) fn request_id(counter: u64) -> String {
     )
 }
 
-/// A member of `Data`: text, or an integer (a JSON number, such as `FileId`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Member {
-    Text(String),
-    Integer(i64),
-}
-
-impl Member {
-    fn text(&self) -> std::borrow::Cow<'_, str> {
-        match self {
-            Member::Text(text) => std::borrow::Cow::Borrowed(text),
-            Member::Integer(value) => std::borrow::Cow::Owned(value.to_string()),
-        }
-    }
-}
-
-/// The success answer `{RequestId, Success: true, Data: {...}}`, root `<{action}Response>`.
+/// The success answer `{RequestId, Success: true, Data}`, root `<{action}Response>`; with
+/// `error_fields` (the discovery actions), also `HttpStatusCode: 200` and empty `ErrorCode`
+/// and `ErrorMessage`, as those answers model them.
+///
+/// In XML, an object is an element per member, and an array is its element repeated, once
+/// per item (`"Files":[a,b]` is `<Files>a</Files><Files>b</Files>`); `null` members are left
+/// out.
 pub(crate) fn success(
     format: Format,
     action: &str,
     request_id: &str,
-    data: &[(&str, Member)],
+    data: &Value,
+    error_fields: bool,
     now: Timestamp,
 ) -> http::Response<Bytes> {
+    let mut top = serde_json::Map::new();
+    top.insert("RequestId".to_owned(), Value::from(request_id));
+    top.insert("Success".to_owned(), Value::from(true));
+    top.insert("Data".to_owned(), data.clone());
+    if error_fields {
+        top.insert("HttpStatusCode".to_owned(), Value::from(200));
+        top.insert("ErrorCode".to_owned(), Value::from(""));
+        top.insert("ErrorMessage".to_owned(), Value::from(""));
+    }
     let body = match format {
-        Format::Json => {
-            let mut data_object = serde_json::Map::new();
-            for (name, value) in data {
-                let value = match value {
-                    Member::Text(text) => serde_json::Value::from(text.as_str()),
-                    Member::Integer(value) => serde_json::Value::from(*value),
-                };
-                data_object.insert((*name).to_owned(), value);
-            }
-            serde_json::json!({
-                "RequestId": request_id,
-                "Success": true,
-                "Data": data_object,
-            })
-            .to_string()
-        }
+        Format::Json => Value::Object(top).to_string(),
         Format::Xml => {
             let mut body = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-            let _ = write!(body, "<{action}Response><RequestId>");
-            escape_into(&mut body, request_id);
-            body.push_str("</RequestId><Success>true</Success><Data>");
-            for (name, value) in data {
-                let _ = write!(body, "<{name}>");
-                escape_into(&mut body, &value.text());
-                let _ = write!(body, "</{name}>");
+            let _ = write!(body, "<{action}Response>");
+            // RequestId first, as the gateway writes it.
+            for name in [
+                "RequestId",
+                "Success",
+                "Data",
+                "HttpStatusCode",
+                "ErrorCode",
+                "ErrorMessage",
+            ] {
+                if let Some(value) = top.get(name) {
+                    xml_into(&mut body, name, value);
+                }
             }
-            let _ = write!(body, "</Data></{action}Response>");
+            let _ = write!(body, "</{action}Response>");
             body
         }
     };
     response(StatusCode::OK, format, request_id, body, now)
 }
 
-/// The error answer `{RequestId, HostId, Code, Message, Recommend}`, root `<Error>`.
+/// `value` as XML element(s) named `name`.
+fn xml_into(out: &mut String, name: &str, value: &Value) {
+    match value {
+        Value::Null => {}
+        Value::Array(items) => {
+            for item in items {
+                xml_into(out, name, item);
+            }
+        }
+        Value::Object(members) => {
+            let _ = write!(out, "<{name}>");
+            for (member, value) in members {
+                xml_into(out, member, value);
+            }
+            let _ = write!(out, "</{name}>");
+        }
+        Value::String(text) => {
+            let _ = write!(out, "<{name}>");
+            escape_into(out, text);
+            let _ = write!(out, "</{name}>");
+        }
+        Value::Bool(_) | Value::Number(_) => {
+            let _ = write!(out, "<{name}>{value}</{name}>");
+        }
+    }
+}
+
+/// The error answer `{RequestId, HostId, Code, Message, Recommend}`, root `<Error>`; with
+/// `error_fields` (a discovery action's refusal past the gateway), also `Success: false`,
+/// `ErrorCode`, `ErrorMessage` and `HttpStatusCode`, as those answers model them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn error(
     format: Format,
     status: StatusCode,
@@ -95,32 +117,39 @@ pub(crate) fn error(
     message: &str,
     request_id: &str,
     host_id: &str,
+    error_fields: bool,
     now: Timestamp,
 ) -> http::Response<Bytes> {
     let recommend = format!(
         "https://api.aliyun.com/troubleshoot?q={code}&product=dataworks-public&requestId={request_id}"
     );
+    let mut members: Vec<(&str, Value)> = vec![
+        ("RequestId", Value::from(request_id)),
+        ("HostId", Value::from(host_id)),
+        ("Code", Value::from(code)),
+        ("Message", Value::from(message)),
+        ("Recommend", Value::from(recommend)),
+    ];
+    if error_fields {
+        members.extend([
+            ("Success", Value::from(false)),
+            ("ErrorCode", Value::from(code)),
+            ("ErrorMessage", Value::from(message)),
+            ("HttpStatusCode", Value::from(status.as_u16())),
+        ]);
+    }
     let body = match format {
-        Format::Json => serde_json::json!({
-            "RequestId": request_id,
-            "HostId": host_id,
-            "Code": code,
-            "Message": message,
-            "Recommend": recommend,
-        })
+        Format::Json => Value::Object(
+            members
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        )
         .to_string(),
         Format::Xml => {
             let mut body = String::from("<?xml version='1.0' encoding='UTF-8'?><Error>");
-            for (name, text) in [
-                ("RequestId", request_id),
-                ("HostId", host_id),
-                ("Code", code),
-                ("Message", message),
-                ("Recommend", &recommend),
-            ] {
-                let _ = write!(body, "<{name}>");
-                escape_into(&mut body, text);
-                let _ = write!(body, "</{name}>");
+            for (name, value) in &members {
+                xml_into(&mut body, name, value);
             }
             body.push_str("</Error>");
             body
@@ -191,6 +220,35 @@ mod tests {
                 .all(|byte| byte.is_ascii_hexdigit() || byte == b'-'),
             "{id}"
         );
+    }
+
+    #[test]
+    fn renders_nested_data_in_xml_with_repeated_array_elements() {
+        let data = serde_json::json!({
+            "Files": [{"FileId": 1, "FileName": "a&b"}, {"FileId": 2, "FileName": "c"}],
+            "TotalCount": 2,
+            "Skipped": null,
+            "Flag": true,
+        });
+        let now = Timestamp::from_unix_seconds(1_800_000_000).unwrap();
+        let answer = success(Format::Xml, "ListFiles", "R-1", &data, true, now);
+        let body = std::str::from_utf8(answer.body()).unwrap();
+        assert_eq!(
+            body,
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><ListFilesResponse>"#,
+                "<RequestId>R-1</RequestId><Success>true</Success><Data>",
+                "<Files><FileId>1</FileId><FileName>a&amp;b</FileName></Files>",
+                "<Files><FileId>2</FileId><FileName>c</FileName></Files>",
+                "<Flag>true</Flag><TotalCount>2</TotalCount></Data>",
+                "<HttpStatusCode>200</HttpStatusCode><ErrorCode></ErrorCode>",
+                "<ErrorMessage></ErrorMessage></ListFilesResponse>"
+            )
+        );
+        let answer = success(Format::Json, "ListFiles", "R-1", &data, false, now);
+        let body: Value = serde_json::from_slice(answer.body()).unwrap();
+        assert_eq!(body["Data"], data);
+        assert!(body.get("ErrorCode").is_none());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use di_proto::Timestamp;
 
 use crate::config::Config;
+use crate::seed::SeedTask;
 use crate::service::answer;
 use crate::state::{Shared, TaskState};
 
@@ -15,8 +16,12 @@ use crate::state::{Shared, TaskState};
 /// but with no socket, no clock and no faults.
 ///
 /// What only the server does stays out: control routes, [`Fault`](crate::Fault)s, refusing
-/// a body over its size cap. Each `Responder` keeps its own tasks and nonces seen, from
-/// `config`, so two of them never share state.
+/// a body over its size cap. Each `Responder` keeps its own tasks, config processes and
+/// nonces seen, from `config`, so two of them never share state.
+///
+/// The time given to [`Responder::respond`] is its clock for everything: the timestamp
+/// window, and what times settling changes ([`Config::with_settle_delay`]) and config
+/// processes ([`Config::with_process_delay`]): a test moves time by answering later.
 ///
 /// ```
 /// use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Responder};
@@ -32,7 +37,7 @@ use crate::state::{Shared, TaskState};
 /// let signed = Signer::new(&credentials, &endpoint).sign(&terminate.to_rpc_request()?, now, "n-1")?;
 /// let answer = responder.respond(signed.request().clone(), now);
 /// let output = terminate.parse_response(&answer, &ResponseContext::new().with_request(&signed))?;
-/// assert_eq!(output.outcome, di_proto::ops::TeardownOutcome::Done);
+/// assert_eq!(output.outcome, di_proto::ops::ChangeOutcome::Done);
 /// assert_eq!(responder.task_state(10000, 100), Some(di_emulator::TaskState::Undeployed));
 /// # Ok::<(), di_proto::Error>(())
 /// ```
@@ -64,6 +69,12 @@ impl Responder {
         crate::sts::answer(&self.shared, &request, now)
             .unwrap_or_else(|| answer(&self.shared, &request, now, uptime))
             .map(Vec::from)
+    }
+
+    /// Adds the task `task` describes (its name, folder, type, state and script), replacing
+    /// any task with its workspace and file id.
+    pub fn seed_task(&self, task: &SeedTask) {
+        self.shared.seed(task);
     }
 
     /// The state of task `file_id` in workspace `project_id`, if the responder knows it.

@@ -43,6 +43,7 @@ use tokio::time::Sleep;
 
 use crate::config::Config;
 use crate::faults::{Fault, FaultPlan};
+use crate::seed::SeedTask;
 use crate::service::answer;
 use crate::state::{Shared, Task, TaskState};
 use crate::{gateway, render};
@@ -105,6 +106,8 @@ struct Inner {
     shared: Shared,
     /// The emulator's monotonic clock starts here.
     started: Instant,
+    /// How far [`Handle::advance_clock`] moved the monotonic clock, in nanoseconds.
+    advanced_nanos: AtomicU64,
     /// HTTPS: the acceptor and, for a generated certificate, its CA's certificate.
     tls: Option<crate::tls::Served>,
     tls_handshakes: AtomicU64,
@@ -124,6 +127,15 @@ impl Inner {
             .tasks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The emulator's monotonic clock: time since it started, plus what
+    /// [`Handle::advance_clock`] added. It times settling changes, config processes and the
+    /// flow control.
+    fn uptime(&self) -> Duration {
+        self.started.elapsed().saturating_add(Duration::from_nanos(
+            self.advanced_nanos.load(Ordering::Relaxed),
+        ))
     }
 
     fn counters(&self) -> Counters {
@@ -162,6 +174,7 @@ pub async fn start(config: Config) -> io::Result<Handle> {
     let inner = Arc::new(Inner {
         shared: Shared::new(config),
         started: Instant::now(),
+        advanced_nanos: AtomicU64::new(0),
         tls,
         tls_handshakes: AtomicU64::new(0),
         tls_handshake_failures: AtomicU64::new(0),
@@ -250,7 +263,7 @@ impl Handle {
     }
 
     /// Sets the state of task `file_id` in workspace `project_id`, settled, creating the task
-    /// if need be.
+    /// if need be (a real-time task with the defaults of [`SeedTask::new`]).
     pub fn set_task_state(&self, project_id: i64, file_id: i64, state: TaskState) {
         self.inner
             .tasks()
@@ -259,7 +272,27 @@ impl Handle {
                 task.state = state;
                 task.settles_at = None;
             })
-            .or_insert_with(|| Task::new(file_id, state));
+            .or_insert_with(|| SeedTask::new(project_id, file_id).in_state(state).to_task());
+    }
+
+    /// Adds the task `task` describes (its name, folder, type, state and script), replacing
+    /// any task with its workspace and file id: for a test that needs named tasks in folders,
+    /// or batch tasks and solutions, beside those of the [`Config`].
+    pub fn seed_task(&self, task: &SeedTask) {
+        self.inner.shared.seed(task);
+    }
+
+    /// Moves the emulator's monotonic clock `by` ahead at once: what settling changes
+    /// ([`Config::with_settle_delay`]), config processes ([`Config::with_process_delay`]) and
+    /// the flow control measure, so that a test need not sleep through them. The wall clock
+    /// (the timestamp window, `Date` headers) does not move.
+    pub fn advance_clock(&self, by: Duration) {
+        let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        let _ = self.inner.advanced_nanos.fetch_update(
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+            |advanced| Some(advanced.saturating_add(nanos)),
+        );
     }
 
     /// Serves until SIGINT (Ctrl-C) or, on Unix, SIGTERM, then shuts down as
@@ -591,7 +624,7 @@ async fn serve(
 fn answer_now(inner: &Inner, request: &Request<Bytes>) -> Response<Bytes> {
     match Timestamp::try_from(inner.shared.now()) {
         Ok(now) => crate::sts::answer(&inner.shared, request, now)
-            .unwrap_or_else(|| answer(&inner.shared, request, now, inner.started.elapsed())),
+            .unwrap_or_else(|| answer(&inner.shared, request, now, inner.uptime())),
         Err(_) => gateway_error(
             inner,
             (request.headers(), request.uri()),
@@ -650,6 +683,7 @@ fn gateway_error(
         message,
         &request_id,
         &host_id(headers),
+        false,
         now,
     )
 }
@@ -1144,7 +1178,10 @@ mod tests {
                 "\"action\" must name an action served here: DeleteDISyncTask, \
                  TerminateDISyncInstance, GetDISyncInstanceInfo, StopDISyncInstance, \
                  StartDISyncInstance, DeployDISyncTask, GetDISyncTask, CreateDISyncTask, \
-                 UpdateDISyncTask, AssumeRole, AssumeRoleWithOIDC"
+                 UpdateDISyncTask, GenerateDISyncTaskConfigForCreating, \
+                 GenerateDISyncTaskConfigForUpdating, QueryDISyncTaskConfigProcessResult, \
+                 ListRefDISyncTasks, ListFiles, GetFile, ListFolders, AssumeRole, \
+                 AssumeRoleWithOIDC"
                     .to_owned()
             )
         );

@@ -1,11 +1,20 @@
-//! The service behind the gateway: the real-time task lifecycle over the task state.
+//! The service behind the gateway: what each action requires ([`contract`]), the real-time
+//! task lifecycle over the task state, the asynchronous config processes ([`crate::process`]) and
+//! the discovery actions ([`discovery`]).
 //!
-//! `CreateDISyncTask` makes an undeployed task; `DeployDISyncTask` deploys it (`NORUN`);
-//! `StartDISyncInstance` starts it (`WAIT`, then `RUN`); `StopDISyncInstance` stops it
-//! (`KILLING`, then `PAUSE`); `TerminateDISyncInstance` undeploys it (`KILLING`, then `NORUN`,
-//! whether it was running, paused or never started); `DeleteDISyncTask` deletes an undeployed
-//! task. `GetDISyncInstanceInfo` reports the run status, `GetDISyncTask` the script,
-//! `UpdateDISyncTask` replaces it.
+//! `CreateDISyncTask` makes an undeployed task (a batch task, a real-time task or a
+//! solution); `DeployDISyncTask` deploys it (`NORUN`); `StartDISyncInstance` starts it
+//! (`WAIT`, then `RUN`); `StopDISyncInstance` stops it (`KILLING`, then `PAUSE`);
+//! `TerminateDISyncInstance` undeploys it (`KILLING`, then `NORUN`, whether it was running,
+//! paused or never started); `DeleteDISyncTask` deletes an undeployed task.
+//! `GetDISyncInstanceInfo` reports the run status, `GetDISyncTask` the script,
+//! `UpdateDISyncTask` replaces it: a batch task's at once, a real-time task's or a solution's
+//! only with the script a config process for updating it generated.
+//!
+//! Before any of it, every action's contract is checked: a missing (or empty) required
+//! parameter is HTTP 400 `Missing{Name}` (`MissingParameter` when either of two would do), a
+//! `TaskType` outside the action's documented set HTTP 400 `Param.Invalid`. A task is found
+//! by workspace, file id and type: another type's task is as unknown as a missing one.
 //!
 //! The changes answer HTTP 200 either way, as DataWorks does: `Data.Status` is `success`
 //! when the task moved, `fail` with a `Message` when it could not (unknown task, a task not in
@@ -22,18 +31,24 @@ use std::time::Duration;
 use bytes::Bytes;
 use di_proto::Timestamp;
 use di_proto::http::StatusCode;
+use serde_json::{Value, json};
 
+use crate::config::DEMO_OWNER_ID;
+use crate::contract::{self, Contract, Workspace};
+use crate::discovery;
 use crate::gateway::{self, Refusal, Verified};
 use crate::messages::{self, Messages, Refused};
-use crate::render::{self, Member};
-use crate::state::{Settle, Shared, Task, TaskState};
+use crate::process::{PROCESS_RUNNING, Progress, Purpose};
+use crate::render;
+use crate::state::{Settle, Shared, Task, TaskState, TaskType};
 
 /// The first file id `CreateDISyncTask` hands out, when no task has a larger one.
 const FIRST_CREATED_FILE_ID: i64 = 1000;
 
 /// Answers one request as the gateway and then the service would; `now` is the emulator's
 /// wall clock, `uptime` its monotonic clock (time since it started), which times how long
-/// changes take to settle. Never panics, whatever the request.
+/// changes take to settle and config processes to finish. Never panics, whatever the
+/// request.
 pub(crate) fn answer(
     shared: &Shared,
     request: &http::Request<Bytes>,
@@ -43,6 +58,7 @@ pub(crate) fn answer(
     let format = gateway::requested_format(request.headers(), request.uri().query());
     let request_id = render::request_id(shared.request_ids.fetch_add(1, Ordering::Relaxed));
     let mut retry_after = None;
+    let mut error_fields = false;
     let result = gateway::verify(shared, request, now).and_then(|verified| {
         // The flow control counts the calls it lets through, per AccessKey.
         let rules = &shared.config.rate_rules;
@@ -59,10 +75,13 @@ pub(crate) fn answer(
                 message: throttled.message.to_owned(),
             });
         }
-        serve(shared, &verified, uptime)
+        error_fields = contract::of(&verified.action).is_some_and(|served| served.error_fields);
+        serve(shared, &verified, now, uptime)
     });
     let mut response = match result {
-        Ok((action, data)) => render::success(format, action, &request_id, &data, now),
+        Ok((action, data)) => {
+            render::success(format, action, &request_id, &data, error_fields, now)
+        }
         Err(refusal) => {
             let host_id = request
                 .headers()
@@ -76,6 +95,7 @@ pub(crate) fn answer(
                 &refusal.message,
                 &request_id,
                 host_id,
+                error_fields,
                 now,
             )
         }
@@ -89,71 +109,240 @@ pub(crate) fn answer(
     response
 }
 
-/// The `Data` members of a served action.
-type Data = Vec<(&'static str, Member)>;
+/// A served action's name and `Data`.
+type Served = (&'static str, Value);
 
-/// The action names, as `'static` strings for the answer's root element.
-fn action_name(action: &str) -> Option<&'static str> {
-    gateway::ACTIONS
-        .iter()
-        .copied()
-        .find(|known| *known == action)
-}
+/// The request's parameters.
+type Params = HashMap<String, String>;
 
 fn serve(
     shared: &Shared,
     verified: &Verified,
+    now: Timestamp,
     uptime: Duration,
-) -> Result<(&'static str, Data), Refusal> {
-    let action = action_name(&verified.action)
+) -> Result<Served, Refusal> {
+    let contract = contract::of(&verified.action)
         .ok_or_else(|| param_invalid("The action is not served here."))?;
-    let project_id = positive_param(verified, "ProjectId")?;
-    match verified.params.get("TaskType").map(String::as_str) {
-        Some("DI_REALTIME") => {}
-        _ => return Err(param_invalid("TaskType must be DI_REALTIME.")),
-    }
-    let allowed = gateway::may_access(shared, &verified.access_key_id, project_id);
-    if !allowed {
+    let action = contract.action;
+    let params = &verified.params;
+    check_required(contract, params)?;
+    let project_id = workspace(shared, contract, params)?;
+    let task_type = requested_type(contract, params)?;
+    if !gateway::may_access(shared, &verified.access_key_id, project_id) {
         return Err(Refusal {
             status: StatusCode::FORBIDDEN,
             code: "Forbidden.Access".to_owned(),
             message: "Access is forbidden.".to_owned(),
         });
     }
-    let params = &verified.params;
+    let now_ms = now.unix_seconds().saturating_mul(1000);
+    let data = match (action, task_type) {
+        ("ListFiles", _) => discovery::list_files(&lock_tasks(shared), project_id, params)?,
+        ("GetFile", _) => discovery::get_file(&lock_tasks(shared), project_id, params)?,
+        ("ListFolders", _) => discovery::list_folders(&lock_tasks(shared), project_id, params)?,
+        ("ListRefDISyncTasks", Some(task_type)) => {
+            discovery::list_ref_tasks(&lock_tasks(shared), project_id, task_type, params)?
+        }
+        ("GenerateDISyncTaskConfigForCreating", Some(task_type)) => start_process(
+            shared,
+            project_id,
+            task_type,
+            Purpose::Creating,
+            params,
+            uptime,
+        ),
+        ("GenerateDISyncTaskConfigForUpdating", Some(task_type)) => {
+            let file_id = positive_param(params, "TaskId")?;
+            let exists = lock_tasks(shared)
+                .get(&(project_id, file_id))
+                .is_some_and(|task| {
+                    task.state != TaskState::Deleted && task.task_type == task_type
+                });
+            if !exists {
+                fail(&messages::invalid(file_id))
+            } else {
+                let purpose = Purpose::Updating { file_id };
+                start_process(shared, project_id, task_type, purpose, params, uptime)
+            }
+        }
+        ("QueryDISyncTaskConfigProcessResult", Some(task_type)) => {
+            let id = positive_param(params, "AsyncProcessId")?;
+            let progress = shared
+                .processes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .query(project_id, task_type, id, uptime);
+            match progress {
+                None => fail(&format!("processId:[{id}] is invalid.")),
+                // Not a documented value: see `PROCESS_RUNNING`.
+                Some(Progress::Running) => json!({"Status": PROCESS_RUNNING}),
+                Some(Progress::Succeeded(script)) => {
+                    json!({"Status": "success", "TaskContent": script})
+                }
+                Some(Progress::Failed(message)) => fail(&message),
+            }
+        }
+        (_, Some(task_type)) => {
+            let change = Change {
+                project_id,
+                task_type,
+                now_ms,
+                uptime,
+            };
+            lifecycle(shared, action, params, &change)?
+        }
+        (_, None) => return Err(param_invalid("The action is not served here.")),
+    };
+    Ok((action, data))
+}
+
+/// Refuses the first required parameter of `contract` that is missing or empty, in the fact
+/// sheet's (alphabetical) order, `ProjectId` included; then, for the discovery actions, a
+/// request with neither `ProjectId` nor `ProjectIdentifier`.
+fn check_required(contract: &Contract, params: &Params) -> Result<(), Refusal> {
+    let given = |name: &str| params.get(name).is_some_and(|value| !value.is_empty());
+    let mut required = contract.required.to_vec();
+    if contract.workspace == Workspace::Id {
+        required.push("ProjectId");
+        required.sort_unstable();
+    }
+    if let Some(missing) = required.into_iter().find(|name| !given(name)) {
+        return Err(Refusal::missing(missing));
+    }
+    if contract.workspace == Workspace::IdOrIdentifier
+        && !given("ProjectId")
+        && !given("ProjectIdentifier")
+    {
+        return Err(Refusal::missing_either("ProjectId", "ProjectIdentifier"));
+    }
+    Ok(())
+}
+
+/// The workspace the request names: `ProjectId`, or for the discovery actions
+/// `ProjectIdentifier` when no `ProjectId` is given (a configured workspace name).
+fn workspace(shared: &Shared, contract: &Contract, params: &Params) -> Result<i64, Refusal> {
+    let identifier = params
+        .get("ProjectIdentifier")
+        .filter(|_| contract.workspace == Workspace::IdOrIdentifier)
+        .filter(|_| params.get("ProjectId").is_none_or(String::is_empty));
+    match identifier {
+        None => positive_param(params, "ProjectId"),
+        Some(identifier) => shared
+            .config
+            .project_identifiers
+            .iter()
+            .find(|(_, name)| name == identifier)
+            .map(|(id, _)| *id)
+            .ok_or_else(|| param_invalid("ProjectIdentifier names no workspace.")),
+    }
+}
+
+/// The `TaskType` asked for, which must be one of `contract`'s; `None` for an action without
+/// one.
+fn requested_type(contract: &Contract, params: &Params) -> Result<Option<TaskType>, Refusal> {
+    if contract.task_types.is_empty() {
+        return Ok(None);
+    }
+    let asked = params
+        .get("TaskType")
+        .and_then(|text| TaskType::from_wire(text))
+        .filter(|task_type| contract.task_types.contains(task_type));
+    match asked {
+        Some(task_type) => Ok(Some(task_type)),
+        None if contract.task_types.len() == 1 => Err(param_invalid(&format!(
+            "TaskType must be {}.",
+            contract::task_type_list(contract)
+        ))),
+        None => Err(param_invalid(&format!(
+            "TaskType must be one of {}.",
+            contract::task_type_list(contract)
+        ))),
+    }
+}
+
+fn lock_tasks(shared: &Shared) -> std::sync::MutexGuard<'_, HashMap<(i64, i64), Task>> {
+    shared.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Starts a config process; `Data` with its `ProcessId`.
+fn start_process(
+    shared: &Shared,
+    project_id: i64,
+    task_type: TaskType,
+    purpose: Purpose,
+    params: &Params,
+    uptime: Duration,
+) -> Value {
+    let task_param = params
+        .get("TaskParam")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let ready_at = uptime.saturating_add(shared.config.process_delay);
+    let id = shared
+        .processes
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .start(
+            project_id,
+            task_type,
+            purpose,
+            task_param,
+            params.get("ClientToken").map(String::as_str),
+            ready_at,
+        );
+    json!({"Status": "success", "ProcessId": id})
+}
+
+/// What a change of the DISyncTask family is made in.
+struct Change {
+    project_id: i64,
+    task_type: TaskType,
+    /// The wall clock, for `CreateTime` and `LastEditTime`.
+    now_ms: i64,
+    /// The emulator's clock, for settling.
+    uptime: Duration,
+}
+
+/// The DISyncTask family: create, update, read, and the lifecycle changes.
+fn lifecycle(
+    shared: &Shared,
+    action: &'static str,
+    params: &Params,
+    change: &Change,
+) -> Result<Value, Refusal> {
     for name in ["TaskParam", "StartParam"] {
         if let Some(value) = params.get(name)
-            && !matches!(
-                serde_json::from_str::<serde_json::Value>(value),
-                Ok(serde_json::Value::Object(_))
-            )
+            && !matches!(serde_json::from_str::<Value>(value), Ok(Value::Object(_)))
         {
             return Err(param_invalid(&format!("{name} must be a JSON object.")));
         }
     }
     if let Some(content) = params.get("TaskContent")
-        && serde_json::from_str::<serde_json::Value>(content).is_err()
+        && serde_json::from_str::<Value>(content).is_err()
     {
         return Err(param_invalid("TaskContent must be JSON."));
     }
+    let folder = match params.get("TaskParam") {
+        None => None,
+        Some(param) => folder_of(param)?,
+    };
 
-    let mut tasks = shared.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut tasks = lock_tasks(shared);
     if action == "CreateDISyncTask" {
-        let data = create(shared, &mut tasks, project_id, params)?;
-        return Ok((action, data));
+        return create(shared, &mut tasks, params, change, folder);
     }
-    let file_id = positive_param(verified, "FileId")?;
-    let key = (project_id, file_id);
+    let (project_id, uptime) = (change.project_id, change.uptime);
+    let file_id = positive_param(params, "FileId")?;
     let settles_at = match shared.config.settle {
         Settle::Immediately => None,
         Settle::After(delay) => Some(uptime.saturating_add(delay)),
         Settle::Never => Some(Duration::MAX),
     };
     let Some(task) = tasks
-        .get_mut(&key)
-        .filter(|task| task.state != TaskState::Deleted)
+        .get_mut(&(project_id, file_id))
+        .filter(|task| task.state != TaskState::Deleted && task.task_type == change.task_type)
     else {
-        return Ok((action, fail(&messages::invalid(file_id))));
+        return Ok(fail(&messages::invalid(file_id)));
     };
     let settled = task.is_settled(uptime);
     if settled {
@@ -162,27 +351,69 @@ fn serve(
     let wording: Messages = shared.config.messages;
     let refuse = |reason| fail(&messages::refused(wording, file_id, reason));
     let busy = Refused::ChangingState(run_status(task.state, false));
+    let solution = task.task_type == TaskType::DiSolution;
     use TaskState::{Deleted, Deployed, NotStarted, Paused, Undeployed};
     let data = match (action, task.state) {
-        ("GetDISyncInstanceInfo", state) => vec![
-            ("Name", Member::Text(task.name.clone())),
-            (
-                "Status",
-                Member::Text(run_status(state, settled).to_owned()),
-            ),
-        ],
-        ("GetDISyncTask", _) => vec![
-            ("Status", text("success")),
-            ("Code", Member::Text(task.content.clone())),
-        ],
+        ("GetDISyncInstanceInfo", state) if solution => json!({
+            "Status": "success",
+            "Name": task.name,
+            "SolutionInfo": {
+                "CreatorName": DEMO_OWNER_ID,
+                "Id": file_id,
+                "Status": run_status(state, settled),
+                "StepDetail": [{
+                    "StepId": 1,
+                    "StepName": "sync",
+                    "Status": run_status(state, settled),
+                    "Info": "",
+                }],
+            },
+        }),
+        ("GetDISyncInstanceInfo", state) => json!({
+            "Name": task.name,
+            "Status": run_status(state, settled),
+        }),
+        ("GetDISyncTask", state) if solution => json!({
+            "Status": "success",
+            "SolutionDetail": {
+                "CreatorName": DEMO_OWNER_ID,
+                "Id": file_id,
+                "Name": task.name,
+                "ProcessContent": task.content,
+                "ProcessExtra": task.param.as_deref().unwrap_or_default(),
+                "ProjectId": project_id,
+                "Status": solution_status(state),
+                "Type": "DI_SOLUTION",
+            },
+        }),
+        ("GetDISyncTask", _) => json!({"Status": "success", "Code": task.content}),
         ("UpdateDISyncTask", _) => {
-            if let Some(content) = params.get("TaskContent") {
-                task.content.clone_from(content);
+            // Batch tasks directly; real-time tasks and solutions only with the script a
+            // config process for updating them generated.
+            let vouched = task.task_type == TaskType::DiOffline
+                || params.get("TaskContent").is_some_and(|content| {
+                    shared
+                        .processes
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .generated_for(project_id, task.task_type, file_id, content, uptime)
+                });
+            if vouched {
+                if let Some(content) = params.get("TaskContent") {
+                    task.content.clone_from(content);
+                }
+                if let Some(param) = params.get("TaskParam") {
+                    task.param = Some(param.clone());
+                }
+                if let Some(folder) = folder {
+                    task.folder = folder;
+                }
+                task.edited_ms = change.now_ms;
+                task.version = task.version.saturating_add(1);
+                success()
+            } else {
+                refuse(Refused::NotGenerated)
             }
-            if let Some(param) = params.get("TaskParam") {
-                task.param = Some(param.clone());
-            }
-            success()
         }
         (_, Deleted) => fail(&messages::invalid(file_id)),
         // Changes wait for the last one to settle, but for repeats of it, which find the task
@@ -223,7 +454,18 @@ fn serve(
         ("DeleteDISyncTask", _) => refuse(Refused::StillDeployed),
         _ => return Err(param_invalid("The action is not served here.")),
     };
-    Ok((action, data))
+    Ok(data)
+}
+
+/// The folder `TaskParam` (a JSON object) names in `FileFolderPath`, normalized.
+fn folder_of(task_param: &str) -> Result<Option<String>, Refusal> {
+    let param: Value = serde_json::from_str(task_param)
+        .map_err(|_| param_invalid("TaskParam must be a JSON object."))?;
+    match param.get("FileFolderPath") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(path)) => Ok(Some(discovery::normalize_folder(path))),
+        Some(_) => Err(param_invalid("TaskParam.FileFolderPath must be a string.")),
+    }
 }
 
 /// `CreateDISyncTask`: a new undeployed task, or the one an earlier call with the same
@@ -231,12 +473,14 @@ fn serve(
 fn create(
     shared: &Shared,
     tasks: &mut HashMap<(i64, i64), Task>,
-    project_id: i64,
-    params: &HashMap<String, String>,
-) -> Result<Data, Refusal> {
-    let Some(content) = params.get("TaskContent") else {
-        return Err(param_invalid("TaskContent is mandatory."));
-    };
+    params: &Params,
+    change: &Change,
+    folder: Option<String>,
+) -> Result<Value, Refusal> {
+    let project_id = change.project_id;
+    let content = params
+        .get("TaskContent")
+        .ok_or_else(|| Refusal::missing("TaskContent"))?;
     let mut tokens = shared
         .client_tokens
         .lock()
@@ -245,31 +489,27 @@ fn create(
         .get("ClientToken")
         .map(|token| (project_id, token.clone()));
     if let Some(file_id) = token.as_ref().and_then(|token| tokens.get(token)) {
-        return Ok(vec![
-            ("Status", text("success")),
-            ("FileId", Member::Integer(*file_id)),
-        ]);
+        return Ok(json!({"Status": "success", "FileId": *file_id}));
     }
     let file_id = tasks
         .keys()
-        .map(|(_, file)| *file + 1)
+        .map(|(_, file)| file.saturating_add(1))
         .max()
         .unwrap_or_default()
         .max(FIRST_CREATED_FILE_ID);
-    let mut task = Task::new(file_id, TaskState::Undeployed);
-    if let Some(name) = params.get("TaskName") {
+    let mut task = Task::new(file_id, TaskState::Undeployed, change.now_ms);
+    if let Some(name) = params.get("TaskName").filter(|name| !name.is_empty()) {
         task.name.clone_from(name);
     }
     task.content.clone_from(content);
     task.param = params.get("TaskParam").cloned();
+    task.task_type = change.task_type;
+    task.folder = folder.unwrap_or_default();
     tasks.insert((project_id, file_id), task);
     if let Some(token) = token {
         tokens.insert(token, file_id);
     }
-    Ok(vec![
-        ("Status", text("success")),
-        ("FileId", Member::Integer(file_id)),
-    ])
+    Ok(json!({"Status": "success", "FileId": file_id}))
 }
 
 /// What `GetDISyncInstanceInfo` says about a task in `state`.
@@ -283,28 +523,35 @@ fn run_status(state: TaskState, settled: bool) -> &'static str {
     }
 }
 
-fn text(value: &str) -> Member {
-    Member::Text(value.to_owned())
+/// `SolutionDetail.Status` of a solution in `state`, in the documented codes: 1 not running,
+/// 2 running, 4 committed.
+fn solution_status(state: TaskState) -> &'static str {
+    match state {
+        TaskState::Deployed => "2",
+        TaskState::NotStarted | TaskState::Paused => "4",
+        TaskState::Undeployed | TaskState::Deleted => "1",
+    }
 }
 
-fn success() -> Data {
-    vec![("Status", text("success"))]
+fn success() -> Value {
+    json!({"Status": "success"})
 }
 
-fn fail(message: &str) -> Data {
-    vec![("Status", text("fail")), ("Message", text(message))]
+fn fail(message: &str) -> Value {
+    json!({"Status": "fail", "Message": message})
 }
 
-fn positive_param(verified: &Verified, name: &str) -> Result<i64, Refusal> {
-    verified
-        .params
+fn positive_param(params: &Params, name: &str) -> Result<i64, Refusal> {
+    params
         .get(name)
         .and_then(|value| value.parse::<i64>().ok())
         .filter(|value| *value > 0)
         .ok_or_else(|| param_invalid(&format!("{name} must be a positive integer.")))
 }
 
-fn param_invalid(detail: &str) -> Refusal {
+/// The service's refusal of a parameter's value: HTTP 400 `Param.Invalid`, as documented for
+/// the DISyncTask family.
+pub(crate) fn param_invalid(detail: &str) -> Refusal {
     Refusal {
         status: StatusCode::BAD_REQUEST,
         code: "Param.Invalid".to_owned(),
@@ -317,7 +564,7 @@ mod tests {
     use super::*;
     use crate::Config;
     use crate::config::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
-    use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownOutcome, TerminateDiSyncInstance};
+    use di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
     use di_proto::sign::SignatureVersion;
     use di_proto::{Credentials, Endpoint, Error, Format, ResponseContext, Signer};
 
@@ -421,7 +668,7 @@ mod tests {
                         .tasks
                         .lock()
                         .unwrap()
-                        .insert((10000, file), Task::new(file, TaskState::Deployed));
+                        .insert((10000, file), Task::new(file, TaskState::Deployed, 0));
                     let terminate = TerminateDiSyncInstance::new(10000, file);
                     let sent = sign(
                         &terminate,
@@ -434,7 +681,7 @@ mod tests {
                     let output = call(&shared, &terminate, &sent).unwrap();
                     assert_eq!(
                         output.outcome,
-                        TeardownOutcome::Done,
+                        ChangeOutcome::Done,
                         "{version:?} {format:?}"
                     );
                     let delete = DeleteDiSyncTask::new(10000, file);
@@ -448,7 +695,7 @@ mod tests {
                     );
                     assert_eq!(
                         call(&shared, &delete, &sent).unwrap().outcome,
-                        TeardownOutcome::Done
+                        ChangeOutcome::Done
                     );
                     assert_eq!(
                         shared.tasks.lock().unwrap()[&(10000, file)].state,
@@ -546,7 +793,7 @@ mod tests {
     fn walks_a_task_through_its_lifecycle_with_settling() {
         use di_proto::ops::{
             CreateDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, GetDiSyncTask,
-            InstanceStatus, StartDiSyncInstance, StopDiSyncInstance, UpdateDiSyncTask,
+            InstanceStatus, StartDiSyncInstance, StopDiSyncInstance,
         };
         let delay = Duration::from_secs(5);
         let shared = Shared::new(Config::default().with_settle_delay(delay));
@@ -554,7 +801,12 @@ mod tests {
         let at = |seconds: u64| Duration::from_secs(seconds);
         let created = call_at(
             &shared,
-            &CreateDiSyncTask::new(10000, r#"{"steps":[]}"#).with_name("orders"),
+            &CreateDiSyncTask::new(
+                10000,
+                di_proto::ops::TaskType::DiRealtime,
+                r#"{"steps":[]}"#,
+            )
+            .with_name("orders"),
             n,
             at(0),
         )
@@ -606,11 +858,43 @@ mod tests {
             format!("fileId:[{file}] is changing state (KILLING); try again later.")
         );
         assert_eq!(status(n, 25), InstanceStatus::Pause);
-        // Update and read the script back.
-        let update = UpdateDiSyncTask::new(10000, file).with_task_content(r#"{"steps":[1]}"#);
-        call_at(&shared, &update, n, at(25)).unwrap();
-        let task = call_at(&shared, &GetDiSyncTask::new(10000, file), n, at(25)).unwrap();
-        assert_eq!(task.code, r#"{"steps":[1]}"#);
+        // A real-time task is updated only with the script a config process generated for it.
+        let update = |script: &str| {
+            di_proto::RpcRequest::new("UpdateDISyncTask", "2020-05-18")
+                .query_param("ProjectId", "10000")
+                .query_param("TaskType", "DI_REALTIME")
+                .query_param("FileId", file.to_string())
+                .query_param("TaskContent", script)
+        };
+        let refused = call_at(&shared, &update(r#"{"steps":[1]}"#), n, at(25)).unwrap();
+        assert_eq!(refused.data_status.as_deref(), Some("fail"));
+        assert_eq!(
+            refused.data_message.unwrap(),
+            format!(
+                "fileId:[{file}] is updated only with the TaskContent that \
+                 QueryDISyncTaskConfigProcessResult returned for it \
+                 (GenerateDISyncTaskConfigForUpdating first)."
+            )
+        );
+        let generate =
+            di_proto::RpcRequest::new("GenerateDISyncTaskConfigForUpdating", "2020-05-18")
+                .query_param("ProjectId", "10000")
+                .query_param("TaskType", "DI_REALTIME")
+                .query_param("TaskId", file.to_string())
+                .query_param("TaskParam", r#"{"steps":[1]}"#);
+        let process = call_at(&shared, &generate, n, at(25)).unwrap();
+        let process: serde_json::Value = serde_json::from_str(&process.body).unwrap();
+        let query = di_proto::RpcRequest::new("QueryDISyncTaskConfigProcessResult", "2020-05-18")
+            .query_param("ProjectId", "10000")
+            .query_param("TaskType", "DI_REALTIME")
+            .query_param("AsyncProcessId", process["Data"]["ProcessId"].to_string());
+        let result = call_at(&shared, &query, n, at(26)).unwrap();
+        let result: serde_json::Value = serde_json::from_str(&result.body).unwrap();
+        let script = result["Data"]["TaskContent"].as_str().unwrap();
+        let updated = call_at(&shared, &update(script), n, at(26)).unwrap();
+        assert_eq!(updated.data_status.as_deref(), Some("success"));
+        let task = call_at(&shared, &GetDiSyncTask::new(10000, file), n, at(26)).unwrap();
+        assert_eq!(task.code.as_deref(), Some(script));
         // A paused task is deployed: it cannot be deleted, and undeploys through KILLING.
         let delete = DeleteDiSyncTask::new(10000, file);
         assert_eq!(
@@ -894,13 +1178,14 @@ mod tests {
         .unwrap();
         assert_eq!(info.status, InstanceStatus::Killing);
 
-        let create = CreateDiSyncTask::new(10000, "{}").with_client_token("token-1");
+        let create = CreateDiSyncTask::new(10000, di_proto::ops::TaskType::DiRealtime, "{}")
+            .with_client_token("token-1");
         let first = call_at(&shared, &create, n, Duration::ZERO).unwrap();
         let again = call_at(&shared, &create, n, Duration::ZERO).unwrap();
         assert_eq!(first.file_id, again.file_id);
         let other = call_at(
             &shared,
-            &CreateDiSyncTask::new(10000, "{}"),
+            &CreateDiSyncTask::new(10000, di_proto::ops::TaskType::DiRealtime, "{}"),
             n,
             Duration::ZERO,
         )
@@ -977,7 +1262,7 @@ mod tests {
             Err(Error::BadRequest(_))
         ));
         // Unknown action and version.
-        let other = di_proto::RpcRequest::new("ListFiles", "2020-05-18");
+        let other = di_proto::RpcRequest::new("ListProjects", "2020-05-18");
         let sent = sign(
             &other,
             &demo(),

@@ -150,6 +150,7 @@ pub(crate) fn answer(
             &refusal.message,
             &request_id,
             "sts.aliyuncs.com",
+            false,
             now,
         ),
     })

@@ -2,12 +2,15 @@
 //! client (ureq plus di-proto's `Call` loop): both signature versions, both formats, STS, the
 //! gateway's refusals, every fault kind ending in success or the right typed error, and 64
 //! concurrent clients.
+//!
+//! The client never sleeps: the waits `Call` asks for between attempts pass on its own clock
+//! (the elapsed time it is given), as the emulator answers the same whenever the retry comes.
 
 use std::io::Read;
 use std::time::{Duration, Instant, SystemTime};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
-use di_proto::ops::{DeleteDiSyncTask, Operation, TeardownOutcome, TerminateDiSyncInstance};
+use di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
 use di_proto::retry::{RetryDecision, RetryPolicy, TransportFailure};
 use di_proto::sign::SignatureVersion;
 use di_proto::{Call, Credentials, Endpoint, Error, Format, RpcRequest, Signer, Step, Timestamp};
@@ -69,7 +72,9 @@ fn fresh_nonce() -> String {
     format!("{nanos:x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// What a transport does around `Call`: sign, send, read, sleep, repeat.
+/// What a transport does around `Call`: sign, send, read, wait, repeat. The waits are on an
+/// injected clock: `Call` is told that the time it asked for has passed (the real elapsed
+/// time plus every wait so far), without sleeping.
 fn run<O: Operation>(
     agent: &ureq::Agent,
     signer: Signer<'_>,
@@ -77,9 +82,11 @@ fn run<O: Operation>(
     policy: RetryPolicy,
 ) -> Result<O::Output, Error> {
     let started = Instant::now();
+    let mut waited = Duration::ZERO;
     let mut call = Call::new(operation, policy)?;
     loop {
-        let now = Timestamp::try_from(SystemTime::now())?;
+        let elapsed = |waited: Duration| started.elapsed() + waited;
+        let now = Timestamp::try_from(SystemTime::now() + waited)?;
         let request = call.start_attempt(signer, now, &fresh_nonce())?;
         match agent.run(request) {
             Ok(response) => {
@@ -88,26 +95,26 @@ fn run<O: Operation>(
                 if body.as_reader().read_to_end(&mut bytes).is_err() {
                     match call.transport_failed(
                         TransportFailure::OutcomeUnknown,
-                        started.elapsed(),
+                        elapsed(waited),
                         1 << 63,
                     ) {
-                        RetryDecision::Retry { delay } => std::thread::sleep(delay),
+                        RetryDecision::Retry { delay } => waited += delay,
                         RetryDecision::Stop(reason) => panic!("stopped reading a body: {reason:?}"),
                     }
                     continue;
                 }
                 let response = http::Response::from_parts(parts, bytes);
-                match call.finish_attempt(&response, started.elapsed(), 1 << 63) {
+                match call.finish_attempt(&response, elapsed(waited), 1 << 63) {
                     Step::Done(result) => return result,
-                    Step::Retry { delay, .. } => std::thread::sleep(delay),
+                    Step::Retry { delay, .. } => waited += delay,
                 }
             }
             Err(_) => match call.transport_failed(
                 TransportFailure::OutcomeUnknown,
-                started.elapsed(),
+                elapsed(waited),
                 1 << 63,
             ) {
-                RetryDecision::Retry { delay } => std::thread::sleep(delay),
+                RetryDecision::Retry { delay } => waited += delay,
                 RetryDecision::Stop(reason) => panic!("transport failed, stopped: {reason:?}"),
             },
         }
@@ -139,17 +146,13 @@ fn tears_down_over_http_with_every_signature_format_and_credential() {
                     .with_format(format);
                 let terminate = TerminateDiSyncInstance::new(10000, file);
                 let done = run(&agent, signer, &terminate, quick_policy()).unwrap();
-                assert_eq!(
-                    done.outcome,
-                    TeardownOutcome::Done,
-                    "{version:?} {format:?}"
-                );
+                assert_eq!(done.outcome, ChangeOutcome::Done, "{version:?} {format:?}");
                 let delete = DeleteDiSyncTask::new(10000, file);
                 assert_eq!(
                     run(&agent, signer, &delete, quick_policy())
                         .unwrap()
                         .outcome,
-                    TeardownOutcome::Done
+                    ChangeOutcome::Done
                 );
                 assert_eq!(
                     emulator.handle().task_state(10000, file),
@@ -250,7 +253,7 @@ fn faults_end_in_success_or_the_right_error() {
     ] {
         handle.fail_next(fault, 2);
         let output = run(&agent, signer, &terminate(file), quick_policy()).unwrap();
-        assert_eq!(output.outcome, TeardownOutcome::Done, "{fault:?}");
+        assert_eq!(output.outcome, ChangeOutcome::Done, "{fault:?}");
     }
 
     // A lost response: the change happened. The retry is refused with an undocumented
@@ -271,7 +274,7 @@ fn faults_end_in_success_or_the_right_error() {
     let delete = DeleteDiSyncTask::new(10000, 105);
     let output = run(&agent, signer, &delete, quick_policy()).unwrap();
     assert!(
-        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
+        matches!(output.outcome, ChangeOutcome::AlreadyDone { .. }),
         "{output:?}"
     );
 
@@ -301,7 +304,7 @@ fn faults_end_in_success_or_the_right_error() {
         run(&agent, signer, &terminate(106), quick_policy())
             .unwrap()
             .outcome,
-        TeardownOutcome::Done
+        ChangeOutcome::Done
     );
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
 use di_reqwest::di_proto::config::ClientConfig;
 use di_reqwest::di_proto::flow::{StepKind, StepOutcome, TaskOutcome};
-use di_reqwest::di_proto::ops::{DeleteDiSyncTask, Operation, TeardownOutcome};
+use di_reqwest::di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation};
 use di_reqwest::di_proto::retry::RetryPolicy;
 use di_reqwest::di_proto::{Credentials, RpcRequest};
 use di_reqwest::{Client, Error, TransportErrorKind};
@@ -195,7 +195,7 @@ async fn an_oversized_body_is_refused_without_retry() {
     emulator.clear_faults();
     emulator.fail_next(Fault::HugeBody { bytes: 4096 }, 1);
     let output = client.delete_di_sync_task(10000, 102).await.unwrap();
-    assert_eq!(output.outcome, TeardownOutcome::Done);
+    assert_eq!(output.outcome, ChangeOutcome::Done);
     emulator.shutdown().await;
 }
 

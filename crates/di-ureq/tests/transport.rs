@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
 use di_ureq::di_proto::config::ClientConfig;
 use di_ureq::di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome};
-use di_ureq::di_proto::ops::TeardownOutcome;
+use di_ureq::di_proto::ops::ChangeOutcome;
 use di_ureq::di_proto::retry::RetryPolicy;
 use di_ureq::di_proto::sign::SignatureVersion;
 use di_ureq::di_proto::{self, Credentials, Format};
@@ -390,7 +390,7 @@ fn caps_the_body_and_maps_a_dropped_connection() {
     emulator.handle().fail_next(Fault::LostResponse, 1);
     let output = retrying.delete_di_sync_task(10000, 100).unwrap();
     assert!(
-        matches!(output.outcome, TeardownOutcome::AlreadyDone { .. }),
+        matches!(output.outcome, ChangeOutcome::AlreadyDone { .. }),
         "{output:?}"
     );
 }

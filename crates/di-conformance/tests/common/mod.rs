@@ -14,7 +14,7 @@ use di_proto::config::ClientConfig;
 use di_proto::flow::{
     Event, StepKind, StepOutcome, StepRecord, TaskAction, TaskFlow, TaskOutcome, TaskReport,
 };
-use di_proto::ops::{ChangeResponse, InstanceInfo, RpcResponse, TeardownResponse};
+use di_proto::ops::{ChangeResponse, InstanceInfo, RpcResponse};
 use di_proto::retry::{Idempotency, RetryPolicy};
 use di_proto::wait::WaitPolicy;
 use di_proto::{Credentials, Error as ApiError, RpcRequest, TaskFailure};
@@ -71,9 +71,9 @@ pub(crate) trait Transport: Sized {
     const NAME: &'static str;
     fn new(env: &Env, config: &ClientConfig, credentials: Credentials) -> Self;
     /// One `TerminateDISyncInstance` call.
-    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
+    fn terminate(&self, file_id: i64) -> Result<ChangeResponse, Failure>;
     /// One `DeleteDISyncTask` call.
-    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure>;
+    fn delete(&self, file_id: i64) -> Result<ChangeResponse, Failure>;
     /// One `StopDISyncInstance` call.
     fn stop(&self, file_id: i64) -> Result<ChangeResponse, Failure>;
     /// One `GetDISyncInstanceInfo` call.
@@ -127,10 +127,10 @@ impl Transport for Ureq {
     fn new(_: &Env, config: &ClientConfig, credentials: Credentials) -> Self {
         Ureq(di_ureq::Client::new(config, credentials).unwrap())
     }
-    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+    fn terminate(&self, file_id: i64) -> Result<ChangeResponse, Failure> {
         Ok(self.0.terminate_di_sync_instance(PROJECT, file_id)?)
     }
-    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+    fn delete(&self, file_id: i64) -> Result<ChangeResponse, Failure> {
         Ok(self.0.delete_di_sync_task(PROJECT, file_id)?)
     }
     fn stop(&self, file_id: i64) -> Result<ChangeResponse, Failure> {
@@ -187,12 +187,12 @@ impl Transport for Reqwest {
             env.runtime.handle().clone(),
         )
     }
-    fn terminate(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+    fn terminate(&self, file_id: i64) -> Result<ChangeResponse, Failure> {
         Ok(self
             .1
             .block_on(self.0.terminate_di_sync_instance(PROJECT, file_id))?)
     }
-    fn delete(&self, file_id: i64) -> Result<TeardownResponse, Failure> {
+    fn delete(&self, file_id: i64) -> Result<ChangeResponse, Failure> {
         Ok(self
             .1
             .block_on(self.0.delete_di_sync_task(PROJECT, file_id))?)

@@ -63,7 +63,7 @@ pub struct ConfigFlow {
 enum Stage {
     GenerateForCreating(Box<CallFlow<GenerateDiSyncTaskConfigForCreating>>),
     GenerateForUpdating(Box<CallFlow<GenerateDiSyncTaskConfigForUpdating>>),
-    Poll(CallFlow<QueryDiSyncTaskConfigProcessResult>),
+    Poll(Box<CallFlow<QueryDiSyncTaskConfigProcessResult>>),
     BetweenPolls,
     Create(Box<CallFlow<CreateDiSyncTask>>),
     Update(Box<CallFlow<UpdateDiSyncTask>>),
@@ -207,7 +207,7 @@ impl ConfigFlow {
             self.task_type,
             self.process_id,
         );
-        self.enter::<B>(now, Stage::Poll(CallFlow::new(query, self.retry)))
+        self.enter::<B>(now, Stage::Poll(Box::new(CallFlow::new(query, self.retry))))
     }
 
     fn apply<B: AsRef<[u8]>>(
@@ -251,7 +251,7 @@ impl ConfigFlow {
                 drive(child.as_mut(), now, input, events),
                 child.clock_offset(),
             ),
-            Stage::Poll(child) => match drive(child, now, input, events) {
+            Stage::Poll(child) => match drive(child.as_mut(), now, input, events) {
                 Child::Pass(pass) => return pass.into_action(),
                 Child::Done(result) => (Done::Polled(result), child.clock_offset()),
             },

@@ -85,14 +85,6 @@ impl GenerateDiSyncTaskConfigForCreating {
             client_token: None,
         }
     }
-
-    /// Sends `ClientToken` (1 to 64 visible ASCII characters), which makes the call
-    /// idempotent.
-    #[must_use]
-    pub fn with_client_token(mut self, client_token: impl Into<String>) -> Self {
-        self.client_token = Some(client_token.into());
-        self
-    }
 }
 
 impl GenerateDiSyncTaskConfigForUpdating {
@@ -114,14 +106,6 @@ impl GenerateDiSyncTaskConfigForUpdating {
             task_param: task_param.into(),
             client_token: None,
         }
-    }
-
-    /// Sends `ClientToken` (1 to 64 visible ASCII characters), which makes the call
-    /// idempotent.
-    #[must_use]
-    pub fn with_client_token(mut self, client_token: impl Into<String>) -> Self {
-        self.client_token = Some(client_token.into());
-        self
     }
 }
 
@@ -172,8 +156,20 @@ fn idempotency(client_token: Option<&str>) -> Idempotency {
     }
 }
 
-macro_rules! redacted_debug_and_wipe {
+/// What both generate operations share: the client token, a `Debug` that shows the script's
+/// length only, and the wiping of the script when dropped.
+macro_rules! generate_common {
     ($name:ident { $($field:ident),* }) => {
+        impl $name {
+            /// Sends `ClientToken` (1 to 64 visible ASCII characters), which makes the call
+            /// idempotent.
+            #[must_use]
+            pub fn with_client_token(mut self, client_token: impl Into<String>) -> Self {
+                self.client_token = Some(client_token.into());
+                self
+            }
+        }
+
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($name))
@@ -192,11 +188,11 @@ macro_rules! redacted_debug_and_wipe {
     };
 }
 
-redacted_debug_and_wipe!(GenerateDiSyncTaskConfigForCreating {
+generate_common!(GenerateDiSyncTaskConfigForCreating {
     project_id,
     task_type
 });
-redacted_debug_and_wipe!(GenerateDiSyncTaskConfigForUpdating {
+generate_common!(GenerateDiSyncTaskConfigForUpdating {
     project_id,
     task_type,
     task_id

@@ -1,9 +1,9 @@
 //! `ListFiles`: pages through the DataStudio files of a workspace, where tasks get their ids.
 
-use super::declare::{Declared, Params, Reading, Reply, operation};
+use super::declare::{Declared, Params};
 use super::model::model;
-use super::page::{self, Page, Paginated};
-use crate::{Error, ParamLocation, ResponseContext};
+use super::page::{self, Page, listing};
+use crate::{Error, ParamLocation};
 
 /// Lists the DataStudio files of a workspace (`ListFiles`), a page at a time: the way to find
 /// a task's `FileId`. Real-time tasks are files of type 900 ([`FileType::REALTIME_SYNC`]),
@@ -161,13 +161,6 @@ impl ListFiles {
         self.need_content = Some(need);
         self
     }
-
-    /// Pages of `page_size` files (1 to 100).
-    #[must_use]
-    pub fn with_page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
 }
 
 model! {
@@ -258,34 +251,7 @@ impl Declared for ListFiles {
     }
 }
 
-operation!(ListFiles => Page<FileRecord>);
-
-impl Reply for Page<FileRecord> {
-    fn read<B: AsRef<[u8]>>(
-        _: Reading,
-        response: &http::Response<B>,
-        context: &ResponseContext<'_>,
-    ) -> Result<Self, Error> {
-        page::read_page("Files", response, context)
-    }
-}
-
-impl Paginated for ListFiles {
-    type Item = FileRecord;
-
-    const ACTION: &'static str = Self::ACTION;
-
-    fn at_page(&self, page_number: u32) -> Self {
-        ListFiles {
-            page_number,
-            ..self.clone()
-        }
-    }
-
-    fn page_size(&self) -> u32 {
-        self.page_size
-    }
-}
+listing!(ListFiles => FileRecord, member "Files");
 
 /// `ProjectId` or `ProjectIdentifier`: one of them is required.
 pub(super) fn workspace(

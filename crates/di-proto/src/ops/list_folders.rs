@@ -1,10 +1,10 @@
 //! `ListFolders`: pages through the sub-folders of a DataStudio folder.
 
-use super::declare::{Declared, Params, Reading, Reply, operation};
+use super::declare::{Declared, Params};
 use super::list_files::{paging, workspace};
 use super::model::model;
-use super::page::{self, Page, Paginated};
-use crate::{Error, ParamLocation, ResponseContext};
+use super::page::{Page, listing};
+use crate::{Error, ParamLocation};
 
 /// Lists the sub-folders of a folder (`ListFolders`), a page at a time. Every parameter goes
 /// in the form body.
@@ -46,13 +46,6 @@ impl ListFolders {
             page_size: 100,
         }
     }
-
-    /// Pages of `page_size` folders (1 to 100).
-    #[must_use]
-    pub fn with_page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
 }
 
 model! {
@@ -77,31 +70,4 @@ impl Declared for ListFolders {
     }
 }
 
-operation!(ListFolders => Page<FolderRecord>);
-
-impl Reply for Page<FolderRecord> {
-    fn read<B: AsRef<[u8]>>(
-        _: Reading,
-        response: &http::Response<B>,
-        context: &ResponseContext<'_>,
-    ) -> Result<Self, Error> {
-        page::read_page("Folders", response, context)
-    }
-}
-
-impl Paginated for ListFolders {
-    type Item = FolderRecord;
-
-    const ACTION: &'static str = Self::ACTION;
-
-    fn at_page(&self, page_number: u32) -> Self {
-        ListFolders {
-            page_number,
-            ..self.clone()
-        }
-    }
-
-    fn page_size(&self) -> u32 {
-        self.page_size
-    }
-}
+listing!(ListFolders => FolderRecord, member "Folders");

@@ -1,10 +1,10 @@
 //! `ListRefDISyncTasks`: the synchronization tasks that read from or write to a data source.
 
-use super::declare::{Declared, Params, Reading, Reply, operation};
+use super::declare::{Declared, Params};
 use super::model::model;
-use super::page::{self, Page, Paginated};
+use super::page::{Page, listing};
 use super::{TaskType, list_files::paging};
-use crate::{Error, ResponseContext};
+use crate::Error;
 
 /// Lists the synchronization tasks that use a data source (`ListRefDISyncTasks`,
 /// `DI_OFFLINE` or `DI_REALTIME`, one type per call), a page at a time. All parameters go in
@@ -66,13 +66,6 @@ impl ListRefDiSyncTasks {
             page_size: 100,
         }
     }
-
-    /// Pages of `page_size` tasks (1 to 100).
-    #[must_use]
-    pub fn with_page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
 }
 
 model! {
@@ -115,31 +108,4 @@ impl Declared for ListRefDiSyncTasks {
     }
 }
 
-operation!(ListRefDiSyncTasks => Page<RefTask>);
-
-impl Reply for Page<RefTask> {
-    fn read<B: AsRef<[u8]>>(
-        _: Reading,
-        response: &http::Response<B>,
-        context: &ResponseContext<'_>,
-    ) -> Result<Self, Error> {
-        page::read_page("DISyncTasks", response, context)
-    }
-}
-
-impl Paginated for ListRefDiSyncTasks {
-    type Item = RefTask;
-
-    const ACTION: &'static str = Self::ACTION;
-
-    fn at_page(&self, page_number: u32) -> Self {
-        ListRefDiSyncTasks {
-            page_number,
-            ..self.clone()
-        }
-    }
-
-    fn page_size(&self) -> u32 {
-        self.page_size
-    }
-}
+listing!(ListRefDiSyncTasks => RefTask, member "DISyncTasks");

@@ -98,3 +98,49 @@ pub(super) fn page_size(value: u32, max: u32) -> Result<(), Error> {
         })
     }
 }
+
+/// Declares a listing: its [`super::Operation`] (through [`super::declare::operation!`]), the
+/// reading of its page (the records at `Data.<member>`) and its [`Paginated`] implementation
+/// (the struct has `page_number` and `page_size` fields, and is `Clone`).
+macro_rules! listing {
+    ($listing:ident => $item:ty, member $member:literal) => {
+        $crate::ops::declare::operation!($listing => $crate::ops::Page<$item>);
+
+        impl $crate::ops::declare::Reply for $crate::ops::Page<$item> {
+            fn read<B: AsRef<[u8]>>(
+                _: $crate::ops::declare::Reading,
+                response: &http::Response<B>,
+                context: &$crate::ResponseContext<'_>,
+            ) -> Result<Self, $crate::Error> {
+                $crate::ops::page::read_page($member, response, context)
+            }
+        }
+
+        impl $listing {
+            /// Pages of `page_size` records (1 to 100).
+            #[must_use]
+            pub fn with_page_size(mut self, page_size: u32) -> Self {
+                self.page_size = page_size;
+                self
+            }
+        }
+
+        impl $crate::ops::Paginated for $listing {
+            type Item = $item;
+            const ACTION: &'static str = $listing::ACTION;
+
+            fn at_page(&self, page_number: u32) -> Self {
+                $listing {
+                    page_number,
+                    ..self.clone()
+                }
+            }
+
+            fn page_size(&self) -> u32 {
+                self.page_size
+            }
+        }
+    };
+}
+
+pub(crate) use listing;
