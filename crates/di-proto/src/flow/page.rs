@@ -80,7 +80,8 @@ impl<P: Paginated> PageFlow<P> {
         }
     }
 
-    /// Stops with an error after `max_pages` pages that all said there was more.
+    /// Stops with [`ClientError::TooManyPages`] after `max_pages` pages that all said there
+    /// was more (or after the listing's documented last page, whichever comes first).
     #[must_use]
     pub fn with_max_pages(mut self, max_pages: u32) -> Self {
         self.max_pages = max_pages.max(1);
@@ -105,7 +106,8 @@ impl<P: Paginated> PageFlow<P> {
             let action = self.action().to_owned();
             return self.finish(Err(ClientError::Interrupted { action }));
         }
-        if self.page_number >= self.max_pages {
+        let documented_last = self.listing.max_page_number().unwrap_or(u32::MAX);
+        if self.page_number >= self.max_pages || self.page_number >= documented_last {
             return self.finish(Err(ClientError::TooManyPages {
                 action: self.action().to_owned(),
                 pages: self.page_number,

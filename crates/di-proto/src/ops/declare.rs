@@ -3,7 +3,7 @@
 //!
 //! Adding an operation is a struct with its constructor, and:
 //!
-//! ```ignore
+//! ```text
 //! impl Declared for DeleteDiSyncTask {
 //!     const ACTION: &'static str = "DeleteDISyncTask";
 //!     const DONE_WHEN: &'static [FailureReason] = &[FailureReason::TaskNotFound];

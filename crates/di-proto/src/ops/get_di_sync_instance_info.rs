@@ -175,7 +175,10 @@ impl Reply for InstanceInfo {
             };
             return Err(change::unexpected(response, problem, request_id));
         };
-        if status.eq_ignore_ascii_case("fail") {
+        let read: InfoData = change::record(&tree, response, &request_id)?;
+        // For a solution, `fail` is the solution's own status, with its steps; without
+        // them it is a refusal of the call.
+        if status.eq_ignore_ascii_case("fail") && read.solution.is_none() {
             let message = message.unwrap_or_default();
             return Err(change::task_failed(
                 call.action,
@@ -184,7 +187,6 @@ impl Reply for InstanceInfo {
                 context,
             ));
         }
-        let read: InfoData = change::record(&tree, response, &request_id)?;
         Ok(InstanceInfo {
             request_id,
             status: InstanceStatus::from_wire(&status),

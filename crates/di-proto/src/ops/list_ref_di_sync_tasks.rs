@@ -108,4 +108,4 @@ impl Declared for ListRefDiSyncTasks {
     }
 }
 
-listing!(ListRefDiSyncTasks => RefTask, member "DISyncTasks");
+listing!(ListRefDiSyncTasks => RefTask, member "DISyncTasks", max page 100);

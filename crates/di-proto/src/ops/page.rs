@@ -37,6 +37,12 @@ pub trait Paginated: Operation<Output = Page<Self::Item>> + Sized {
 
     /// The page size asked for.
     fn page_size(&self) -> u32;
+
+    /// The last page the listing documents, when it documents one (`ListRefDISyncTasks`:
+    /// 100); a listing with more is not read past it.
+    fn max_page_number(&self) -> Option<u32> {
+        None
+    }
 }
 
 impl<T> Page<T> {
@@ -103,7 +109,7 @@ pub(super) fn page_size(value: u32, max: u32) -> Result<(), Error> {
 /// reading of its page (the records at `Data.<member>`) and its [`Paginated`] implementation
 /// (the struct has `page_number` and `page_size` fields, and is `Clone`).
 macro_rules! listing {
-    ($listing:ident => $item:ty, member $member:literal) => {
+    ($listing:ident => $item:ty, member $member:literal $(, max page $max:literal)?) => {
         $crate::ops::declare::operation!($listing => $crate::ops::Page<$item>);
 
         impl $crate::ops::declare::Reply for $crate::ops::Page<$item> {
@@ -139,6 +145,12 @@ macro_rules! listing {
             fn page_size(&self) -> u32 {
                 self.page_size
             }
+
+            $(
+                fn max_page_number(&self) -> Option<u32> {
+                    Some($max)
+                }
+            )?
         }
     };
 }
