@@ -10,10 +10,12 @@ use std::time::Duration;
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
 use di_proto::client_error::ClientError;
 use di_proto::config::ClientConfig;
+use di_proto::flow::ConfigOutcome;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskFlow, TaskOutcome, TaskReport};
 use di_proto::ops::{
     ChangeOutcome, ChangeResponse, CreateDiSyncTask, CreatedDiSyncTask, DiSyncTaskDetails,
-    InstanceInfo, InstanceStatus, StartDiSyncInstance, UpdateDiSyncTask,
+    GenerateDiSyncTaskConfigForUpdating, InstanceInfo, InstanceStatus, StartDiSyncInstance,
+    TaskType, UpdateDiSyncTask,
 };
 use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
@@ -33,6 +35,8 @@ trait Lifecycle: Sized {
     fn get_task(&self, file_id: i64) -> Result<DiSyncTaskDetails, ClientError>;
     fn create(&self, create: &CreateDiSyncTask) -> Result<CreatedDiSyncTask, ClientError>;
     fn update(&self, update: &UpdateDiSyncTask) -> Result<ChangeResponse, ClientError>;
+    /// A real-time task's update the documented way: generate, poll, update.
+    fn update_realtime(&self, file_id: i64, change: &str) -> Result<ConfigOutcome, ClientError>;
     fn terminate(&self, file_id: i64) -> Result<ChangeResponse, ClientError>;
     fn delete(&self, file_id: i64) -> Result<ChangeResponse, ClientError>;
     fn teardown(&self, file_id: i64, policy: &WaitPolicy) -> TaskReport;
@@ -74,6 +78,17 @@ impl Lifecycle for Ureq {
     }
     fn update(&self, update: &UpdateDiSyncTask) -> Result<ChangeResponse, ClientError> {
         self.0.update_di_sync_task(update)
+    }
+    fn update_realtime(&self, file_id: i64, change: &str) -> Result<ConfigOutcome, ClientError> {
+        self.0.run(self.0.config_update(
+            GenerateDiSyncTaskConfigForUpdating::new(
+                PROJECT,
+                TaskType::DiRealtime,
+                file_id,
+                change,
+            ),
+            &WaitPolicy::default(),
+        ))
     }
     fn terminate(&self, file_id: i64) -> Result<ChangeResponse, ClientError> {
         self.0.terminate_di_sync_instance(PROJECT, file_id)
@@ -143,6 +158,17 @@ impl Lifecycle for Reqwest {
     }
     fn update(&self, update: &UpdateDiSyncTask) -> Result<ChangeResponse, ClientError> {
         self.1.block_on(self.0.update_di_sync_task(update))
+    }
+    fn update_realtime(&self, file_id: i64, change: &str) -> Result<ConfigOutcome, ClientError> {
+        self.1.block_on(self.0.run(self.0.config_update(
+            GenerateDiSyncTaskConfigForUpdating::new(
+                PROJECT,
+                TaskType::DiRealtime,
+                file_id,
+                change,
+            ),
+            &WaitPolicy::default(),
+        )))
     }
     fn terminate(&self, file_id: i64) -> Result<ChangeResponse, ClientError> {
         self.1
@@ -285,7 +311,8 @@ fn quick(timeout: Duration) -> WaitPolicy {
 }
 
 fn every_operation_in_every_signature_and_format<T: Lifecycle>() {
-    let env = Env::start(Config::default());
+    // Config processes finish at once: the update's flow polls once and never sleeps.
+    let env = Env::start(Config::default().with_process_delay(Duration::ZERO));
     for version in [SignatureVersion::V1, SignatureVersion::V3] {
         for format in [Format::Json, Format::Xml] {
             let config = env
@@ -296,7 +323,7 @@ fn every_operation_in_every_signature_and_format<T: Lifecycle>() {
             let case = format!("{version:?} {format:?}");
             let created = client
                 .create(
-                    &CreateDiSyncTask::new(PROJECT, SCRIPT)
+                    &CreateDiSyncTask::new(PROJECT, TaskType::DiRealtime, SCRIPT)
                         .with_name(format!("orders {case}"))
                         .with_task_param(r#"{"FileFolderPath":"business/di"}"#),
                 )
@@ -307,13 +334,19 @@ fn every_operation_in_every_signature_and_format<T: Lifecycle>() {
                 env.emulator().task_state(PROJECT, file),
                 Some(TaskState::Undeployed)
             );
-            assert_eq!(client.get_task(file).unwrap().code, SCRIPT, "{case}");
-            let script = r#"{"steps":[{"stepType":"mysql"}],"note":"a & <b>"}"#;
-            let updated = client
-                .update(&UpdateDiSyncTask::new(PROJECT, file).with_task_content(script))
-                .unwrap();
-            assert_eq!(updated.outcome, ChangeOutcome::Done);
-            assert_eq!(client.get_task(file).unwrap().code, script, "{case}");
+            assert_eq!(
+                client.get_task(file).unwrap().code.as_deref(),
+                Some(SCRIPT),
+                "{case}"
+            );
+            let change = r#"{"steps":[{"stepType":"mysql"}],"note":"a & <b>"}"#;
+            let updated = client.update_realtime(file, change).unwrap();
+            assert_eq!(updated.file_id, file);
+            let code = client.get_task(file).unwrap().code.unwrap();
+            assert_ne!(
+                code, SCRIPT,
+                "{case}: the generated script replaced the first"
+            );
 
             client.deploy(file).unwrap();
             let info = client.info(file).unwrap();
@@ -354,7 +387,11 @@ fn wrong_transitions_fail_typed<T: Lifecycle>() {
     let env = Env::start(Config::default());
     let client: T = env.client();
     let created = client
-        .create(&CreateDiSyncTask::new(PROJECT, SCRIPT))
+        .create(&CreateDiSyncTask::new(
+            PROJECT,
+            TaskType::DiRealtime,
+            SCRIPT,
+        ))
         .unwrap();
     let file = created.file_id;
     let start = StartDiSyncInstance::new(PROJECT, file);
@@ -447,7 +484,11 @@ fn wrong_transitions_fail_typed<T: Lifecycle>() {
             .start(&StartDiSyncInstance::new(PROJECT, file).with_start_param("not json"))
             .map(|_| ()),
         client
-            .create(&CreateDiSyncTask::new(PROJECT, "<script/>"))
+            .create(&CreateDiSyncTask::new(
+                PROJECT,
+                TaskType::DiRealtime,
+                "<script/>",
+            ))
             .map(|_| ()),
     ] {
         assert!(
@@ -481,13 +522,18 @@ fn only_idempotent_calls_retry_a_lost_answer<T: Lifecycle>() {
     // Create without a client token may have acted: not retried.
     env.emulator().fail_next(Fault::LostResponse, 1);
     let before = env.requests();
-    match client.create(&CreateDiSyncTask::new(PROJECT, SCRIPT)) {
+    match client.create(&CreateDiSyncTask::new(
+        PROJECT,
+        TaskType::DiRealtime,
+        SCRIPT,
+    )) {
         Err(ClientError::Transport { attempts: 1, .. }) => {}
         other => panic!("a create whose answer was lost: {other:?}"),
     }
     assert_eq!(env.requests() - before, 1);
     // With a client token it is retried, and the retry gets the same task.
-    let create = CreateDiSyncTask::new(PROJECT, SCRIPT).with_client_token("conformance-1");
+    let create = CreateDiSyncTask::new(PROJECT, TaskType::DiRealtime, SCRIPT)
+        .with_client_token("conformance-1");
     env.emulator().fail_next(Fault::LostResponse, 1);
     let created = client.create(&create).unwrap();
     assert_eq!(client.create(&create).unwrap().file_id, created.file_id);

@@ -10,7 +10,10 @@ use std::time::Duration;
 use common::{Env, Failure, Reqwest, Transport, Ureq, captured_traces, instance_info, quick_wait};
 use di_emulator::{Config, Fault};
 use di_proto::config::ClientConfig;
-use di_proto::ops::{CreateDiSyncTask, Operation, TerminateDiSyncInstance, UpdateDiSyncTask};
+use di_proto::ops::{
+    CreateDiSyncTask, GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating,
+    Operation, TaskType, TerminateDiSyncInstance, UpdateDiSyncTask,
+};
 use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
 use di_proto::{Credentials, Endpoint, Signer, Timestamp};
@@ -208,10 +211,18 @@ fn debug_of_every_value_that_holds_a_secret_is_redacted() {
 fn debug_of_a_task_script_shows_its_length_only() {
     const PASSWORD: &str = "DataSourcePasswordNeverPrinted-41d9";
     let script = format!(r#"{{"reader":{{"password":"{PASSWORD}"}}}}"#);
-    let create = CreateDiSyncTask::new(10000, script.as_str()).with_name("orders");
+    let create =
+        CreateDiSyncTask::new(10000, TaskType::DiRealtime, script.as_str()).with_name("orders");
     let update = UpdateDiSyncTask::new(10000, 100).with_task_content(script.as_str());
     let request = create.to_rpc_request().unwrap();
+    let generate =
+        GenerateDiSyncTaskConfigForCreating::new(10000, TaskType::DiRealtime, script.as_str());
+    let regenerate =
+        GenerateDiSyncTaskConfigForUpdating::new(10000, TaskType::DiRealtime, 100, script.as_str());
     for shown in [
+        format!("{generate:?}"),
+        format!("{regenerate:#?}"),
+        format!("{:?}", generate.to_rpc_request().unwrap()),
         format!("{create:?}"),
         format!("{update:#?}"),
         format!("{request:?}"),
