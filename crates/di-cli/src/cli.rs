@@ -3,9 +3,11 @@
 use di_proto::rate::RateLimit;
 use std::time::Duration;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use di_proto::ops::TaskType;
 
-use di_cli::ids::{IdRange, parse_range};
+use di_ids::{IdRange, parse_range};
 
 /// Shown after `di --help`: credentials, file ids, retries, exit codes.
 const AFTER_LONG_HELP: &str = "\
@@ -61,10 +63,27 @@ Refusals and reruns:
 Retries:
   Safe failures (throttling, a request that never left) are retried for every call; failures
   after which the request may have taken effect (HTTP 5xx, a lost answer) only for idempotent
-  calls: everything but create-sync-task without --client-token, and `di call` without
-  --idempotent. --retries N allows N retries after the first attempt (N+1 attempts; N from
-  0 to 10, 2 by default); --retries 0 sends each request once. --connect-timeout (5 s) and
-  --timeout (the read timeout, 10 s) bound each attempt.
+  calls: everything but create-sync-task --task-type DI_OFFLINE without --client-token, and
+  `di call` without --idempotent. --retries N allows N retries after the first attempt (N+1
+  attempts; N from 0 to 10, 2 by default); --retries 0 sends each request once.
+  --connect-timeout (5 s) and --timeout (the read timeout, 10 s) bound each attempt.
+
+Task types:
+  --task-type takes DI_OFFLINE, DI_REALTIME or DI_SOLUTION (or offline, realtime, solution),
+  each command those the API documents for it; DI_REALTIME is the default. create-sync-task
+  and update-sync-task take all three: DI_OFFLINE is one call, DI_REALTIME and DI_SOLUTION
+  go through a generated configuration (GenerateDISyncTaskConfigForCreating or ...Updating,
+  QueryDISyncTaskConfigProcessResult until it is done, then CreateDISyncTask or
+  UpdateDISyncTask). get-sync-task, deploy-sync-task, start-sync-instance and
+  get-sync-instance-info take DI_REALTIME and DI_SOLUTION. stop-sync-instance,
+  terminate-sync-instance, delete-sync-task and teardown take DI_REALTIME only. A type a
+  command does not take exits 2 before anything is sent.
+
+Finding tasks:
+  list-sync-tasks lists a workspace's sync tasks (ListFiles, every page): a table, or one
+  JSON object per task. teardown --select-name GLOB tears down the real-time tasks named
+  like GLOB: it shows them and asks first, or goes ahead with --yes; without --yes and
+  without a terminal it exits 2 having sent nothing but the listing.
 
 Waiting:
   A teardown polls GetDISyncInstanceInfo after the terminate until the task is neither
@@ -73,7 +92,9 @@ Waiting:
   --poll-interval (1 s by default), doubling up to 10 s; --wait-timeout (300 s by default)
   bounds all of a task's waiting. Without --wait, stop-, start- and terminate-sync-instance
   do not wait for the task to settle, but a step refused while the task is changing state
-  is still waited out and sent again, and --wait-timeout bounds that waiting.
+  is still waited out and sent again, and --wait-timeout bounds that waiting. A generated
+  configuration (create- and update-sync-task of DI_REALTIME, DI_SOLUTION) is polled the
+  same way, under the same two options.
 
 Interrupting:
   The first Ctrl-C (or SIGTERM) starts no new task, lets the calls in flight finish, stops
@@ -241,18 +262,37 @@ pub(crate) enum OutputArg {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Create a real-time sync task from its script (CreateDISyncTask)
+    /// Create a sync task from its script (real-time: generated, then CreateDISyncTask)
     ///
     /// Prints the new task's file id. The task is not deployed: deploy-sync-task next.
+    /// DI_REALTIME (the default) and DI_SOLUTION go the asynchronous way DataWorks documents:
+    /// GenerateDISyncTaskConfigForCreating with the script, QueryDISyncTaskConfigProcessResult
+    /// until the configuration is generated (--poll-interval, --wait-timeout: exit 3 when it
+    /// runs out), then CreateDISyncTask with it, --name and --folder. DI_OFFLINE is one
+    /// CreateDISyncTask. --dry-run prints the first request only.
     CreateSyncTask(CreateArgs),
-    /// Replace a sync task's script or parameters (UpdateDISyncTask)
+    /// Change a sync task (real-time: generated, then UpdateDISyncTask)
+    ///
+    /// DI_OFFLINE: one UpdateDISyncTask with the new script (--content, --content-from)
+    /// and/or --task-param. DI_REALTIME (the default) and DI_SOLUTION go the asynchronous way
+    /// DataWorks documents: GenerateDISyncTaskConfigForUpdating with the change (--content,
+    /// --content-from or --task-param: one of them), QueryDISyncTaskConfigProcessResult until
+    /// the new configuration is generated, then UpdateDISyncTask with it. Redeploy a
+    /// real-time task for the change to take effect. --dry-run prints the first request only.
     UpdateSyncTask(UpdateArgs),
+    /// List the sync tasks of a workspace: file id, type, name, folder (ListFiles)
+    ///
+    /// Real-time (file type 900) and offline (batch, file type 23) tasks, every page; --name
+    /// matches a glob against each name here, --folder and --type filter on the service.
+    /// Text: a table with a header (the header only when nothing matches); json: one object
+    /// per task, {"file_id","name","type","folder","file_type"}, nothing when nothing matches.
+    ListSyncTasks(ListArgs),
     /// Print real-time sync tasks' scripts (GetDISyncTask)
-    GetSyncTask(TaskArgs),
+    GetSyncTask(TypedTaskArgs),
     /// Deploy real-time sync tasks (DeployDISyncTask)
     ///
     /// A deployed task does not run until start-sync-instance.
-    DeploySyncTask(TaskArgs),
+    DeploySyncTask(TypedTaskArgs),
     /// Start deployed real-time sync tasks (StartDISyncInstance)
     ///
     /// A task that is already running counts as already done.
@@ -266,7 +306,7 @@ pub(crate) enum Command {
     /// Print real-time sync tasks' run status (GetDISyncInstanceInfo)
     ///
     /// RUN, PAUSE, NORUN, KILLING (stopping) or WAIT (starting).
-    GetSyncInstanceInfo(TaskArgs),
+    GetSyncInstanceInfo(TypedTaskArgs),
     /// Undeploy real-time sync tasks (TerminateDISyncInstance)
     ///
     /// A refused terminate is judged by the task's state: NORUN is already done; KILLING or
@@ -288,6 +328,13 @@ pub(crate) enum Command {
     /// nothing that is done: a task already undeployed goes straight to the delete, and a
     /// task already deleted fails as not_found (exit 1), or is already done with
     /// --ignore-not-found (exit 0). With --stop-first: stop and wait until stopped first.
+    ///
+    /// --select-name GLOB picks the tasks by name instead of by id: it lists the workspace's
+    /// real-time tasks (ListFiles, file type 900; --folder narrows it), prints those whose
+    /// names match on stderr, then asks "Tear down N tasks? [y/N]" when stdin is a terminal
+    /// (anything but y or yes tears nothing down and exits 1). With --yes it does not ask;
+    /// without --yes and without a terminal to ask on, it exits 2 having sent nothing but the
+    /// listing. No match: it says so and exits 0.
     Teardown(TeardownArgs),
     /// Call any DataWorks RPC action and print the response body
     ///
@@ -336,13 +383,70 @@ pub(crate) struct TaskArgs {
     #[arg(long, value_name = "FILE|-")]
     pub(crate) file_ids_from: Vec<String>,
 
-    /// The task type
-    #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME", value_parser = ["DI_REALTIME"])]
-    pub(crate) task_type: String,
-
     /// How many tasks to work on at once, 1 to 64
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_jobs)]
     pub(crate) jobs: u16,
+}
+
+/// The task types the API documents for reading, deploying and starting.
+pub(crate) const REALTIME_OR_SOLUTION: &[TaskType] = &[TaskType::DiRealtime, TaskType::DiSolution];
+/// The one task type of stopping, undeploying and deleting.
+pub(crate) const REALTIME_ONLY: &[TaskType] = &[TaskType::DiRealtime];
+/// Every task type: creating and updating.
+pub(crate) const ANY_TASK_TYPE: &[TaskType] = &[
+    TaskType::DiOffline,
+    TaskType::DiRealtime,
+    TaskType::DiSolution,
+];
+
+/// The lowercase alias `--task-type` takes for `task_type`.
+fn task_type_alias(task_type: TaskType) -> &'static str {
+    match task_type {
+        TaskType::DiOffline => "offline",
+        TaskType::DiRealtime => "realtime",
+        TaskType::DiSolution => "solution",
+    }
+}
+
+/// Parses `--task-type`: one of `types`, by its wire name (`DI_REALTIME`) or its lowercase
+/// alias (`realtime`); anything else is a usage error that lists `types` (and the help lists
+/// them too).
+fn task_type_parser(types: &'static [TaskType]) -> impl TypedValueParser<Value = TaskType> {
+    PossibleValuesParser::new(
+        types.iter().map(|&task_type| {
+            PossibleValue::new(task_type.as_str()).alias(task_type_alias(task_type))
+        }),
+    )
+    .try_map(|text: String| {
+        ANY_TASK_TYPE
+            .iter()
+            .copied()
+            .find(|&task_type| text == task_type.as_str() || text == task_type_alias(task_type))
+            .ok_or_else(|| format!("{text:?}: not a task type"))
+    })
+}
+
+/// Batch tasks and a `--task-type` of DI_REALTIME or DI_SOLUTION (get, deploy, status).
+#[derive(Debug, Args)]
+pub(crate) struct TypedTaskArgs {
+    /// The tasks.
+    #[command(flatten)]
+    pub(crate) tasks: TaskArgs,
+
+    /// The task type (TaskType): DI_REALTIME or DI_SOLUTION
+    #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME",
+          value_parser = task_type_parser(REALTIME_OR_SOLUTION))]
+    pub(crate) task_type: TaskType,
+}
+
+/// `--task-type` of the commands that take DI_REALTIME only (stop, terminate, delete,
+/// teardown): kept so that scripts that pass it keep working.
+#[derive(Debug, Args)]
+pub(crate) struct RealtimeOnlyArg {
+    /// The task type (TaskType): DI_REALTIME only, the one type the API takes here
+    #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME",
+          value_parser = task_type_parser(REALTIME_ONLY))]
+    pub(crate) task_type: TaskType,
 }
 
 /// How long a task may wait for the service to settle, and how often it polls.
@@ -378,6 +482,9 @@ pub(crate) struct TerminateArgs {
     /// The tasks.
     #[command(flatten)]
     pub(crate) tasks: TaskArgs,
+    /// The task type.
+    #[command(flatten)]
+    pub(crate) task_type: RealtimeOnlyArg,
     /// The wait.
     #[command(flatten)]
     pub(crate) wait: WaitArgs,
@@ -392,6 +499,9 @@ pub(crate) struct DeleteArgs {
     /// The tasks.
     #[command(flatten)]
     pub(crate) tasks: TaskArgs,
+    /// The task type.
+    #[command(flatten)]
+    pub(crate) task_type: RealtimeOnlyArg,
     /// The deadline and polling.
     #[command(flatten)]
     pub(crate) settle: SettleArgs,
@@ -406,6 +516,9 @@ pub(crate) struct WaitingTaskArgs {
     /// The tasks.
     #[command(flatten)]
     pub(crate) tasks: TaskArgs,
+    /// The task type.
+    #[command(flatten)]
+    pub(crate) task_type: RealtimeOnlyArg,
     /// The wait.
     #[command(flatten)]
     pub(crate) wait: WaitArgs,
@@ -414,9 +527,9 @@ pub(crate) struct WaitingTaskArgs {
 /// Tasks to start.
 #[derive(Debug, Args)]
 pub(crate) struct StartArgs {
-    /// The tasks.
+    /// The tasks and their type.
     #[command(flatten)]
-    pub(crate) tasks: TaskArgs,
+    pub(crate) tasks: TypedTaskArgs,
 
     /// Startup parameters (StartParam), a JSON object: failoverLimit, errorLimit, offset...
     #[arg(long, value_name = "JSON")]
@@ -433,6 +546,27 @@ pub(crate) struct TeardownArgs {
     /// The tasks.
     #[command(flatten)]
     pub(crate) tasks: TaskArgs,
+
+    /// Instead of ids: the real-time tasks whose names match GLOB (* ? [abc] {a,b}, matched
+    /// on the whole name, case-sensitive), listed with ListFiles; asks first (see --yes)
+    #[arg(long, value_name = "GLOB", group = "ids", value_parser = parse_glob,
+          conflicts_with_all = ["file_ids", "file_ids_from"])]
+    pub(crate) select_name: Option<NameGlob>,
+
+    /// With --select-name: only the tasks in this folder (FileFolderPath)
+    // (`requires = "select_name"` would be met by any member of the group "ids": conflicting
+    // with the other members leaves --select-name the one way to satisfy the group.)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["file_ids", "file_ids_from"])]
+    pub(crate) folder: Option<String>,
+
+    /// With --select-name: tear the selected tasks down without asking (needed when stdin is
+    /// not a terminal)
+    #[arg(short = 'y', long, conflicts_with_all = ["file_ids", "file_ids_from"])]
+    pub(crate) yes: bool,
+
+    /// The task type.
+    #[command(flatten)]
+    pub(crate) task_type: RealtimeOnlyArg,
 
     /// Stop each task and wait until it is stopped before undeploying it
     #[arg(long)]
@@ -458,9 +592,25 @@ pub(crate) struct ScriptArgs {
     #[arg(long, value_name = "FILE|-")]
     pub(crate) content_from: Option<String>,
 
-    /// The task's parameters (TaskParam), a JSON object: FileFolderPath, ResourceGroup
+    /// The task's parameters (TaskParam of CreateDISyncTask, UpdateDISyncTask), a JSON
+    /// object: FileFolderPath, ResourceGroup. For a DI_REALTIME or DI_SOLUTION update: the
+    /// change that GenerateDISyncTaskConfigForUpdating takes (or give it with --content)
     #[arg(long, value_name = "JSON")]
     pub(crate) task_param: Option<String>,
+}
+
+/// How long to wait for an asynchronous config process, and how often to poll it.
+#[derive(Debug, Args)]
+pub(crate) struct ProcessWaitArgs {
+    /// DI_REALTIME, DI_SOLUTION: the most to wait for the configuration to be generated
+    /// (exit 3 when it runs out)
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Duration,
+
+    /// DI_REALTIME, DI_SOLUTION: the first interval between two polls of
+    /// QueryDISyncTaskConfigProcessResult (it doubles, up to 10 s)
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds)]
+    pub(crate) poll_interval: Duration,
 }
 
 /// A task to create.
@@ -475,14 +625,31 @@ pub(crate) struct CreateArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) name: Option<String>,
 
+    /// The folder to create the task in (TaskParam's FileFolderPath), such as
+    /// "Business Flow/orders/Data Integration"
+    #[arg(long, value_name = "PATH")]
+    pub(crate) folder: Option<String>,
+
     /// The script and parameters.
     #[command(flatten)]
     pub(crate) script: ScriptArgs,
 
-    /// A client token (ClientToken): a repeat with the same token returns the same task, so
-    /// the call is retried even after an attempt that may have taken effect
+    /// The task type (TaskType): DI_REALTIME and DI_SOLUTION are generated first, DI_OFFLINE
+    /// is created at once
+    #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME",
+          value_parser = task_type_parser(ANY_TASK_TYPE))]
+    pub(crate) task_type: TaskType,
+
+    /// A client token (ClientToken, 1 to 64 visible ASCII characters): a repeat with the same
+    /// token returns the same task (DI_OFFLINE) or process (DI_REALTIME, DI_SOLUTION), so the
+    /// call is retried even after an attempt that may have taken effect. Without it, di draws
+    /// one for a generated task's process
     #[arg(long, value_name = "TOKEN")]
     pub(crate) client_token: Option<String>,
+
+    /// The wait for the generated configuration.
+    #[command(flatten)]
+    pub(crate) process: ProcessWaitArgs,
 }
 
 /// A task to update.
@@ -501,6 +668,83 @@ pub(crate) struct UpdateArgs {
     /// The script and parameters.
     #[command(flatten)]
     pub(crate) script: ScriptArgs,
+
+    /// The task type (TaskType): DI_OFFLINE is updated at once, DI_REALTIME and DI_SOLUTION
+    /// through a generated configuration
+    #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME",
+          value_parser = task_type_parser(ANY_TASK_TYPE))]
+    pub(crate) task_type: TaskType,
+
+    /// The wait for the generated configuration.
+    #[command(flatten)]
+    pub(crate) process: ProcessWaitArgs,
+}
+
+/// What `list-sync-tasks` lists.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// The DataWorks workspace id (ProjectId)
+    #[arg(long, value_name = "ID", value_parser = parse_id)]
+    pub(crate) project_id: i64,
+
+    /// Only the tasks whose names match GLOB (* ? [abc] {a,b}, matched on the whole name,
+    /// case-sensitive)
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
+    pub(crate) name: Option<NameGlob>,
+
+    /// Only the tasks in this folder (FileFolderPath)
+    #[arg(long, value_name = "PATH")]
+    pub(crate) folder: Option<String>,
+
+    /// Only real-time tasks (file type 900) or only offline ones (batch, file type 23); both
+    /// by default
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub(crate) kind: Option<ListKind>,
+}
+
+/// The kinds of sync task `list-sync-tasks --type` picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListKind {
+    /// Real-time tasks, DI_REALTIME (file type 900)
+    #[value(alias = "DI_REALTIME")]
+    Realtime,
+    /// Offline (batch) tasks, DI_OFFLINE (file type 23)
+    #[value(alias = "DI_OFFLINE")]
+    Offline,
+}
+
+/// A glob over task names (`--name`, `--select-name`), as given and compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct NameGlob {
+    text: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl NameGlob {
+    /// The pattern as given.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether `name`, whole, matches.
+    pub(crate) fn is_match(&self, name: &str) -> bool {
+        self.matcher.is_match(name)
+    }
+}
+
+/// Parses a glob over task names: `*`, `?`, `[abc]`, `{a,b}`, `\` to escape.
+pub(crate) fn parse_glob(text: &str) -> Result<NameGlob, String> {
+    if text.is_empty() {
+        return Err("an empty pattern matches no name; * matches every name".to_owned());
+    }
+    let glob = globset::GlobBuilder::new(text)
+        .backslash_escape(true)
+        .build()
+        .map_err(|error| format!("{text:?} is not a glob pattern: {}", error.kind()))?;
+    Ok(NameGlob {
+        text: text.to_owned(),
+        matcher: glob.compile_matcher(),
+    })
 }
 
 /// A generic call.

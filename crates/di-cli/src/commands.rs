@@ -1,25 +1,32 @@
-//! The subcommands that talk to an endpoint: the batch commands over file ids, the two that
-//! create or update one task, and `di call`.
+//! The subcommands that talk to an endpoint: the batch commands over file ids (or, for a
+//! teardown, over the tasks named like a glob), the two that create or update one task (at
+//! once, or through a generated configuration), `list-sync-tasks`, and `di call`.
 
 use std::io::{IsTerminal, Read};
 
-use di_cli::ids;
+use di_ids as ids;
 use di_proto::RpcRequest;
+use di_proto::flow::ConfigOutcome;
 use di_proto::http::Method;
-use di_proto::ops::{CreateDiSyncTask, Operation, UpdateDiSyncTask};
+use di_proto::ops::{
+    CreateDiSyncTask, FileType, GenerateDiSyncTaskConfigForCreating,
+    GenerateDiSyncTaskConfigForUpdating, ListFiles, Operation, TaskType, UpdateDiSyncTask,
+};
 use di_proto::retry::Idempotency;
+use di_proto::wait::WaitPolicy;
 use di_ureq::Client;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::cli::{
-    CallArgs, CreateArgs, GlobalArgs, MethodArg, OutputArg, ScriptArgs, TaskArgs, UpdateArgs,
+    CallArgs, CreateArgs, GlobalArgs, ListArgs, MethodArg, NameGlob, OutputArg, ProcessWaitArgs,
+    ScriptArgs, TaskArgs, TeardownArgs, UpdateArgs,
 };
 use crate::error::{Error, Exit, Failure};
 use crate::plan::{Plan, names};
 use crate::report::{OUTCOME_WIDTH, left_to_do, summary, to_json, to_text, traffic, worst_exit};
 use crate::run::run_batch;
-use crate::{dry_run, output, settings, signals};
+use crate::{dry_run, listing, output, settings, signals};
 
 /// The batch commands: `plan` on every file id of `args`.
 ///
@@ -59,16 +66,128 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
     }
 
     let client = settings::client(global, &config)?;
+    Ok(batch(
+        global,
+        &client,
+        plan,
+        args.project_id,
+        &file_ids,
+        args.jobs,
+    ))
+}
+
+/// `di teardown --select-name`: the real-time tasks whose names match, listed, shown on
+/// stderr, confirmed (`--yes`, or a `y` at the terminal), then torn down as `plan` says, as
+/// [`tasks`] does with ids.
+///
+/// # Errors
+/// Usage and configuration errors; without `--yes` and without a terminal to ask on,
+/// [`Error::Usage`] after the listing; the listing's own failure.
+pub(crate) fn teardown_selected(
+    global: &GlobalArgs,
+    args: &TeardownArgs,
+    glob: &NameGlob,
+    plan: &Plan,
+) -> Result<Exit, Error> {
+    let project_id = args.tasks.project_id;
+    let listing = listing::listing(
+        project_id,
+        vec![FileType::REALTIME_SYNC],
+        args.folder.as_deref(),
+    );
+    let (config, endpoint) = settings::client_config(global)?;
+    if global.dry_run {
+        let request = listing
+            .to_rpc_request()
+            .map_err(|error| Error::Client(di_ureq::Error::Api(error)))?;
+        let credentials = settings::dry_run_credentials(global)?;
+        dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
+        if !global.quiet {
+            eprintln!(
+                "note: --select-name: the tasks are those this listing finds (every page); a dry \
+                 run sends nothing, so it shows no teardown requests"
+            );
+        }
+        return Ok(Exit::Success);
+    }
+    let client = settings::client(global, &config)?;
+    let rows = match client.list_all(listing) {
+        Ok(records) => listing::select(records, Some(glob)),
+        Err(error) => return Ok(listing_failed(global, names::TEARDOWN, &error)),
+    };
+    let place = args
+        .folder
+        .as_deref()
+        .map(|folder| format!(" in folder {folder:?}"))
+        .unwrap_or_default();
+    if rows.is_empty() {
+        if !global.quiet {
+            eprintln!(
+                "di: no real-time task of workspace {project_id}{place} is named like {:?}; \
+                 nothing to tear down",
+                glob.as_str()
+            );
+        }
+        return Ok(Exit::Success);
+    }
+    let count = rows.len();
+    let tasks = format!("{count} task{}", if count == 1 { "" } else { "s" });
+    // What is about to go, on stderr: stdout holds the task lines (or objects) of the
+    // teardown, as for ids. Shown even with --quiet when there is a question to answer.
+    if !global.quiet || !args.yes {
+        eprint!(
+            "{tasks} of workspace {project_id}{place} named like {:?}:\n{}",
+            glob.as_str(),
+            listing::table(&rows)
+        );
+    }
+    if !args.yes {
+        match listing::ask(&format!("Tear down {tasks}?")) {
+            Some(true) => {}
+            Some(false) => {
+                eprintln!("di: not confirmed; nothing torn down");
+                return Ok(Exit::Failed);
+            }
+            None => {
+                return Err(Error::Usage(format!(
+                    "--select-name {:?} selects {tasks}; stdin is not a terminal, so di cannot \
+                     ask: pass --yes to tear them down (nothing was sent but the listing)",
+                    glob.as_str()
+                )));
+            }
+        }
+    }
+    let file_ids: Vec<i64> = rows.iter().map(|row| row.file_id).collect();
+    Ok(batch(
+        global,
+        &client,
+        plan,
+        project_id,
+        &file_ids,
+        args.tasks.jobs,
+    ))
+}
+
+/// `plan` on `file_ids` of `project_id`, `jobs` at a time, each task reported as it ends,
+/// then the summary and the ids left to do; the exit of the worst task.
+fn batch(
+    global: &GlobalArgs,
+    client: &Client,
+    plan: &Plan,
+    project_id: i64,
+    file_ids: &[i64],
+    jobs: u16,
+) -> Exit {
     let interrupt = signals::watch();
     let started = std::time::Instant::now();
     let bar = progress_bar(global, file_ids.len());
     let colour = output::colour_stdout(global.color);
     let reports = run_batch(
-        &client,
+        client,
         plan,
-        args.project_id,
-        &file_ids,
-        usize::from(args.jobs),
+        project_id,
+        file_ids,
+        usize::from(jobs),
         &interrupt,
         |report| {
             let line = match global.output {
@@ -90,7 +209,64 @@ pub(crate) fn tasks(global: &GlobalArgs, args: &TaskArgs, plan: &Plan) -> Result
              --file-ids-from reads them:\n{ids}"
         );
     }
-    Ok(worst_exit(&reports))
+    worst_exit(&reports)
+}
+
+/// `di list-sync-tasks`: the workspace's sync tasks, every page, those named like `--name`;
+/// a table (text) or one object per task (json).
+///
+/// # Errors
+/// Usage and configuration errors; the listing's own failure is reported and exits as a
+/// call's does.
+pub(crate) fn list(global: &GlobalArgs, args: &ListArgs) -> Result<Exit, Error> {
+    let listing = listing::listing(
+        args.project_id,
+        listing::file_types(args.kind),
+        args.folder.as_deref(),
+    );
+    let request = listing
+        .to_rpc_request()
+        .map_err(|error| Error::Client(di_ureq::Error::Api(error)))?;
+    let (config, endpoint) = settings::client_config(global)?;
+    if global.dry_run {
+        let credentials = settings::dry_run_credentials(global)?;
+        dry_run::print_signed(&request, &config, &endpoint, &credentials, global.output)?;
+        return Ok(Exit::Success);
+    }
+    let client = settings::client(global, &config)?;
+    let rows = match client.list_all(listing) {
+        Ok(records) => listing::select(records, args.name.as_ref()),
+        Err(error) => return Ok(listing_failed(global, names::LIST, &error)),
+    };
+    match global.output {
+        OutputArg::Text => output::line(&listing::table(&rows)),
+        OutputArg::Json => {
+            for row in &rows {
+                output::line(&row.to_json().to_string());
+            }
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// Reports a listing (for subcommand `command`) that failed, on stderr for text, as one
+/// object on stdout for json (as `di call` reports a failure), and returns its exit.
+fn listing_failed(global: &GlobalArgs, command: &str, error: &di_ureq::Error) -> Exit {
+    let failure = Failure::of(error);
+    match global.output {
+        OutputArg::Text => report_error(&failure),
+        OutputArg::Json => output::line(
+            &json!({
+                "action": command,
+                "api_action": ListFiles::ACTION,
+                "outcome": "failed",
+                "request_id": failure.request_id,
+                "error": {"kind": failure.kind, "code": failure.code, "message": failure.message},
+            })
+            .to_string(),
+        ),
+    }
+    failure.exit
 }
 
 /// The progress bar's line: the bar, the tasks ended, the rate, the time left, the time
@@ -242,59 +418,223 @@ fn script(args: &ScriptArgs) -> Result<Option<String>, Error> {
     }
 }
 
-/// `di create-sync-task`: prints the new task's file id.
+/// `di create-sync-task`: prints the new task's file id. DI_OFFLINE: one
+/// `CreateDISyncTask`; DI_REALTIME and DI_SOLUTION: the asynchronous flow (generate, poll,
+/// create), whose first request is what `--dry-run` prints.
 ///
 /// # Errors
-/// Usage and configuration errors, and the call's own failure.
+/// Usage and configuration errors (a name or parameters the create cannot take are refused
+/// before the process is started), and the call's own failure.
 pub(crate) fn create(global: &GlobalArgs, args: &CreateArgs) -> Result<Exit, Error> {
-    let mut create =
-        CreateDiSyncTask::new(args.project_id, script(&args.script)?.unwrap_or_default());
+    let script = script(&args.script)?.unwrap_or_default();
+    let task_param =
+        task_param_with_folder(args.script.task_param.as_deref(), args.folder.as_deref())?;
+    // The create as it will go: checked now, so that a bad name or TaskParam is refused
+    // before a process is started for nothing.
+    let mut create = CreateDiSyncTask::new(args.project_id, args.task_type, script.clone());
     if let Some(name) = &args.name {
         create = create.with_name(name.clone());
     }
-    if let Some(param) = &args.script.task_param {
+    if let Some(param) = &task_param {
         create = create.with_task_param(param.clone());
     }
     if let Some(token) = &args.client_token {
         create = create.with_client_token(token.clone());
     }
-    single(global, names::CREATE, &create, args.project_id, |client| {
-        let created = client.create_di_sync_task(&create)?;
-        Ok((Some(created.file_id), created.request_id))
-    })
+    if args.task_type == TaskType::DiOffline {
+        return single(global, names::CREATE, &create, args.project_id, |client| {
+            let created = client.create_di_sync_task(&create)?;
+            Ok(Done::call(created.file_id, created.request_id))
+        });
+    }
+    create.to_rpc_request().map_err(api_error)?;
+    let token = match &args.client_token {
+        Some(token) => token.clone(),
+        None => client_token()?,
+    };
+    let generate =
+        GenerateDiSyncTaskConfigForCreating::new(args.project_id, args.task_type, script)
+            .with_client_token(token);
+    let wait = process_wait(&args.process);
+    single(
+        global,
+        names::CREATE,
+        &generate,
+        args.project_id,
+        |client| {
+            let mut flow = client.config_create(generate.clone(), &wait);
+            if let Some(name) = &args.name {
+                flow = flow.with_task_name(name.clone());
+            }
+            if let Some(param) = &task_param {
+                flow = flow.with_task_param(param.clone());
+            }
+            client.run(flow).map(Done::generated)
+        },
+    )
 }
 
-/// `di update-sync-task`.
+/// `di update-sync-task`. DI_OFFLINE: one `UpdateDISyncTask`; DI_REALTIME and DI_SOLUTION:
+/// the asynchronous flow (generate from the change, poll, update), whose first request is
+/// what `--dry-run` prints.
 ///
 /// # Errors
 /// Usage and configuration errors, and the call's own failure.
 pub(crate) fn update(global: &GlobalArgs, args: &UpdateArgs) -> Result<Exit, Error> {
-    let mut update = UpdateDiSyncTask::new(args.project_id, args.file_id);
-    if let Some(content) = script(&args.script)? {
-        update = update.with_task_content(content);
+    let content = script(&args.script)?;
+    if args.task_type == TaskType::DiOffline {
+        let mut update = UpdateDiSyncTask::new(args.project_id, args.file_id);
+        if let Some(content) = content {
+            update = update.with_task_content(content);
+        }
+        if let Some(param) = &args.script.task_param {
+            update = update.with_task_param(param.clone());
+        }
+        return single(global, names::UPDATE, &update, args.project_id, |client| {
+            let response = client.update_di_sync_task(&update)?;
+            Ok(Done::call(args.file_id, response.request_id))
+        });
     }
-    if let Some(param) = &args.script.task_param {
-        update = update.with_task_param(param.clone());
-    }
-    single(global, names::UPDATE, &update, args.project_id, |client| {
-        let response = client.update_di_sync_task(&update)?;
-        Ok((Some(args.file_id), response.request_id))
-    })
+    let change = match (content, &args.script.task_param) {
+        (Some(content), None) => content,
+        (None, Some(param)) => param.clone(),
+        _ => {
+            return Err(Error::Usage(format!(
+                "update-sync-task --task-type {}: give the change once, with --content, \
+                 --content-from or --task-param: GenerateDISyncTaskConfigForUpdating takes one \
+                 TaskParam, and the update then sends the script it generates",
+                args.task_type
+            )));
+        }
+    };
+    let generate = GenerateDiSyncTaskConfigForUpdating::new(
+        args.project_id,
+        args.task_type,
+        args.file_id,
+        change,
+    )
+    .with_client_token(client_token()?);
+    let wait = process_wait(&args.process);
+    single(
+        global,
+        names::UPDATE,
+        &generate,
+        args.project_id,
+        |client| {
+            client
+                .run(client.config_update(generate.clone(), &wait))
+                .map(Done::generated)
+        },
+    )
 }
 
-/// One call of `operation` (checked, or signed and printed for `--dry-run`), run by `call`
-/// for subcommand `command`, reported as one line: `PROJECT/FILE  OUTCOME  request id ...`
-/// or a JSON object.
+/// `--task-param` with `--folder` as its `FileFolderPath`.
+///
+/// # Errors
+/// [`Error::Usage`] when `--folder` is given and `--task-param` is not a JSON object, or
+/// names another folder.
+fn task_param_with_folder(
+    task_param: Option<&str>,
+    folder: Option<&str>,
+) -> Result<Option<String>, Error> {
+    let Some(folder) = folder else {
+        return Ok(task_param.map(str::to_owned));
+    };
+    let mut object = match task_param.map(serde_json::from_str::<Value>) {
+        None => serde_json::Map::new(),
+        Some(Ok(Value::Object(object))) => object,
+        Some(_) => {
+            return Err(Error::Usage(
+                "--task-param must be a JSON object (such as {\"ResourceGroup\":\"...\"})"
+                    .to_owned(),
+            ));
+        }
+    };
+    match object.get(FOLDER_PARAM) {
+        Some(Value::String(given)) if given == folder => {}
+        Some(given) => {
+            return Err(Error::Usage(format!(
+                "--folder {folder:?} and --task-param's {FOLDER_PARAM} {given} disagree: give the \
+                 folder once"
+            )));
+        }
+        None => {
+            object.insert(FOLDER_PARAM.to_owned(), Value::from(folder));
+        }
+    }
+    Ok(Some(Value::Object(object).to_string()))
+}
+
+/// The member of `TaskParam` that names the task's folder.
+const FOLDER_PARAM: &str = "FileFolderPath";
+
+/// A client token for the call that starts a config process: `di-` and 32 hex digits from
+/// the operating system's random source, so that a retry of that call (after an answer that
+/// was lost) finds the same process instead of starting a second.
+///
+/// # Errors
+/// [`Error::Usage`] when the random source fails.
+fn client_token() -> Result<String, Error> {
+    let mut bytes = [0_u8; 16];
+    getrandom::fill(&mut bytes).map_err(|error| {
+        Error::Usage(format!(
+            "the operating system's random number generator failed: {error}"
+        ))
+    })?;
+    Ok(format!("di-{}", di_proto::nonce_from_bytes(bytes)))
+}
+
+/// The wait for a config process that `--poll-interval` and `--wait-timeout` ask for.
+fn process_wait(args: &ProcessWaitArgs) -> WaitPolicy {
+    WaitPolicy::default()
+        .with_initial_interval(args.poll_interval)
+        .with_timeout(args.wait_timeout)
+}
+
+/// An operation's argument error, as the CLI reports it (exit 2).
+fn api_error(error: di_proto::Error) -> Error {
+    Error::Client(di_ureq::Error::Api(error))
+}
+
+/// What a create or an update did: the task, the request id of its last call, and the
+/// config process it went through, if any.
+struct Done {
+    file_id: i64,
+    request_id: String,
+    process: Option<ConfigOutcome>,
+}
+
+impl Done {
+    /// One call.
+    fn call(file_id: i64, request_id: String) -> Done {
+        Done {
+            file_id,
+            request_id,
+            process: None,
+        }
+    }
+
+    /// The asynchronous flow.
+    fn generated(outcome: ConfigOutcome) -> Done {
+        Done {
+            file_id: outcome.file_id,
+            request_id: outcome.request_id.clone(),
+            process: Some(outcome),
+        }
+    }
+}
+
+/// `operation` (checked, or signed and printed for `--dry-run`), then `call`, for subcommand
+/// `command`, reported as one line: `PROJECT/FILE  OUTCOME  request id ...` (and the config
+/// process, for a generated task) or a JSON object.
 fn single<O: Operation>(
     global: &GlobalArgs,
     command: &'static str,
     operation: &O,
     project_id: i64,
-    call: impl FnOnce(&Client) -> Result<(Option<i64>, String), di_ureq::Error>,
+    call: impl FnOnce(&Client) -> Result<Done, di_ureq::Error>,
 ) -> Result<Exit, Error> {
-    let request = operation
-        .to_rpc_request()
-        .map_err(|error| Error::Client(di_ureq::Error::Api(error)))?;
+    let request = operation.to_rpc_request().map_err(api_error)?;
     let (config, endpoint) = settings::client_config(global)?;
     if global.dry_run {
         let credentials = settings::dry_run_credentials(global)?;
@@ -302,36 +642,53 @@ fn single<O: Operation>(
         return Ok(Exit::Success);
     }
     let client = settings::client(global, &config)?;
-    let (file_id, result) = match call(&client) {
-        Ok((file_id, request_id)) => (file_id, Ok(request_id)),
-        Err(error) => (None, Err(Failure::of(&error))),
-    };
+    let result = call(&client).map_err(|error| Failure::of(&error));
     match global.output {
         OutputArg::Json => {
-            let (outcome, request_id, error) = match &result {
-                Ok(request_id) => ("done", Some(request_id.clone()), Value::Null),
-                Err(failure) => (
-                    "failed",
-                    failure.request_id.clone(),
-                    json!({"kind": failure.kind, "code": failure.code, "message": failure.message}),
-                ),
-            };
-            let line = json!({
+            let mut line = json!({
                 "project_id": project_id,
-                "file_id": file_id,
+                "file_id": result.as_ref().ok().map(|done| done.file_id),
                 "action": command,
-                "outcome": outcome,
-                "request_id": request_id,
-                "error": error,
+                "outcome": if result.is_ok() { "done" } else { "failed" },
+                "request_id": match &result {
+                    Ok(done) => Some(done.request_id.clone()),
+                    Err(failure) => failure.request_id.clone(),
+                },
+                "error": result.as_ref().err().map(|failure| json!({
+                    "kind": failure.kind,
+                    "code": failure.code,
+                    "message": failure.message,
+                })),
             });
+            if let (
+                Ok(Done {
+                    process: Some(process),
+                    ..
+                }),
+                Value::Object(object),
+            ) = (&result, &mut line)
+            {
+                object.insert("process_id".to_owned(), Value::from(process.process_id));
+                object.insert("polls".to_owned(), Value::from(process.polls));
+            }
             output::line(&line.to_string());
         }
         OutputArg::Text => match &result {
-            Ok(request_id) => output::line(&format!(
-                "{project_id}/{}  {:<OUTCOME_WIDTH$}  request id {request_id}",
-                file_id.map_or_else(|| "-".to_owned(), |id| id.to_string()),
-                "done",
-            )),
+            Ok(done) => {
+                let mut text = format!(
+                    "{project_id}/{}  {:<OUTCOME_WIDTH$}  request id {}",
+                    done.file_id, "done", done.request_id
+                );
+                if let Some(process) = &done.process {
+                    text.push_str(&format!(
+                        " (config process {}, {} poll{})",
+                        process.process_id,
+                        process.polls,
+                        if process.polls == 1 { "" } else { "s" }
+                    ));
+                }
+                output::line(&text);
+            }
             Err(failure) => report_error(failure),
         },
     }
@@ -344,6 +701,50 @@ fn single<O: Operation>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_goes_into_task_param_once() {
+        assert_eq!(task_param_with_folder(None, None).unwrap(), None);
+        assert_eq!(
+            task_param_with_folder(Some("[1]"), None)
+                .unwrap()
+                .as_deref(),
+            Some("[1]"),
+            "without --folder, the operation checks --task-param"
+        );
+        assert_eq!(
+            task_param_with_folder(None, Some("a/b"))
+                .unwrap()
+                .as_deref(),
+            Some(r#"{"FileFolderPath":"a/b"}"#)
+        );
+        let merged: Value = serde_json::from_str(
+            &task_param_with_folder(Some(r#"{"ResourceGroup":"rg"}"#), Some("a/b"))
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            merged,
+            json!({"ResourceGroup": "rg", "FileFolderPath": "a/b"})
+        );
+        assert!(task_param_with_folder(Some(r#"{"FileFolderPath":"a/b"}"#), Some("a/b")).is_ok());
+        for bad in [r#"{"FileFolderPath":"c"}"#, "[]", "not json"] {
+            assert!(
+                matches!(
+                    task_param_with_folder(Some(bad), Some("a/b")),
+                    Err(Error::Usage(_))
+                ),
+                "{bad}"
+            );
+        }
+        let token = client_token().unwrap();
+        assert!(
+            token.len() <= 64 && token.bytes().all(|b| b.is_ascii_graphic()),
+            "{token}"
+        );
+        assert_ne!(token, client_token().unwrap());
+    }
 
     #[test]
     fn the_progress_bar_shows_the_rate_and_the_time_left() {

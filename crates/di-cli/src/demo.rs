@@ -1,6 +1,7 @@
 //! `di demo`: the emulator in-process on loopback, with state changes that take a moment to
-//! settle, as DataWorks' do; one task walked through its whole lifecycle (create, update,
-//! deploy, start, stop, undeploy, delete, waiting where it must), then demo tasks torn down
+//! settle, as DataWorks' do; one task walked through its whole lifecycle (create and update,
+//! each through a generated configuration, deploy, start, stop, undeploy, delete, waiting
+//! where it must), then demo tasks torn down
 //! (stop first, wait, undeploy, delete) through the real client with `--jobs` concurrency,
 //! faults injected along the way and absorbed by retries. No account, no network, a few
 //! seconds.
@@ -14,7 +15,10 @@ use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, F
 use di_proto::Credentials;
 use di_proto::config::ClientConfig;
 use di_proto::flow::{TaskAction, TaskOutcome};
-use di_proto::ops::{CreateDiSyncTask, StartDiSyncInstance, UpdateDiSyncTask};
+use di_proto::ops::{
+    GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating, StartDiSyncInstance,
+    TaskType,
+};
 use di_proto::retry::RetryPolicy;
 use di_proto::wait::{WaitFor, WaitPolicy};
 use di_ureq::Client;
@@ -99,7 +103,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Exit, Error> {
     let file_ids: Vec<i64> = (FIRST_FILE_ID..FIRST_FILE_ID + tasks).collect();
     let mut emulator_config = di_emulator::Config::default()
         .without_tasks()
-        .with_settle_delay(SETTLE);
+        .with_settle_delay(SETTLE)
+        .with_process_delay(SETTLE);
     for &file_id in &file_ids {
         emulator_config = emulator_config.with_task(DEMO_PROJECT_ID, file_id);
     }
@@ -278,33 +283,49 @@ fn plural(count: i64) -> &'static str {
 fn walk_lifecycle(client: &Client, wait: &WaitPolicy, say: &impl Fn(&str)) -> Result<(), Error> {
     let project = DEMO_PROJECT_ID;
     say("one task's lifecycle:");
-    let created = client.create_di_sync_task(
-        &CreateDiSyncTask::new(project, SCRIPT)
-            .with_name("demo_orders_to_hologres")
+    // DataWorks creates and changes a real-time task the asynchronous way: a process
+    // generates its configuration, polled until done, then the create (or update) sends it.
+    let generate = GenerateDiSyncTaskConfigForCreating::new(project, TaskType::DiRealtime, SCRIPT)
+        .with_client_token(format!("di-demo-{}", std::process::id()));
+    let created = client.run(
+        client
+            .config_create(generate, wait)
+            .with_task_name("demo_orders_to_hologres")
             .with_task_param(r#"{"FileFolderPath":"Business Flow/demo/Data Integration"}"#),
     )?;
     let file = created.file_id;
     let step = |name: &str, what: String| say(&format!("  {name:<32}{what}"));
     step(
         "create-sync-task",
-        format!("file id {file} [{}]", created.request_id),
+        format!(
+            "file id {file}, from config process {} ({} poll{}) [{}]",
+            created.process_id,
+            created.polls,
+            plural(i64::from(created.polls)),
+            created.request_id
+        ),
     );
-    let script = SCRIPT.replace("hologres", "maxcompute");
-    let updated = client.update_di_sync_task(
-        &UpdateDiSyncTask::new(project, file).with_task_content(script.clone()),
-    )?;
-    step("update-sync-task", format!("done [{}]", updated.request_id));
+    let change = SCRIPT.replace("hologres", "maxcompute");
+    let updated = client.run(client.config_update(
+        GenerateDiSyncTaskConfigForUpdating::new(project, TaskType::DiRealtime, file, change),
+        wait,
+    ))?;
+    step(
+        "update-sync-task",
+        format!(
+            "from config process {} ({} poll{}) [{}]",
+            updated.process_id,
+            updated.polls,
+            plural(i64::from(updated.polls)),
+            updated.request_id
+        ),
+    );
     let task = client.get_di_sync_task(project, file)?;
     step(
         "get-sync-task",
         format!(
-            "script of {} bytes, {} [{}]",
-            task.code.len(),
-            if task.code == script {
-                "as updated"
-            } else {
-                "NOT as updated"
-            },
+            "script of {} bytes [{}]",
+            task.code.as_deref().map_or(0, str::len),
             task.request_id
         ),
     );

@@ -49,7 +49,7 @@ pub(crate) enum Error {
     /// File ids that do not parse (naming the list's line and quoting the token), too many
     /// of them, or none.
     #[error(transparent)]
-    Ids(#[from] di_cli::ids::IdError),
+    Ids(#[from] di_ids::IdError),
 
     /// A file that cannot be read.
     #[error("cannot read {path}: {source}")]
@@ -173,6 +173,13 @@ impl Failure {
                 Some(timeout.last_status.to_string()),
                 Exit::Unavailable,
             ),
+            // A config process still at work: the same, a rerun may find it done.
+            di_ureq::Error::ProcessTimedOut { last_status, .. } => (
+                "wait_timed_out",
+                Some(last_status.clone()),
+                Exit::Unavailable,
+            ),
+            di_ureq::Error::TooManyPages { .. } => ("too_many_pages", None, Exit::Failed),
             di_ureq::Error::Credentials(_) => ("credentials", None, Exit::Usage),
             di_ureq::Error::Interrupted { .. } => ("interrupted", None, Exit::Interrupted),
             // A certificate the client does not trust is a configuration error: retrying it
@@ -257,6 +264,7 @@ fn classify_api(error: &ApiError) -> (&'static str, Option<String>, Exit) {
         }
         ApiError::InvalidCredentials { .. }
         | ApiError::InvalidParameter { .. }
+        | ApiError::UnsupportedTaskType { .. }
         | ApiError::DuplicateParameter { .. }
         | ApiError::InvalidOperation { .. }
         | ApiError::InvalidNonce { .. }
@@ -336,6 +344,24 @@ mod tests {
             reason: "must be a positive integer",
         });
         assert_eq!(Failure::of(&input).exit, Exit::Usage);
+        let unsupported = di_ureq::Error::Api(ApiError::UnsupportedTaskType {
+            action: "UpdateDISyncTask",
+            task_type: di_proto::ops::TaskType::DiRealtime,
+            accepted: &[di_proto::ops::TaskType::DiOffline],
+        });
+        assert_eq!(Failure::of(&unsupported).exit, Exit::Usage);
+        assert_eq!(Failure::of(&unsupported).kind, "invalid_input");
+        let process = di_ureq::Error::ProcessTimedOut {
+            process_id: 7,
+            last_status: "running".to_owned(),
+            polls: 3,
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let failure = Failure::of(&process);
+        assert_eq!(
+            (failure.kind, failure.code.as_deref(), failure.exit),
+            ("wait_timed_out", Some("running"), Exit::Unavailable)
+        );
         let missing = Error::Credentials("no credentials found; tried, in order: ...".to_owned());
         assert_eq!(missing.exit(), Exit::Usage);
         let refreshed = di_ureq::Error::Credentials("STS refused".into());

@@ -15,6 +15,7 @@ mod demo;
 mod dry_run;
 mod emulator;
 mod error;
+mod listing;
 mod logging;
 mod output;
 mod plan;
@@ -73,21 +74,25 @@ fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::CreateSyncTask(args) => commands::create(global, &args),
         Command::UpdateSyncTask(args) => commands::update(global, &args),
+        Command::ListSyncTasks(args) => commands::list(global, &args),
         Command::GetSyncTask(args) => {
-            commands::tasks(global, &args, &plan(names::GET_TASK, TaskAction::ReadTask))
+            let get = Plan::for_type(names::GET_TASK, TaskAction::ReadTask, args.task_type);
+            commands::tasks(global, &args.tasks, &get)
         }
         Command::DeploySyncTask(args) => {
-            commands::tasks(global, &args, &plan(names::DEPLOY, TaskAction::Deploy))
+            let deploy = Plan::for_type(names::DEPLOY, TaskAction::Deploy, args.task_type);
+            commands::tasks(global, &args.tasks, &deploy)
         }
         Command::StartSyncInstance(args) => {
-            let start = plan(
+            let start = Plan::for_type(
                 names::START,
                 TaskAction::Start {
                     start_param: args.start_param,
                 },
+                args.tasks.task_type,
             )
             .with_wait(args.wait.wait, wait_policy(&args.wait.settle));
-            commands::tasks(global, &args.tasks, &start)
+            commands::tasks(global, &args.tasks.tasks, &start)
         }
         Command::StopSyncInstance(args) => {
             let stop = plan(names::STOP, TaskAction::Stop)
@@ -95,7 +100,8 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             commands::tasks(global, &args.tasks, &stop)
         }
         Command::GetSyncInstanceInfo(args) => {
-            commands::tasks(global, &args, &plan(names::STATUS, TaskAction::ReadStatus))
+            let status = Plan::for_type(names::STATUS, TaskAction::ReadStatus, args.task_type);
+            commands::tasks(global, &args.tasks, &status)
         }
         Command::TerminateSyncInstance(args) => {
             let terminate = plan(names::TERMINATE, TaskAction::Terminate)
@@ -118,7 +124,10 @@ fn run(cli: Cli) -> Result<Exit, Error> {
             )
             .with_wait(false, wait_policy(&args.settle))
             .ignoring_not_found(args.ignore_not_found);
-            commands::tasks(global, &args.tasks, &teardown)
+            match &args.select_name {
+                Some(glob) => commands::teardown_selected(global, &args, glob, &teardown),
+                None => commands::tasks(global, &args.tasks, &teardown),
+            }
         }
         Command::Call(args) => commands::call(global, &args),
         Command::Emulator(args) => emulator::run(args.args, global.quiet),

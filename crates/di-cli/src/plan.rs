@@ -3,6 +3,7 @@
 
 use di_proto::RpcRequest;
 use di_proto::flow::{TaskAction, TaskFlow};
+use di_proto::ops::TaskType;
 use di_proto::retry::RetryPolicy;
 use di_proto::wait::WaitPolicy;
 
@@ -28,13 +29,16 @@ pub(crate) mod names {
     pub(crate) const CREATE: &str = "create-sync-task";
     /// `update-sync-task`.
     pub(crate) const UPDATE: &str = "update-sync-task";
+    /// `list-sync-tasks`.
+    pub(crate) const LIST: &str = "list-sync-tasks";
     /// `call`.
     pub(crate) const CALL: &str = "call";
 
     /// Every name above.
     #[cfg(test)]
-    pub(crate) const ALL: [&str; 11] = [
-        GET_TASK, DEPLOY, START, STOP, STATUS, TERMINATE, DELETE, TEARDOWN, CREATE, UPDATE, CALL,
+    pub(crate) const ALL: [&str; 12] = [
+        GET_TASK, DEPLOY, START, STOP, STATUS, TERMINATE, DELETE, TEARDOWN, CREATE, UPDATE, LIST,
+        CALL,
     ];
 }
 
@@ -52,6 +56,8 @@ pub(crate) struct Plan {
     pub(crate) wait_policy: WaitPolicy,
     /// A task that does not exist is already done.
     pub(crate) ignore_not_found: bool,
+    /// The task type every call sends.
+    pub(crate) task_type: TaskType,
 }
 
 impl Plan {
@@ -63,6 +69,16 @@ impl Plan {
             wait: false,
             wait_policy: WaitPolicy::default(),
             ignore_not_found: false,
+            task_type: TaskType::DiRealtime,
+        }
+    }
+
+    /// `action` on tasks of `task_type`, as subcommand `command` asks for it (each
+    /// subcommand's `--task-type` takes only the types its action does).
+    pub(crate) fn for_type(command: &'static str, action: TaskAction, task_type: TaskType) -> Plan {
+        Plan {
+            task_type,
+            ..Plan::new(command, action)
         }
     }
 
@@ -94,6 +110,7 @@ impl Plan {
     /// The flow for task `file_id` of `project_id`.
     pub(crate) fn flow(&self, project_id: i64, file_id: i64, retry: RetryPolicy) -> TaskFlow {
         TaskFlow::new(project_id, file_id, self.action.clone())
+            .with_task_type(self.task_type)
             .with_retry_policy(retry)
             .with_wait_policy(self.wait_policy)
             .with_wait(self.wait)

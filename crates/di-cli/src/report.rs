@@ -27,7 +27,7 @@ pub(crate) fn worst_exit(reports: &[TaskReport]) -> Exit {
 }
 
 /// What the task's answers said about it, as JSON members: `status` and `name` from the last
-/// status read, `code` (the script) from a task read.
+/// status read, `code` (the script) or `solution` from a task read.
 fn details(report: &TaskReport) -> Map<String, Value> {
     let mut details = Map::new();
     if let Some(info) = &report.instance {
@@ -37,10 +37,16 @@ fn details(report: &TaskReport) -> Map<String, Value> {
         }
     }
     if let Some(task) = &report.task {
-        // The script as JSON when it is, else as the text sent.
-        let code = serde_json::from_str::<Value>(&task.code)
-            .unwrap_or_else(|_| Value::from(task.code.as_str()));
-        details.insert("code".to_owned(), code);
+        // The script as JSON when it is, else as the text sent; a solution has none, and its
+        // details as the service sent them instead.
+        if let Some(code) = &task.code {
+            let code =
+                serde_json::from_str::<Value>(code).unwrap_or_else(|_| Value::from(code.as_str()));
+            details.insert("code".to_owned(), code);
+        }
+        if let Some(solution) = task.data.get("SolutionDetail") {
+            details.insert("solution".to_owned(), solution.clone());
+        }
     }
     details
 }

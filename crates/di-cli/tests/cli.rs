@@ -341,7 +341,12 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
 
 #[test]
 fn the_lifecycle_commands_walk_a_task_and_wait() {
-    let emulator = Emulator::start_with(1, 3, &["--settle-delay-ms", "200"]);
+    // Config processes (the create and update of a real-time task) are ready at once.
+    let emulator = Emulator::start_with(
+        1,
+        3,
+        &["--settle-delay-ms", "200", "--process-delay-ms", "0"],
+    );
     let json = |args: &[&str]| {
         let (code, stdout, stderr) = run(di_at(&emulator).args(["--output", "json"]).args(args));
         let lines = json_lines(&stdout);

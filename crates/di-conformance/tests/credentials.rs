@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use di_credentials::{ChainOptions, Environment, Error as ChainError, Source};
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, DEMO_ROLE_ARN};
@@ -25,8 +25,8 @@ const OIDC_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.conformance.oidc-SECRET";
 trait Chain: Sized {
     fn new(runtime: &tokio::runtime::Runtime, env: Environment, options: ChainOptions) -> Self;
     fn credentials(&self) -> Result<Credentials, String>;
-    /// `n` calls at once.
-    fn concurrent(&self, n: usize) -> Vec<Result<Credentials, String>>;
+    /// `n` calls at once, each counted by `gate` as it starts and as it returns.
+    fn concurrent(&self, n: usize, gate: &Gate) -> Vec<Result<Credentials, String>>;
     fn refreshes(&self) -> u64;
     fn source(&self) -> Option<Source>;
     /// A teardown by a client whose credentials come from this chain, and the client's
@@ -43,9 +43,11 @@ impl Chain for Ureq {
     fn credentials(&self) -> Result<Credentials, String> {
         self.0.credentials().map_err(|error| error.to_string())
     }
-    fn concurrent(&self, n: usize) -> Vec<Result<Credentials, String>> {
+    fn concurrent(&self, n: usize, gate: &Gate) -> Vec<Result<Credentials, String>> {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..n).map(|_| scope.spawn(|| self.credentials())).collect();
+            let handles: Vec<_> = (0..n)
+                .map(|_| scope.spawn(|| gate.around(|| self.credentials())))
+                .collect();
             handles
                 .into_iter()
                 .map(|handle| handle.join().unwrap())
@@ -81,13 +83,17 @@ impl Chain for Reqwest {
             .block_on(self.0.credentials())
             .map_err(|error| error.to_string())
     }
-    fn concurrent(&self, n: usize) -> Vec<Result<Credentials, String>> {
+    fn concurrent(&self, n: usize, gate: &Gate) -> Vec<Result<Credentials, String>> {
         self.1.block_on(async {
             let tasks: Vec<_> = (0..n)
                 .map(|_| {
                     let chain = Arc::clone(&self.0);
+                    let gate = gate.clone();
                     tokio::spawn(async move {
-                        chain.credentials().await.map_err(|error| error.to_string())
+                        gate.arrive();
+                        let result = chain.credentials().await.map_err(|error| error.to_string());
+                        gate.leave();
+                        result
                     })
                 })
                 .collect();
@@ -110,6 +116,54 @@ impl Chain for Reqwest {
             self.1.block_on(client.teardown(DEMO_PROJECT_ID, file_id)),
             client.credentials_source(),
         )
+    }
+}
+
+/// The callers of [`Chain::concurrent`], counted as they start and as they return, for a
+/// stand-in that holds its answer until enough of them have: a readiness signal, in place of
+/// an answer made slow in the hope that every caller arrives meanwhile.
+#[derive(Clone, Default)]
+struct Gate(Arc<(Mutex<GateCounts>, Condvar)>);
+
+#[derive(Clone, Copy, Debug, Default)]
+struct GateCounts {
+    /// Callers that started their call.
+    arrived: usize,
+    /// Callers whose call returned.
+    returned: usize,
+}
+
+impl Gate {
+    fn update(&self, change: impl FnOnce(&mut GateCounts)) {
+        let (counts, changed) = &*self.0;
+        change(&mut counts.lock().unwrap());
+        changed.notify_all();
+    }
+
+    fn arrive(&self) {
+        self.update(|counts| counts.arrived += 1);
+    }
+
+    fn leave(&self) {
+        self.update(|counts| counts.returned += 1);
+    }
+
+    /// Runs `call`, counted.
+    fn around<R>(&self, call: impl FnOnce() -> R) -> R {
+        self.arrive();
+        let result = call();
+        self.leave();
+        result
+    }
+
+    /// Blocks until `ready` holds for the counts. No timer: the chain's own read timeout
+    /// (10 s for a credentials URI) ends a refresh held here for good, and with it the wait.
+    fn wait_until(&self, ready: impl Fn(GateCounts) -> bool) {
+        let (counts, changed) = &*self.0;
+        let mut guard = counts.lock().unwrap();
+        while !ready(*guard) {
+            guard = changed.wait(guard).unwrap();
+        }
     }
 }
 
@@ -421,19 +475,20 @@ fn imds_v2_then_v1<C: Chain>() {
     assert_eq!(imds.seen().len(), 7, "only the token was asked");
 }
 
-/// Credentials that expire: one refresh for 64 concurrent callers, whether the cached ones
-/// are spent (everyone waits for it) or only close to their expiry (one refreshes, the others
-/// keep signing).
-fn one_refresh_for_64_concurrent_calls<C: Chain>() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let uri = StandIn::start(|_, before| {
-        // Slow enough that every caller arrives while the refresh is in flight.
-        std::thread::sleep(Duration::from_millis(100));
-        let lifetime = match before {
-            0 => 5,   // spent at once (under the 10 s floor)
-            1 => 120, // usable, but inside the 5-minute refresh margin
-            _ => 3600,
-        };
+/// A credentials URI answering `STS.uri{n}` to its n-th request (from 0), valid for
+/// `lifetimes[n]` seconds (the last one for any later request), the request that refreshes
+/// (n = 1) held until `ready` holds for `gate`'s counts.
+fn refreshing_uri(
+    lifetimes: [i64; 3],
+    gate: &Gate,
+    ready: fn(GateCounts) -> bool,
+) -> (StandIn, Environment) {
+    let gate = gate.clone();
+    let uri = StandIn::start(move |_, before| {
+        if before == 1 {
+            gate.wait_until(ready);
+        }
+        let lifetime = lifetimes[usize::try_from(before).unwrap().min(2)];
         (
             200,
             session_json(&format!("STS.uri{before}"), &expiring_in(lifetime)),
@@ -443,38 +498,67 @@ fn one_refresh_for_64_concurrent_calls<C: Chain>() {
         "ALIBABA_CLOUD_CREDENTIALS_URI",
         format!("{}/creds", uri.base_url()),
     );
-    let chain = C::new(&runtime, env, ChainOptions::new());
+    (uri, env)
+}
 
+/// Credentials that expire: one refresh for 64 concurrent callers, whether the cached ones
+/// are spent (everyone waits for it) or only close to their expiry (one refreshes, the others
+/// keep signing).
+fn one_refresh_for_64_concurrent_calls<C: Chain>() {
+    const CALLERS: usize = 64;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+
+    // Spent (5 s: under the 10 s floor): the refresh is held until every caller has started,
+    // so they meet it in flight and wait for it. One that came later would find the new
+    // credentials fresh (an hour) and use them: either way, one refresh, and the same keys.
+    let gate = Gate::default();
+    let (uri, env) = refreshing_uri([5, 3600, 3600], &gate, |counts| counts.arrived == CALLERS);
+    let chain = C::new(&runtime, env, ChainOptions::new());
     assert_eq!(chain.credentials().unwrap().access_key_id(), "STS.uri0");
     assert_eq!(chain.source(), Some(Source::CredentialsUri));
-
-    let results = chain.concurrent(64);
+    let results = chain.concurrent(CALLERS, &gate);
     assert!(
         results
             .iter()
-            .all(|result| result.as_ref().unwrap().access_key_id() == "STS.uri1")
+            .all(|result| result.as_ref().unwrap().access_key_id() == "STS.uri1"),
+        "{results:?}"
     );
     assert_eq!(uri.count("/creds"), 2, "one refresh of spent credentials");
+    assert_eq!(chain.credentials().unwrap().access_key_id(), "STS.uri1");
+    assert_eq!(chain.refreshes(), 2);
+    assert_eq!(
+        uri.count("/creds"),
+        2,
+        "fresh credentials are not asked again"
+    );
 
-    let results = chain.concurrent(64);
-    let ids: Vec<String> = results
+    // Usable, but inside the 5-minute refresh margin (120 s): one caller refreshes, and its
+    // refresh is held until every other caller has returned, which they do at once, with the
+    // cached keys.
+    let gate = Gate::default();
+    let (uri, env) = refreshing_uri([120, 3600, 3600], &gate, |counts| {
+        counts.returned == CALLERS - 1
+    });
+    let chain = C::new(&runtime, env, ChainOptions::new());
+    assert_eq!(chain.credentials().unwrap().access_key_id(), "STS.uri0");
+    let results = chain.concurrent(CALLERS, &gate);
+    let mut ids: Vec<String> = results
         .into_iter()
         .map(|result| result.unwrap().access_key_id().to_owned())
         .collect();
-    assert!(
-        ids.iter().all(|id| id == "STS.uri1" || id == "STS.uri2"),
-        "{ids:?}"
+    ids.sort();
+    let mut expected = vec!["STS.uri0".to_owned(); CALLERS - 1];
+    expected.push("STS.uri1".to_owned());
+    assert_eq!(
+        ids, expected,
+        "the refresher got the new ones, the others the cached"
     );
-    assert!(
-        ids.iter().any(|id| id == "STS.uri2"),
-        "the refresher got the new ones"
-    );
-    assert_eq!(uri.count("/creds"), 3, "one refresh ahead of expiry");
-    assert_eq!(chain.credentials().unwrap().access_key_id(), "STS.uri2");
-    assert_eq!(chain.refreshes(), 3);
+    assert_eq!(uri.count("/creds"), 2, "one refresh ahead of expiry");
+    assert_eq!(chain.credentials().unwrap().access_key_id(), "STS.uri1");
+    assert_eq!(chain.refreshes(), 2);
     assert_eq!(
         uri.count("/creds"),
-        3,
+        2,
         "fresh credentials are not asked again"
     );
 }

@@ -4,21 +4,26 @@
 //!
 //! Each case records its outcome and the time it took; the table is printed (run with
 //! `--nocapture` to see it) and written to `$CARGO_TARGET_TMPDIR/fault-matrix-<client>.md`.
-//! A case passes when it ends as success or as the typed error it must end as, within its
-//! time budget; none may hang, because every call runs under the retry policy's deadline.
+//! A case passes when it ends as success or as the typed error it must end as; none may hang,
+//! because every call runs under the retry policy's deadline. The times are reported, not
+//! judged: a loaded machine may take any time over a case.
+//!
+//! The tests are named `real_time_`: real clients over real sockets meet delays, read
+//! timeouts and idle timeouts the emulator runs on its wall clock.
 
 mod common;
 
 use std::fmt::Write as _;
-use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::io::Read as _;
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{Env, Failure, PROJECT, Reqwest, Transport, Ureq, demo, instance_info, steps};
 use di_emulator::{Config, Fault, TaskState};
 use di_proto::Error as ApiError;
 use di_proto::config::ClientConfig;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome, TaskReport};
-use di_proto::ops::TeardownOutcome;
+use di_proto::ops::ChangeOutcome;
 use di_proto::retry::RetryPolicy;
 
 /// One row of the matrix.
@@ -38,29 +43,21 @@ struct Matrix {
 
 impl Matrix {
     /// Runs `case`, which returns whether the outcome is the expected one and a description of
-    /// it; the case fails too when it takes longer than `budget`.
+    /// it. The time it took goes into the table only.
     fn case(
         &mut self,
         case: &'static str,
         expected: &'static str,
-        budget: Duration,
         run: impl FnOnce() -> (bool, String),
     ) {
         let started = Instant::now();
-        let (right, outcome) = run();
-        let elapsed = started.elapsed();
-        let within = elapsed <= budget;
-        let outcome = if within {
-            outcome
-        } else {
-            format!("{outcome} (over its {} ms budget)", budget.as_millis())
-        };
+        let (passed, outcome) = run();
         self.rows.push(Row {
             case,
             expected,
             outcome,
-            elapsed,
-            passed: right && within,
+            elapsed: started.elapsed(),
+            passed,
         });
     }
 
@@ -139,14 +136,14 @@ fn transient<T: Transport>(
     fault: Fault,
     count: u64,
     file_id: i64,
-    wanted: fn(&TeardownOutcome) -> bool,
+    wanted: fn(&ChangeOutcome) -> bool,
 ) {
     let expected = if count == 1 {
         "success after 1 retry"
     } else {
         "success after retries"
     };
-    matrix.case(case, expected, Duration::from_secs(3), || {
+    matrix.case(case, expected, || {
         env.emulator().fail_next(fault, count);
         let (result, requests) = counting(env, || client.terminate(file_id));
         let outcome = match &result {
@@ -162,8 +159,8 @@ fn transient<T: Transport>(
     });
 }
 
-fn done(outcome: &TeardownOutcome) -> bool {
-    *outcome == TeardownOutcome::Done
+fn done(outcome: &ChangeOutcome) -> bool {
+    *outcome == ChangeOutcome::Done
 }
 
 /// Whether a terminate flow found the task already undeployed from its state: the lost
@@ -208,7 +205,6 @@ fn applied_but_unanswered<T: Transport>(
     matrix.case(
         case,
         "already done, from the state read after the refused retry",
-        Duration::from_secs(3),
         || {
             env.emulator().fail_next(fault, 1);
             let (report, requests) = counting(env, || {
@@ -232,7 +228,7 @@ fn persistent<T: Transport>(
     attempts: u64,
     wanted: fn(&Failure) -> bool,
 ) {
-    matrix.case(case, expected, Duration::from_secs(5), || {
+    matrix.case(case, expected, || {
         env.emulator().fail_next(fault, 100);
         let (result, requests) = counting(env, || client.call(&instance_info(1)));
         env.emulator().clear_faults();
@@ -297,34 +293,31 @@ fn fault_matrix<T: Transport>() {
         Fault::LostResponse,
         7,
     );
-    matrix.case(
-        "delay 200 ms",
-        "success, slower",
-        Duration::from_secs(3),
-        || {
-            env.emulator()
-                .fail_next(Fault::Delay(Duration::from_millis(200)), 1);
-            let started = Instant::now();
-            let (result, requests) = counting(&env, || client.terminate(10));
-            let slow = started.elapsed() >= Duration::from_millis(200);
-            let right = result
-                .as_ref()
-                .is_ok_and(|response| done(&response.outcome))
-                && requests == 1
-                && slow;
-            (
-                right,
-                format!("{} in {requests} requests", describe(&result)),
-            )
-        },
-    );
+    matrix.case("delay 200 ms", "success, slower", || {
+        env.emulator()
+            .fail_next(Fault::Delay(Duration::from_millis(200)), 1);
+        let started = Instant::now();
+        let (result, requests) = counting(&env, || client.terminate(10));
+        // A lower bound the configured delay causes: the emulator holds the answer 200 ms
+        // after the request arrived, within this span. (No upper bound: a loaded machine may
+        // take any time.)
+        let slow = started.elapsed() >= Duration::from_millis(200);
+        let right = result
+            .as_ref()
+            .is_ok_and(|response| done(&response.outcome))
+            && requests == 1
+            && slow;
+        (
+            right,
+            format!("{} in {requests} requests", describe(&result)),
+        )
+    });
 
     // A body that trickles: the read timeout cuts the attempt; the change was applied, so the
     // retry is refused and the state read says the task is undeployed.
     matrix.case(
         "stalled body (1 byte/s), read timeout 500 ms",
         "timeout, then already done from the state",
-        Duration::from_secs(4),
         || {
             let config = env.config().with_read_timeout(Duration::from_millis(500));
             let client = T::new(&env, &config, demo());
@@ -339,7 +332,6 @@ fn fault_matrix<T: Transport>() {
     matrix.case(
         "10 MiB body (cap 1 MiB)",
         "ResponseTooLarge, no retry",
-        Duration::from_secs(3),
         || {
             env.emulator()
                 .fail_next(Fault::HugeBody { bytes: 10 << 20 }, 1);
@@ -400,6 +392,25 @@ fn fault_matrix<T: Transport>() {
     matrix.finish(T::NAME);
 }
 
+/// Blocks until the emulator has closed, for being idle, every connection that was idle
+/// before this call: a readiness signal, in place of a pause longer than the idle timeout.
+///
+/// A raw connection that sends nothing is closed when its idle timer fires, and the timers
+/// of the connections idle since before it fire no later (the same timeout, earlier starts).
+/// A timer fired is not yet a connection closed, though: the server closes it when it next
+/// runs that connection's task, and a request that arrives first is served. So a second raw
+/// connection, opened once the first is closed, waits one more idle timeout: by its end, the
+/// tasks woken a whole timeout earlier have run.
+fn until_idle_connections_are_closed(env: &Env) {
+    for _ in 0..2 {
+        let mut raw = TcpStream::connect(env.emulator().local_addr()).unwrap();
+        let mut byte = [0_u8; 1];
+        // The end of the stream, or a reset: either way, closed by the server.
+        let read = raw.read(&mut byte);
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    }
+}
+
 /// The server closes kept-alive connections after 100 ms idle, as load balancers do; a client
 /// that comes back later must not fail on the dead pooled socket.
 fn pooled_connection_closed_while_idle<T: Transport>(matrix: &mut Matrix) {
@@ -408,18 +419,20 @@ fn pooled_connection_closed_while_idle<T: Transport>(matrix: &mut Matrix) {
     matrix.case(
         "pooled connection closed by the server while idle",
         "success on every call",
-        Duration::from_secs(5),
         || {
             let (outcomes, requests) = counting(&env, || {
                 (0..3)
                     .map(|_| {
                         let ok = client.call(&instance_info(1)).is_ok();
-                        std::thread::sleep(Duration::from_millis(300));
+                        until_idle_connections_are_closed(&env);
                         ok
                     })
                     .collect::<Vec<_>>()
             });
-            let connections = env.emulator().counters().connections;
+            // Each call after the first found its pooled connection closed, and opened
+            // another: 3 in all, or at least 2 should a request still have beaten a close (the
+            // 6 raw connections aside).
+            let connections = env.emulator().counters().connections - 6;
             let right = outcomes.iter().all(|ok| *ok) && connections >= 2;
             let outcome = format!(
                 "{} of 3 calls succeeded, {requests} requests over {connections} connections",
@@ -451,25 +464,20 @@ fn unreachable_endpoints<T: Transport>(matrix: &mut Matrix, env: &Env) {
         ),
     ];
     for (case, endpoint) in cases {
-        matrix.case(
-            case,
-            "Transport(Connect) after 3 attempts",
-            Duration::from_secs(10),
-            || {
-                let config = ClientConfig::new()
-                    .with_endpoint(endpoint)
-                    .with_insecure_http(true)
-                    .with_connect_timeout(Duration::from_secs(2))
-                    .with_retry_policy(policy);
-                let client = T::new(env, &config, demo());
-                let result = client.terminate(1);
-                let right = matches!(
-                    &result,
-                    Err(Failure::Transport { kind, attempts: 3 }) if kind == "Connect"
-                );
-                (right, describe(&result))
-            },
-        );
+        matrix.case(case, "Transport(Connect) after 3 attempts", || {
+            let config = ClientConfig::new()
+                .with_endpoint(endpoint)
+                .with_insecure_http(true)
+                .with_connect_timeout(Duration::from_secs(2))
+                .with_retry_policy(policy);
+            let client = T::new(env, &config, demo());
+            let result = client.terminate(1);
+            let right = matches!(
+                &result,
+                Err(Failure::Transport { kind, attempts: 3 }) if kind == "Connect"
+            );
+            (right, describe(&result))
+        });
     }
 }
 
@@ -484,36 +492,44 @@ fn clock_off<T: Transport>(matrix: &mut Matrix, skew: i64) {
     } else {
         "server clock 20 minutes behind"
     };
-    matrix.case(
-        case,
-        "success after 1 retry; offset measured",
-        Duration::from_secs(3),
-        || {
-            let (first, first_requests) = counting(&env, || client.terminate(1));
-            let (second, second_requests) = counting(&env, || client.delete(1));
-            let offset = client.clock_offset();
-            let right = first.is_ok()
-                && second.is_ok()
-                && first_requests == 2
-                && second_requests == 1
-                && (offset - skew).abs() <= 5;
-            let outcome = format!(
-                "{} in {first_requests} requests, then {} in {second_requests}; offset {offset} s",
-                describe(&first),
-                describe(&second)
-            );
-            (right, outcome)
-        },
-    );
+    matrix.case(case, "success after 1 retry; offset measured", || {
+        let before = unix_seconds();
+        let (first, first_requests) = counting(&env, || client.terminate(1));
+        let (second, second_requests) = counting(&env, || client.delete(1));
+        let after = unix_seconds();
+        // The offset is a `Date` (the server's wall clock plus the skew, in whole
+        // seconds) minus the local second an attempt was signed in, both read between
+        // `before` and `after`: off the skew by at most the seconds that passed, however
+        // many that was.
+        let offset = client.clock_offset();
+        let right = first.is_ok()
+            && second.is_ok()
+            && first_requests == 2
+            && second_requests == 1
+            && (offset - skew).abs() <= after - before;
+        let outcome = format!(
+            "{} in {first_requests} requests, then {} in {second_requests}; offset {offset} s",
+            describe(&first),
+            describe(&second)
+        );
+        (right, outcome)
+    });
 }
 
-// Real time: delays, read timeouts, and a 300 ms pause for the server's idle timeout.
+/// The wall clock, in whole seconds since the epoch, as the client and the emulator read it.
+fn unix_seconds() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_secs()).unwrap()
+}
+
+// Real time: the emulator's delays, a body trickling at 1 byte/s against a 500 ms read
+// timeout, and its 100 ms idle timeout, all on its wall clock, met by real clients.
 #[test]
-fn fault_matrix_over_ureq_real_time() {
+fn real_time_fault_matrix_over_ureq() {
     fault_matrix::<Ureq>();
 }
 
 #[test]
-fn fault_matrix_over_reqwest_real_time() {
+fn real_time_fault_matrix_over_reqwest() {
     fault_matrix::<Reqwest>();
 }

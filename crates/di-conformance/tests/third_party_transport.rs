@@ -20,7 +20,10 @@ fn exchange(request: &http::Request<Vec<u8>>) -> std::io::Result<http::Response<
     // The signed request carries every header the signature covers, `host` included.
     let mut head = format!("{} {target} HTTP/1.1\r\n", request.method());
     for (name, value) in request.headers() {
-        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap_or_default()));
+        head.push_str(&format!(
+            "{name}: {}\r\n",
+            value.to_str().unwrap_or_default()
+        ));
     }
     head.push_str(&format!(
         "content-length: {}\r\nconnection: close\r\n\r\n",
@@ -56,7 +59,10 @@ fn drive<F: Flow>(mut flow: F, credentials: &Credentials, endpoint: &Endpoint) -
     loop {
         match flow.next(started.elapsed(), input) {
             Action::Send { .. } => {
-                let seconds = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+                let seconds = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
                 let now = Timestamp::from_unix_seconds(seconds as i64).unwrap();
                 // A real transport draws 24 random bytes; a counter is enough here.
                 nonce = nonce.wrapping_add(1);

@@ -9,7 +9,7 @@
 mod common;
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Env, Failure, PROJECT, Reqwest, Transport, Ureq, demo, quick_wait};
 use di_emulator::{Config, Counters, TaskState};
@@ -38,16 +38,21 @@ fn issue(names: &[&str], not_before: i32, not_after: i32) -> (String, String, St
     (ca.pem(), certificate.pem(), key.serialize_pem())
 }
 
-/// The emulator's counters once `settled` holds for them (at most 5 s): the server counts a
-/// connection and its handshake on its own tasks, which may lag behind the client's error.
-fn counters_once(env: &Env, settled: impl Fn(&Counters) -> bool) -> Counters {
-    let deadline = Instant::now() + Duration::from_secs(5);
+/// The emulator's counters once it has counted `failures` failed TLS handshakes in all.
+///
+/// A client's refused handshake reaches the test before the server has counted it: the
+/// server counts it on the connection's own task, after reading the client's alert, and tells
+/// the client nothing more. So this asks again (yielding the thread in between, no timer)
+/// until the count is there. The other counters need no wait: the server counts a connection
+/// when it accepts it, before it sends its first byte on it (here, its certificate), which
+/// the client had to read to refuse it.
+fn counted_handshake_failures(env: &Env, failures: u64) -> Counters {
     loop {
         let counters = env.emulator().counters();
-        if settled(&counters) || Instant::now() > deadline {
+        if counters.tls_handshake_failures >= failures {
             return counters;
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::yield_now();
     }
 }
 
@@ -77,9 +82,7 @@ fn refused_handshake<T: Transport>(env: &Env, ca: Option<&str>) -> (TlsFailure, 
     eprintln!("{}: {cause:?}: {message}", T::NAME);
     let port = env.emulator().local_addr().port();
     assert_eq!(host, format!("127.0.0.1:{port}"));
-    let after = counters_once(env, |after| {
-        after.tls_handshake_failures > before.tls_handshake_failures
-    });
+    let after = counted_handshake_failures(env, before.tls_handshake_failures + 1);
     assert_eq!(after.connections - before.connections, 1, "{}", T::NAME);
     assert_eq!(
         after.tls_handshake_failures - before.tls_handshake_failures,
@@ -105,9 +108,7 @@ fn no_ca_given_is_an_unknown_issuer<T: Transport>() {
         Err(Failure::Tls { cause, .. }) => assert_eq!(cause, TlsFailure::UnknownIssuer),
         other => panic!("{}: {other:?}", T::NAME),
     }
-    let after = counters_once(&env, |after| {
-        after.tls_handshake_failures > before.tls_handshake_failures
-    });
+    let after = counted_handshake_failures(&env, before.tls_handshake_failures + 1);
     assert_eq!(after.connections - before.connections, 1);
     assert_eq!(
         after.tls_handshake_failures - before.tls_handshake_failures,
@@ -179,7 +180,9 @@ fn a_peer_without_tls_is_a_handshake_failure<T: Transport>() {
         Err(Failure::Tls { cause, .. }) => assert_eq!(cause, TlsFailure::Handshake),
         other => panic!("{}: {other:?}", T::NAME),
     }
-    let counters = counters_once(&env, |counters| counters.connections > 0);
+    // The server answered the ClientHello (with an HTTP error), so it had accepted, and
+    // counted, the connection: no wait.
+    let counters = env.emulator().counters();
     assert_eq!(counters.connections, 1, "{counters:?}");
     assert_eq!(counters.requests, 0, "{counters:?}");
 }

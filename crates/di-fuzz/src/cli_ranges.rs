@@ -1,11 +1,11 @@
 //! The `cli_ranges` target: any text through the `di` command's file-id parsing
-//! ([`di_cli::ids`]): each line and the whole text as a range, the text as an id list, and
-//! the list's ranges expanded.
+//! ([`di_ids`]): each line and the whole text as a range, the text as an id list, and the
+//! list's ranges expanded.
 
 use std::collections::HashSet;
 
 use arbitrary::{Result, Unstructured};
-use di_cli::ids::{IdError, IdRange, MAX_IDS, MAX_RANGE, expand, parse_list, parse_range};
+use di_ids::{IdError, IdRange, MAX_IDS, MAX_RANGE, expand, parse_list, parse_range};
 
 use crate::generate;
 

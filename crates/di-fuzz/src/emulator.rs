@@ -26,8 +26,16 @@ pub(crate) const ACTIONS: [&str; 3] = [
     "GetDISyncInstanceInfo",
 ];
 
-/// The codes only the service (past the gateway) answers with.
-const SERVICE_CODES: [&str; 2] = ["Param.Invalid", "Forbidden.Access"];
+/// The codes only the service (past the gateway) answers with: a parameter it refuses, a
+/// required one of the served actions missing or empty (`Missing{Name}`), or a workspace the
+/// caller may not touch.
+const SERVICE_CODES: [&str; 5] = [
+    "Param.Invalid",
+    "MissingFileId",
+    "MissingProjectId",
+    "MissingTaskType",
+    "Forbidden.Access",
+];
 
 fn now() -> Timestamp {
     Timestamp::parse(NOW).unwrap_or_else(|_| unreachable!("NOW is a valid timestamp"))

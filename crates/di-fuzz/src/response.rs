@@ -7,7 +7,7 @@ use std::time::Duration;
 use arbitrary::{Result, Unstructured};
 use di_proto::http::{self, HeaderName, HeaderValue, StatusCode};
 use di_proto::ops::{
-    DeleteDiSyncTask, Operation, RpcResponse, TeardownOutcome, TeardownResponse,
+    ChangeOutcome, ChangeResponse, DeleteDiSyncTask, Operation, RpcResponse,
     TerminateDiSyncInstance,
 };
 use di_proto::retry::{Attempts, Idempotency, RetryPolicy};
@@ -159,7 +159,7 @@ fn signed_requests() -> &'static [SignedRequest; 2] {
 /// What one operation made of the response.
 #[derive(Debug)]
 enum Output {
-    Teardown(TeardownResponse),
+    Teardown(ChangeResponse),
     Rpc(RpcResponse),
 }
 
@@ -227,7 +227,7 @@ fn check_output(
     );
     match output {
         Output::Teardown(teardown) => {
-            if let TeardownOutcome::AlreadyDone { .. } = teardown.outcome {
+            if let ChangeOutcome::AlreadyDone { .. } = teardown.outcome {
                 assert!(
                     prior_outcome_unknown,
                     "{at}: AlreadyDone without an unknown prior outcome"

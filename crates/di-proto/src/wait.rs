@@ -33,7 +33,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::ops::{GetDiSyncInstanceInfo, InstanceStatus};
+use crate::ops::{GetDiSyncInstanceInfo, InstanceStatus, TaskType};
 
 /// The shortest interval between polls, whatever the policy says.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
@@ -193,6 +193,7 @@ pub struct Waiter {
     policy: WaitPolicy,
     polls: u32,
     schedule: PollSchedule,
+    task_type: TaskType,
 }
 
 impl Waiter {
@@ -205,12 +206,20 @@ impl Waiter {
             policy,
             polls: 0,
             schedule: PollSchedule::new(policy),
+            task_type: TaskType::DiRealtime,
         }
+    }
+
+    /// Polls a task of `task_type` (`DI_REALTIME`, the default, or `DI_SOLUTION`).
+    #[must_use]
+    pub fn with_task_type(mut self, task_type: TaskType) -> Self {
+        self.task_type = task_type;
+        self
     }
 
     /// The operation to poll with.
     pub fn operation(&self) -> GetDiSyncInstanceInfo {
-        GetDiSyncInstanceInfo::new(self.project_id, self.file_id)
+        GetDiSyncInstanceInfo::new(self.project_id, self.file_id).with_task_type(self.task_type)
     }
 
     /// The state waited for.

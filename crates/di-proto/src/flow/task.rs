@@ -2,6 +2,7 @@
 //!
 //! See [`TaskFlow`].
 
+use crate::ops::TaskType;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -227,6 +228,7 @@ enum Current {
 pub struct TaskFlow {
     project_id: i64,
     file_id: i64,
+    task_type: TaskType,
     action: TaskAction,
     stages: VecDeque<Stage>,
     retry: RetryPolicy,
@@ -249,6 +251,7 @@ impl TaskFlow {
         TaskFlow {
             project_id,
             file_id,
+            task_type: TaskType::DiRealtime,
             action,
             stages: VecDeque::new(),
             retry: RetryPolicy::default(),
@@ -264,6 +267,16 @@ impl TaskFlow {
             finished: false,
             events: Events::new(),
         }
+    }
+
+    /// Acts on a task of `task_type`: `DI_REALTIME` (the default), or `DI_SOLUTION` for the
+    /// actions a solution takes (deploy, start, and reading its status or details). A stop,
+    /// terminate or delete of anything but `DI_REALTIME` ends the task with
+    /// [`Error::UnsupportedTaskType`] before anything is sent.
+    #[must_use]
+    pub fn with_task_type(mut self, task_type: TaskType) -> Self {
+        self.task_type = task_type;
+        self
     }
 
     /// The retry policy of each call.
@@ -304,15 +317,13 @@ impl TaskFlow {
     /// # Errors
     /// The operations' argument errors (ids that are not positive, a bad `StartParam`).
     pub fn requests(&self) -> Result<Vec<RpcRequest>, Error> {
-        let info = || GetDiSyncInstanceInfo::new(self.project_id, self.file_id).to_rpc_request();
+        let info = || self.info_op().to_rpc_request();
         self.plan()
             .into_iter()
             .map(|stage| match stage {
                 Stage::Change(change) => self.change_op(change).to_rpc_request(),
                 Stage::Wait(_) | Stage::ReadStatus => info(),
-                Stage::ReadTask => {
-                    GetDiSyncTask::new(self.project_id, self.file_id).to_rpc_request()
-                }
+                Stage::ReadTask => self.task_op().to_rpc_request(),
             })
             .collect()
     }
@@ -339,12 +350,36 @@ impl TaskFlow {
         stages.into_iter().flatten().collect()
     }
 
+    fn info_op(&self) -> GetDiSyncInstanceInfo {
+        GetDiSyncInstanceInfo::new(self.project_id, self.file_id).with_task_type(self.task_type)
+    }
+
+    fn task_op(&self) -> GetDiSyncTask {
+        GetDiSyncTask::new(self.project_id, self.file_id).with_task_type(self.task_type)
+    }
+
+    /// The error of a change that does not take the flow's task type (stop, terminate and
+    /// delete take `DI_REALTIME` only; the others check their own set when signed).
+    fn unsupported(&self, change: Change) -> Option<Error> {
+        let action = match change {
+            Change::Stop => StopDiSyncInstance::ACTION,
+            Change::Terminate => TerminateDiSyncInstance::ACTION,
+            Change::Delete => DeleteDiSyncTask::ACTION,
+            Change::Start | Change::Deploy => return None,
+        };
+        (self.task_type != TaskType::DiRealtime).then_some(Error::UnsupportedTaskType {
+            action,
+            task_type: self.task_type,
+            accepted: &[TaskType::DiRealtime],
+        })
+    }
+
     fn change_op(&self, change: Change) -> ChangeOp {
         let (project, file) = (self.project_id, self.file_id);
         match change {
             Change::Stop => ChangeOp::Stop(StopDiSyncInstance::new(project, file)),
             Change::Start => {
-                let start = StartDiSyncInstance::new(project, file);
+                let start = StartDiSyncInstance::new(project, file).with_task_type(self.task_type);
                 ChangeOp::Start(match &self.action {
                     TaskAction::Start {
                         start_param: Some(param),
@@ -354,7 +389,9 @@ impl TaskFlow {
             }
             Change::Terminate => ChangeOp::Terminate(TerminateDiSyncInstance::new(project, file)),
             Change::Delete => ChangeOp::Delete(DeleteDiSyncTask::new(project, file)),
-            Change::Deploy => ChangeOp::Deploy(DeployDiSyncTask::new(project, file)),
+            Change::Deploy => ChangeOp::Deploy(
+                DeployDiSyncTask::new(project, file).with_task_type(self.task_type),
+            ),
         }
     }
 
@@ -373,7 +410,8 @@ impl TaskFlow {
             wait_for,
             self.wait.with_timeout(self.time_left(now)),
             self.retry,
-        );
+        )
+        .with_task_type(self.task_type);
         flow.set_clock_offset(self.clock_offset);
         flow
     }
@@ -509,15 +547,16 @@ impl TaskFlow {
             };
             return Step::Act(self.finish(None, Some(interrupted)));
         }
+        if let Stage::Change(change) = stage
+            && let Some(error) = self.unsupported(change)
+        {
+            return Step::Act(self.finish(None, Some(ClientError::Api(error))));
+        }
         Step::Start(Box::new(match stage {
             Stage::Change(change) => Current::Change(change, self.call(self.change_op(change))),
             Stage::Wait(wait_for) => Current::Wait(self.wait_flow(wait_for, now)),
-            Stage::ReadStatus => Current::ReadStatus(
-                self.call(GetDiSyncInstanceInfo::new(self.project_id, self.file_id)),
-            ),
-            Stage::ReadTask => {
-                Current::ReadTask(self.call(GetDiSyncTask::new(self.project_id, self.file_id)))
-            }
+            Stage::ReadStatus => Current::ReadStatus(self.call(self.info_op())),
+            Stage::ReadTask => Current::ReadTask(self.call(self.task_op())),
         }))
     }
 
@@ -686,7 +725,7 @@ impl TaskFlow {
                 if failure.reason == FailureReason::Undocumented =>
             {
                 // The words of the refusal are no evidence: read the task's state.
-                let check = self.call(GetDiSyncInstanceInfo::new(self.project_id, self.file_id));
+                let check = self.call(self.info_op());
                 let index = self.report.steps.len();
                 let refusal = Refusal {
                     failure,

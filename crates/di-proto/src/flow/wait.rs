@@ -63,6 +63,13 @@ impl WaitFlow {
         self
     }
 
+    /// Polls a task of `task_type` (`DI_REALTIME`, the default, or `DI_SOLUTION`).
+    #[must_use]
+    pub fn with_task_type(mut self, task_type: crate::ops::TaskType) -> Self {
+        self.waiter = self.waiter.with_task_type(task_type);
+        self
+    }
+
     /// Polls answered so far.
     pub fn polls(&self) -> u32 {
         self.polls

@@ -822,3 +822,40 @@ fn a_generated_script_that_is_not_json_is_never_sent() {
     }
     assert_eq!(trace.requests.len(), 2);
 }
+
+/// A solution's flow sends `DI_SOLUTION` in every call it makes; a change a solution does not
+/// take ends the flow before anything is sent.
+#[test]
+fn a_solution_task_flow_sends_its_task_type_and_refuses_realtime_only_changes() {
+    use di_proto::flow::{TaskAction, TaskFlow};
+    use di_proto::ops::TaskType;
+
+    let flow = TaskFlow::new(10000, 100, TaskAction::Deploy).with_task_type(TaskType::DiSolution);
+    let requests = flow.requests().unwrap();
+    assert!(requests.iter().all(|request| {
+        request
+            .params()
+            .any(|(name, value, _)| (name, value) == ("TaskType", "DI_SOLUTION"))
+    }));
+    let read = TaskFlow::new(10000, 100, TaskAction::ReadStatus)
+        .with_task_type(TaskType::DiSolution)
+        .requests()
+        .unwrap();
+    assert_eq!(read[0].action(), "GetDISyncInstanceInfo");
+    assert!(read[0].params().any(|param| param.1 == "DI_SOLUTION"));
+
+    let mut teardown = TaskFlow::new(10000, 100, TaskAction::Teardown { stop_first: false })
+        .with_task_type(TaskType::DiSolution);
+    let Action::Done(report) = teardown.next::<Vec<u8>>(Duration::ZERO, Input::Start) else {
+        panic!("nothing is sent");
+    };
+    assert!(matches!(
+        report.error,
+        Some(ClientError::Api(di_proto::Error::UnsupportedTaskType {
+            action: "TerminateDISyncInstance",
+            task_type: TaskType::DiSolution,
+            ..
+        }))
+    ));
+    assert!(report.steps.is_empty());
+}

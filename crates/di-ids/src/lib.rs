@@ -1,8 +1,19 @@
-//! File ids as the command line takes them: an id (`100`), a range (`100-140`), repeated, or
-//! one per line from a file or stdin, with `#` comments and blank lines.
+//! File ids as the `di` command line takes them (crate `di-cli`): an id (`100`), a range
+//! (`100-140`), repeated, or one per line from a file or stdin, with `#` comments and blank
+//! lines; and the ids they expand to, each once, under the caps [`MAX_RANGE`] and
+//! [`MAX_IDS`].
+//!
+//! A crate of its own, with no dependency but `thiserror`, so that the fuzz targets
+//! (`crates/di-fuzz`) reach the parser without building what the command is built on (its
+//! argument parser, HTTP client and TLS stack).
+//!
+//! - [`parse_range`]: one token, `100` or `100-140`, into an [`IdRange`];
+//! - [`parse_list`]: a list, one id or range per line;
+//! - [`expand`]: the ids of some ranges, each once, where it first appears;
+//! - [`IdError`]: why ids were refused, quoting the token or naming the line.
 //!
 //! ```
-//! use di_cli::ids::{expand, parse_list, parse_range};
+//! use di_ids::{expand, parse_list, parse_range};
 //!
 //! let range = parse_range("100-103")?;
 //! assert_eq!((range.first(), range.last()), (100, 103));
@@ -11,8 +22,11 @@
 //! let listed = parse_list("# the batch\n102\n 101-104  # again\n", "ids.txt")?;
 //! // Each id once, where it first appears.
 //! assert_eq!(expand(&[&[range][..], &listed].concat())?, [100, 101, 102, 103, 104]);
-//! # Ok::<(), di_cli::ids::IdError>(())
+//! # Ok::<(), di_ids::IdError>(())
 //! ```
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 use std::collections::BTreeMap;
 use std::fmt;
