@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant, SystemTime};
 
-use di_proto::rate::RateLimit;
+use di_proto::client::rate::RateLimit;
 
 use crate::load::{LoadArgs, LoadReport};
 use crate::workspace_root;

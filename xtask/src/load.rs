@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, Fault};
-use di_proto::config::ClientConfig;
-use di_proto::rate::RateLimit;
+use di_proto::client::ClientConfig;
+use di_proto::client::rate::RateLimit;
 use di_proto::retry::{Idempotency, RetryPolicy};
 use di_proto::{Credentials, RpcRequest};
 

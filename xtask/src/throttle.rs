@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, RateRule};
 use di_proto::Credentials;
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
+use di_proto::client::rate::RateLimit;
 use di_proto::flow::{TaskAction, TaskOutcome};
-use di_proto::rate::RateLimit;
 
 const USAGE: &str = "usage: cargo xtask throttle [--tasks N] [--qps Q] [--latency-ms MS]
 

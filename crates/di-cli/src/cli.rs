@@ -1,6 +1,6 @@
 //! The command line: every option and subcommand of `di`, and the help texts.
 
-use di_proto::rate::RateLimit;
+use di_proto::client::rate::RateLimit;
 use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, Fault, TaskState};
 use di_proto::Credentials;
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
 use di_proto::flow::{TaskAction, TaskOutcome};
 use di_proto::ops::{
     GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating, StartDiSyncInstance,

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
 use di_proto::{Credentials, Endpoint, RpcRequest, Signer, Timestamp};
 use serde_json::json;
 

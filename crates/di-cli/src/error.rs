@@ -214,8 +214,8 @@ impl Failure {
 }
 
 /// What to do about a failed TLS handshake, appended to its message.
-fn tls_hint(cause: di_proto::client_error::TlsFailure) -> &'static str {
-    use di_proto::client_error::TlsFailure;
+fn tls_hint(cause: di_proto::client::TlsFailure) -> &'static str {
+    use di_proto::client::TlsFailure;
     match cause {
         TlsFailure::NameMismatch => {
             "; check the host name of --endpoint (the certificate names others), or pass the \
@@ -286,7 +286,7 @@ mod tests {
         let error = di_ureq::Error::Tls {
             action: "TerminateDISyncInstance".to_owned(),
             host: "127.0.0.1:8443".to_owned(),
-            cause: di_proto::client_error::TlsFailure::UnknownIssuer,
+            cause: di_proto::client::TlsFailure::UnknownIssuer,
             message: "invalid peer certificate: UnknownIssuer".to_owned(),
         };
         let failure = Failure::of(&error);

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use std::time::Duration;
 
+use di_proto::client::rate::RateStats;
 use di_proto::flow::{StepRecord, TaskOutcome, TaskReport};
-use di_proto::rate::RateStats;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Exit, Failure};

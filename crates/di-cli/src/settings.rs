@@ -6,7 +6,7 @@ use std::sync::Arc;
 use di_credentials::{
     ChainOptions, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, Environment, Resolver, Source, Step,
 };
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
 use di_proto::retry::RetryPolicy;
 use di_proto::{Credentials, Endpoint, Format, Network, SignatureVersion, Timestamp};
 use di_ureq::{Client, DefaultChain};

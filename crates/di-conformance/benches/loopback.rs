@@ -26,7 +26,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
 use di_proto::ops::{DeleteDiSyncTask, Operation};
 use di_proto::{Credentials, Endpoint, Signer, Timestamp};
 

@@ -13,8 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use di_credentials::{ChainOptions, Environment, Error as ChainError, Source};
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, DEMO_ROLE_ARN};
-use di_proto::client_error::ClientError;
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
+use di_proto::client::ClientError;
 use di_proto::flow::{TaskOutcome, TaskReport};
 use di_proto::{Credentials, Timestamp};
 

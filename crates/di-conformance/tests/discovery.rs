@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Env, PROJECT};
 use di_emulator::{Config, SeedTask};
-use di_proto::client_error::ClientError;
+use di_proto::client::ClientError;
 use di_proto::flow::{ConfigFlow, ConfigOutcome};
 use di_proto::ops::{
     ChangeResponse, FileDetails, FileRecord, FileType, GenerateDiSyncTaskConfigForCreating,

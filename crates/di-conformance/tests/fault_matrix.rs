@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use common::{Env, Failure, PROJECT, Reqwest, Transport, Ureq, demo, instance_info, steps};
 use di_emulator::{Config, Fault, TaskState};
 use di_proto::Error as ApiError;
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome, TaskReport};
 use di_proto::ops::ChangeOutcome;
 use di_proto::retry::RetryPolicy;

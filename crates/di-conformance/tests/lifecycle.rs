@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
-use di_proto::client_error::ClientError;
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
+use di_proto::client::ClientError;
 use di_proto::flow::ConfigOutcome;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskFlow, TaskOutcome, TaskReport};
 use di_proto::ops::{

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, RateRule};
 use di_proto::Credentials;
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
+use di_proto::client::rate::RateLimit;
 use di_proto::ops::GetDiSyncInstanceInfo;
-use di_proto::rate::RateLimit;
 
 /// The emulator's limit, calls per second (with a burst of 5).
 const LIMIT: f64 = 20.0;
@@ -40,7 +40,7 @@ fn credentials() -> Credentials {
 }
 
 /// `CALLS` status reads over di-ureq, `JOBS` threads: the failures, and the client's stats.
-fn over_ureq(config: &ClientConfig) -> (usize, di_proto::rate::RateStats) {
+fn over_ureq(config: &ClientConfig) -> (usize, di_proto::client::rate::RateStats) {
     let client = di_ureq::Client::new(config, credentials()).unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let failures: usize = std::thread::scope(|scope| {
@@ -71,7 +71,7 @@ fn over_ureq(config: &ClientConfig) -> (usize, di_proto::rate::RateStats) {
 fn over_reqwest(
     runtime: &tokio::runtime::Runtime,
     config: &ClientConfig,
-) -> (usize, di_proto::rate::RateStats) {
+) -> (usize, di_proto::client::rate::RateStats) {
     runtime.block_on(async {
         let client = di_reqwest::Client::new(config, credentials()).unwrap();
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));

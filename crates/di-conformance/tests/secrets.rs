@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Env, Failure, Reqwest, Transport, Ureq, captured_traces, instance_info, quick_wait};
 use di_emulator::{Config, Fault};
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
 use di_proto::ops::{
     CreateDiSyncTask, GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating,
     Operation, TaskType, TerminateDiSyncInstance, UpdateDiSyncTask,

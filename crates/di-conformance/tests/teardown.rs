@@ -8,12 +8,14 @@
 //! `fileId:[N] is invalid.` says that a task does not exist.
 //!
 //! As in `suite.rs`, each test is a generic function over [`Transport`], instantiated for both
-//! clients by the `teardown!` macro. Tests whose names end in `_real_time` take real time: the
-//! emulator's settle delays run on its real clock, and so do wait deadlines.
+//! clients by the `teardown!` macro. No test waits for real time to pass: the flows that wait
+//! for a settle delay or run out a wait deadline run on the emulator's clock
+//! ([`common::OnEmulatorClock`]: each sleep the flow asks for moves the emulator's clock and
+//! the flow's at once), so their polls follow the wait policy whatever the machine's speed.
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{
     Env, PROJECT, Reqwest, Transport, Ureq, assert_outcome, assert_request_ids, quick_wait,
@@ -21,7 +23,7 @@ use common::{
 };
 use di_emulator::{Config, Fault, Messages, TaskState};
 use di_proto::FailureReason;
-use di_proto::client_error::ClientError;
+use di_proto::client::ClientError;
 use di_proto::flow::{Event, StepKind, StepOutcome, TaskAction, TaskOutcome, TaskReport};
 use di_proto::ops::InstanceStatus;
 use di_proto::wait::{WaitFor, WaitPolicy, WaitTimeout};
@@ -48,12 +50,29 @@ fn misleading(file_id: i64) -> String {
     )
 }
 
-/// Polls from 100 ms apart, growing to 400 ms, for the waits on a settle delay.
+/// The settle delay of the tests that wait for one: a minute on the emulator's clock.
+const SETTLE: Duration = Duration::from_secs(60);
+
+/// Polls from 10 s apart, growing to 40 s, for up to 10 minutes: the waits on a settle delay,
+/// on the emulator's clock. Seconds apart, so that the requests' own real time (milliseconds;
+/// more on a loaded machine) never moves a poll across a settle.
 fn settling_wait() -> WaitPolicy {
     WaitPolicy::default()
-        .with_initial_interval(Duration::from_millis(100))
-        .with_max_interval(Duration::from_millis(400))
-        .with_timeout(Duration::from_secs(20))
+        .with_initial_interval(Duration::from_secs(10))
+        .with_max_interval(Duration::from_secs(40))
+        .with_timeout(Duration::from_secs(600))
+}
+
+/// Runs `action` on task `file_id` under `wait` on the emulator's clock: the report, and the
+/// time the flow slept on that clock.
+fn on_emulator_clock<T: Transport>(
+    env: &Env,
+    client: &T,
+    file_id: i64,
+    action: TaskAction,
+    wait: WaitPolicy,
+) -> (TaskReport, Duration) {
+    client.run_task_on_emulator_clock(env, client.task(file_id, action).with_wait_policy(wait))
 }
 
 fn note(report: &TaskReport, index: usize) -> &str {
@@ -167,31 +186,28 @@ fn teardown_of_running_tasks_settling_at_once<T: Transport>() {
     );
 }
 
-/// Settle delay 300 ms: the wait polls until the undeploy settles, then the delete goes.
-fn teardown_of_running_tasks_settling_in_300_ms_real_time<T: Transport>() {
-    let env = Env::with(Config::default().with_settle_delay(Duration::from_millis(300)));
+/// Settle delay of a minute: the wait polls until the undeploy settles (KILLING at 0, 10 and
+/// 30 s; NORUN at 70 s), then the delete goes.
+fn teardown_of_running_tasks_waits_until_the_undeploy_settles<T: Transport>() {
+    let env = Env::with(Config::default().with_settle_delay(SETTLE));
     let client: T = env.client();
     for file_id in 1..=2 {
-        let started = Instant::now();
-        let report = client.teardown(file_id, &settling_wait(), false);
+        let (report, slept) = on_emulator_clock(&env, &client, file_id, TEARDOWN, settling_wait());
         assert_torn_down(&env, file_id, &report);
-        assert!(polls(&report, 1, InstanceStatus::NoRun) >= 2, "{report:#?}");
-        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(polls(&report, 1, InstanceStatus::NoRun), 4, "{report:#?}");
+        assert_eq!(slept, Duration::from_secs(70), "{report:#?}");
     }
 }
 
-/// Settle delay 1.5 s: one task, polled from 100 ms apart.
-fn teardown_of_a_running_task_settling_in_1500_ms_real_time<T: Transport>() {
-    let env = Env::with(Config::default().with_settle_delay(Duration::from_millis(1500)));
+/// Settle delay of five minutes: one task, polled after the policy's intervals (10 s, 20 s,
+/// then every 40 s): KILLING at 0, 10, 30, 70, ... 270 s, NORUN at 310 s.
+fn a_slow_undeploy_is_polled_as_the_wait_policy_says<T: Transport>() {
+    let env = Env::with(Config::default().with_settle_delay(Duration::from_secs(300)));
     let client: T = env.client();
-    let started = Instant::now();
-    let report = client.teardown(1, &settling_wait(), false);
+    let (report, slept) = on_emulator_clock(&env, &client, 1, TEARDOWN, settling_wait());
     assert_torn_down(&env, 1, &report);
-    // Polls at 0, 0.1, 0.3, 0.7, 1.1 s (then 1.5 s) find it KILLING: at least 4 of them
-    // even if every sleep overran by 250 ms.
-    assert!(polls(&report, 1, InstanceStatus::NoRun) >= 5, "{report:#?}");
-    assert!(started.elapsed() >= Duration::from_millis(1500));
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(polls(&report, 1, InstanceStatus::NoRun), 10, "{report:#?}");
+    assert_eq!(slept, Duration::from_secs(310), "{report:#?}");
 }
 
 /// An answer lost at each step (the request is served, the answer never arrives): the
@@ -287,12 +303,12 @@ fn a_lost_answer_at_any_step_still_tears_the_task_down<T: Transport>() {
 
 /// A lost terminate answer while the undeploy settles: the state read says KILLING, the flow
 /// waits until it settles (NORUN), then counts the terminate done.
-fn a_lost_terminate_answer_while_the_task_settles_real_time<T: Transport>() {
-    let env = Env::with(Config::default().with_settle_delay(Duration::from_millis(300)));
+fn a_lost_terminate_answer_while_the_task_settles<T: Transport>() {
+    let env = Env::with(Config::default().with_settle_delay(SETTLE));
     let client: T = env.client();
     env.emulator()
         .fail_next_for(TERMINATE, Fault::LostResponse, 1);
-    let report = client.teardown(1, &settling_wait(), false);
+    let (report, _) = on_emulator_clock(&env, &client, 1, TEARDOWN, settling_wait());
     assert_outcome(&report, TaskOutcome::Done);
     assert_eq!(
         steps(&report),
@@ -599,24 +615,31 @@ fn a_zero_wait_deadline_fails_after_one_poll<T: Transport>() {
     );
 }
 
-/// A task whose undeploy never settles: the wait deadline runs out, the task is not deleted,
-/// and the report keeps the terminate with its request id.
-fn a_wait_deadline_that_runs_out_keeps_the_terminate_step_real_time<T: Transport>() {
+/// A task whose undeploy never settles: the wait deadline (two minutes, on the emulator's
+/// clock) runs out, the task is not deleted, and the report keeps the terminate with its
+/// request id.
+fn a_wait_deadline_that_runs_out_keeps_the_terminate_step<T: Transport>() {
     let env = Env::with(Config::default().never_settling());
     let client: T = env.client();
-    let started = Instant::now();
-    let report = client.teardown(1, &quick_wait(Duration::from_millis(200)), false);
-    assert!(started.elapsed() >= Duration::from_millis(200));
+    let deadline = Duration::from_secs(120);
+    let (report, slept) = on_emulator_clock(
+        &env,
+        &client,
+        1,
+        TEARDOWN,
+        settling_wait().with_timeout(deadline),
+    );
     let timeout = timed_out(&report);
     assert_eq!(timeout.file_id, 1);
     assert_eq!(timeout.project_id, PROJECT);
     assert_eq!(timeout.wait_for, WaitFor::Settled);
     assert_eq!(timeout.last_status, InstanceStatus::Killing);
     assert!(timeout.polls >= 2, "{timeout:?}");
-    // The deadline counts from the task's start: the wait had what the terminate left of it.
-    assert!(timeout.timeout <= Duration::from_millis(200), "{timeout:?}");
-    assert!(timeout.timeout >= Duration::from_millis(100), "{timeout:?}");
+    // The deadline counts from the task's start: the wait had what the terminate left of it,
+    // and ran it out.
+    assert!(timeout.timeout <= deadline, "{timeout:?}");
     assert!(timeout.elapsed >= timeout.timeout, "{timeout:?}");
+    assert!(slept > Duration::ZERO, "{report:#?}");
     assert_eq!(
         steps(&report),
         [
@@ -641,12 +664,18 @@ fn a_wait_deadline_that_runs_out_keeps_the_terminate_step_real_time<T: Transport
     );
 }
 
-/// A stop-first teardown whose stop takes a minute to settle, under a 200 ms deadline: the
-/// report keeps the stop step; the task stays deployed (paused).
-fn a_stop_first_teardown_whose_wait_runs_out_keeps_the_stop_step_real_time<T: Transport>() {
-    let env = Env::with(Config::default().with_settle_delay(Duration::from_secs(60)));
+/// A stop-first teardown whose stop takes a minute to settle, under a 30 s deadline (on the
+/// emulator's clock): the report keeps the stop step; the task stays deployed (paused).
+fn a_stop_first_teardown_whose_wait_runs_out_keeps_the_stop_step<T: Transport>() {
+    let env = Env::with(Config::default().with_settle_delay(SETTLE));
     let client: T = env.client();
-    let report = client.teardown_stop_first(1, &quick_wait(Duration::from_millis(200)), false);
+    let (report, _) = on_emulator_clock(
+        &env,
+        &client,
+        1,
+        TEARDOWN_STOP_FIRST,
+        settling_wait().with_timeout(Duration::from_secs(30)),
+    );
     let timeout = timed_out(&report);
     assert_eq!(timeout.wait_for, WaitFor::Stopped);
     assert_eq!(timeout.last_status, InstanceStatus::Killing);
@@ -668,12 +697,12 @@ fn a_stop_first_teardown_whose_wait_runs_out_keeps_the_stop_step_real_time<T: Tr
 
 /// A change refused while the task is changing state: the flow waits until it settles, then
 /// sends the change again.
-fn a_change_refused_while_the_task_settles_is_sent_again_real_time<T: Transport>() {
-    let env = Env::with(Config::default().with_settle_delay(Duration::from_millis(300)));
+fn a_change_refused_while_the_task_settles_is_sent_again<T: Transport>() {
+    let env = Env::with(Config::default().with_settle_delay(SETTLE));
     let client: T = env.client();
     // The terminate meets a stop still settling.
     client.stop(1).unwrap();
-    let report = client.teardown(1, &settling_wait(), false);
+    let (report, _) = on_emulator_clock(&env, &client, 1, TEARDOWN, settling_wait());
     assert_outcome(&report, TaskOutcome::Done);
     assert_eq!(
         steps(&report),
@@ -700,10 +729,12 @@ fn a_change_refused_while_the_task_settles_is_sent_again_real_time<T: Transport>
     );
     // A start meets the stop still settling: it goes again once the task is PAUSE.
     client.stop(2).unwrap();
-    let report = client.run_task(
-        client
-            .task(2, TaskAction::Start { start_param: None })
-            .with_wait_policy(settling_wait()),
+    let (report, _) = on_emulator_clock(
+        &env,
+        &client,
+        2,
+        TaskAction::Start { start_param: None },
+        settling_wait(),
     );
     assert_outcome(&report, TaskOutcome::Done);
     assert_eq!(
@@ -802,11 +833,17 @@ fn an_interrupt_on_the_wait_step_sends_no_delete<T: Transport>() {
 /// A change refused while the task is changing state, whose wait to settle then runs out:
 /// the report keeps the refused change as a step, with the refusal's request id (the report
 /// promises every step taken, the failed one included).
-fn a_refused_change_whose_settle_wait_runs_out_stays_in_the_report_real_time<T: Transport>() {
+fn a_refused_change_whose_settle_wait_runs_out_stays_in_the_report<T: Transport>() {
     let env = Env::with(Config::default().never_settling());
     let client: T = env.client();
     client.stop(1).unwrap();
-    let report = client.teardown(1, &quick_wait(Duration::from_millis(100)), false);
+    let (report, _) = on_emulator_clock(
+        &env,
+        &client,
+        1,
+        TEARDOWN,
+        settling_wait().with_timeout(Duration::from_secs(30)),
+    );
     assert_eq!(timed_out(&report).wait_for, WaitFor::Settled);
     let terminate = report
         .steps
@@ -840,20 +877,20 @@ macro_rules! teardown {
                 super::teardown_of_running_tasks_settling_at_once::<$transport>();
             }
             #[test]
-            fn teardown_of_running_tasks_settling_in_300_ms_real_time() {
-                super::teardown_of_running_tasks_settling_in_300_ms_real_time::<$transport>();
+            fn teardown_of_running_tasks_waits_until_the_undeploy_settles() {
+                super::teardown_of_running_tasks_waits_until_the_undeploy_settles::<$transport>();
             }
             #[test]
-            fn teardown_of_a_running_task_settling_in_1500_ms_real_time() {
-                super::teardown_of_a_running_task_settling_in_1500_ms_real_time::<$transport>();
+            fn a_slow_undeploy_is_polled_as_the_wait_policy_says() {
+                super::a_slow_undeploy_is_polled_as_the_wait_policy_says::<$transport>();
             }
             #[test]
             fn a_lost_answer_at_any_step_still_tears_the_task_down() {
                 super::a_lost_answer_at_any_step_still_tears_the_task_down::<$transport>();
             }
             #[test]
-            fn a_lost_terminate_answer_while_the_task_settles_real_time() {
-                super::a_lost_terminate_answer_while_the_task_settles_real_time::<$transport>();
+            fn a_lost_terminate_answer_while_the_task_settles() {
+                super::a_lost_terminate_answer_while_the_task_settles::<$transport>();
             }
             #[test]
             fn misleading_refusals_are_never_taken_as_done() {
@@ -872,22 +909,16 @@ macro_rules! teardown {
                 super::a_zero_wait_deadline_fails_after_one_poll::<$transport>();
             }
             #[test]
-            fn a_wait_deadline_that_runs_out_keeps_the_terminate_step_real_time() {
-                super::a_wait_deadline_that_runs_out_keeps_the_terminate_step_real_time::<
-                    $transport,
-                >();
+            fn a_wait_deadline_that_runs_out_keeps_the_terminate_step() {
+                super::a_wait_deadline_that_runs_out_keeps_the_terminate_step::<$transport>();
             }
             #[test]
-            fn a_stop_first_teardown_whose_wait_runs_out_keeps_the_stop_step_real_time() {
-                super::a_stop_first_teardown_whose_wait_runs_out_keeps_the_stop_step_real_time::<
-                    $transport,
-                >();
+            fn a_stop_first_teardown_whose_wait_runs_out_keeps_the_stop_step() {
+                super::a_stop_first_teardown_whose_wait_runs_out_keeps_the_stop_step::<$transport>();
             }
             #[test]
-            fn a_change_refused_while_the_task_settles_is_sent_again_real_time() {
-                super::a_change_refused_while_the_task_settles_is_sent_again_real_time::<
-                    $transport,
-                >();
+            fn a_change_refused_while_the_task_settles_is_sent_again() {
+                super::a_change_refused_while_the_task_settles_is_sent_again::<$transport>();
             }
             #[test]
             fn an_interrupt_after_the_terminate_step_leaves_the_task() {
@@ -902,10 +933,8 @@ macro_rules! teardown {
                 super::an_interrupt_on_the_wait_step_sends_no_delete::<$transport>();
             }
             #[test]
-            fn a_refused_change_whose_settle_wait_runs_out_stays_in_the_report_real_time() {
-                super::a_refused_change_whose_settle_wait_runs_out_stays_in_the_report_real_time::<
-                    $transport,
-                >();
+            fn a_refused_change_whose_settle_wait_runs_out_stays_in_the_report() {
+                super::a_refused_change_whose_settle_wait_runs_out_stays_in_the_report::<$transport>();
             }
             #[test]
             fn a_refusal_that_stands_keeps_the_status_it_read() {

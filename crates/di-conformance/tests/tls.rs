@@ -1,6 +1,6 @@
 //! HTTPS end to end, over both transports: certificates a client must refuse (no CA given, a
 //! certificate for another name, an expired one, a peer that speaks no TLS), each a typed
-//! [`ClientError::Tls`](di_proto::client_error::ClientError::Tls) that is never retried (the
+//! [`ClientError::Tls`](di_proto::client::ClientError::Tls) that is never retried (the
 //! emulator sees one connection, one failed handshake and no request), and keep-alive: a
 //! 1,000-task teardown over HTTPS performs at most as many handshakes as it has workers.
 //!
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{Env, Failure, PROJECT, Reqwest, Transport, Ureq, demo, quick_wait};
 use di_emulator::{Config, Counters, TaskState};
-use di_proto::client_error::{ClientError, TlsFailure};
+use di_proto::client::{ClientError, TlsFailure};
 use di_proto::flow::{StepKind, StepOutcome, TaskOutcome};
 use di_proto::retry::RetryPolicy;
 use rcgen::{
@@ -98,7 +98,7 @@ fn refused_handshake<T: Transport>(env: &Env, ca: Option<&str>) -> (TlsFailure, 
 fn no_ca_given_is_an_unknown_issuer<T: Transport>() {
     // The emulator's generated certificate; the client trusts the platform's roots only.
     let env = Env::with(Config::default().with_tls());
-    let untrusting = di_proto::config::ClientConfig::new()
+    let untrusting = di_proto::client::ClientConfig::new()
         .with_endpoint(env.emulator().base_url())
         .with_retry_policy(env.config().retry_policy());
     assert!(untrusting.root_certificates_pem().is_empty());

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use common::{Env, PROJECT, demo, quick_wait};
 use di_emulator::{Config, Fault, TaskState};
-use di_proto::client_error::ClientError;
+use di_proto::client::ClientError;
+use di_proto::client::rate::RateLimit;
 use di_proto::flow::{StepKind, StepOutcome, TaskAction};
 use di_proto::ops::ChangeOutcome;
-use di_proto::rate::RateLimit;
 use di_proto::retry::RetryPolicy;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;

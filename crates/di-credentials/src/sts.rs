@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use di_proto::internals::encode::percent_encode;
 use di_proto::ops::Operation;
 use di_proto::sign::SignatureVersion;
-use di_proto::sign::encode::percent_encode;
 use di_proto::{Credentials, Endpoint, Format, ResponseContext, RpcRequest, Signer, Timestamp};
 use serde_json::Value;
 

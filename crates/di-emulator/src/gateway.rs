@@ -10,7 +10,7 @@ use bytes::Bytes;
 use di_proto::Credentials;
 use di_proto::Timestamp;
 use di_proto::http::{HeaderMap, Method, StatusCode};
-use di_proto::sign::{v1, v3};
+use di_proto::internals::{v1, v3};
 use percent_encoding::percent_decode;
 use subtle::ConstantTimeEq;
 

@@ -1330,7 +1330,7 @@ mod tests {
                     .header("x-acs-signature-nonce", "n")
                     .header(
                         "x-acs-content-sha256",
-                        di_proto::sign::v3::EMPTY_PAYLOAD_SHA256,
+                        di_proto::internals::v3::EMPTY_PAYLOAD_SHA256,
                     );
             }
             let request = builder.body(Bytes::new()).unwrap();

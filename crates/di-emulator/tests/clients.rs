@@ -10,10 +10,12 @@ use std::io::Read;
 use std::time::{Duration, Instant, SystemTime};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
+use di_proto::internals::RetryDecision;
+use di_proto::internals::{Call, Step};
 use di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
-use di_proto::retry::{RetryDecision, RetryPolicy, TransportFailure};
+use di_proto::retry::{RetryPolicy, TransportFailure};
 use di_proto::sign::SignatureVersion;
-use di_proto::{Call, Credentials, Endpoint, Error, Format, RpcRequest, Signer, Step, Timestamp};
+use di_proto::{Credentials, Endpoint, Error, Format, RpcRequest, Signer, Timestamp};
 
 const STS_TOKEN: &str = "CAIS.emulator.test.token";
 

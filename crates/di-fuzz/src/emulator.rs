@@ -5,8 +5,8 @@
 use arbitrary::{Result, Unstructured};
 use di_emulator::{Config, DEMO_ACCESS_KEY_SECRET, Responder};
 use di_proto::http::{self, HeaderName, HeaderValue, Method, StatusCode};
+use di_proto::internals::encode::{percent_decode, percent_encode};
 use di_proto::ops::{Operation, RpcResponse};
-use di_proto::sign::encode::{percent_decode, percent_encode};
 use di_proto::{
     Credentials, Endpoint, Error, Format, ParamLocation, ResponseContext, RpcRequest,
     SignatureVersion, SignedRequest, Signer, Timestamp,

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use arbitrary::{Result, Unstructured};
 use di_proto::http::{self, HeaderName, HeaderValue, StatusCode};
+use di_proto::internals::Attempts;
 use di_proto::ops::{
     ChangeOutcome, ChangeResponse, DeleteDiSyncTask, Operation, RpcResponse,
     TerminateDiSyncInstance,
 };
-use di_proto::retry::{Attempts, Idempotency, RetryPolicy};
+use di_proto::retry::{Idempotency, RetryPolicy};
 use di_proto::{
     Credentials, Endpoint, Error, Format, ResponseContext, RpcRequest, SignatureVersion,
     SignedRequest, Signer, Timestamp,
@@ -337,8 +338,8 @@ impl Planted {
         LEAKS.get_or_init(|| {
             let mut leaks = Vec::new();
             for token in [PLANTED_TOKEN, GOLDEN_TOKEN] {
-                let once = di_proto::sign::encode::percent_encode(token);
-                let twice = di_proto::sign::encode::percent_encode(&once);
+                let once = di_proto::internals::encode::percent_encode(token);
+                let twice = di_proto::internals::encode::percent_encode(&once);
                 for form in [token, &once, &twice] {
                     for (marker, preceded_by) in REDACTION_MARKERS {
                         for before in *preceded_by {

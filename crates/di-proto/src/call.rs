@@ -28,7 +28,7 @@ pub fn nonce_from_bytes(bytes: [u8; 16]) -> String {
 /// (little-endian). One draw of the operating system's generator per attempt serves both.
 ///
 /// ```
-/// let (nonce, jitter) = di_proto::nonce_and_jitter_from_bytes([0xab; 24]);
+/// let (nonce, jitter) = di_proto::internals::nonce_and_jitter_from_bytes([0xab; 24]);
 /// assert_eq!(nonce, "ab".repeat(16));
 /// assert_eq!(jitter, u64::from_le_bytes([0xab; 8]));
 /// ```
@@ -82,7 +82,8 @@ pub enum Step<T> {
 /// use std::time::Duration;
 /// use di_proto::ops::{DeleteDiSyncTask, ChangeOutcome};
 /// use di_proto::retry::RetryPolicy;
-/// use di_proto::{Call, Credentials, Endpoint, Signer, Step, Timestamp};
+/// use di_proto::internals::{Call, Step};
+/// use di_proto::{Credentials, Endpoint, Signer, Timestamp};
 ///
 /// let credentials = Credentials::new("LTAI5tDemoKeyId", "demo-secret")?;
 /// let endpoint = Endpoint::parse("http://127.0.0.1:8080")?;

@@ -28,7 +28,6 @@ impl Scheme {
 
 /// Which network an endpoint is reached over.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Network {
     /// The internet: `dataworks.<region>.aliyuncs.com`, the default.
     #[default]

@@ -285,7 +285,6 @@ impl fmt::Display for ServiceError {
 /// (a message saying "deleted" may come from a task that still exists). The flows of
 /// [`crate::flow`] read the task's state from the service instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum FailureReason {
     /// The documented `fileId:[N] is invalid.`: the task does not exist, or no longer does.
     TaskNotFound,

@@ -34,28 +34,24 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-pub mod body;
 mod call;
-pub mod client_error;
-pub mod config;
+pub mod client;
 mod credentials;
 mod endpoint;
 mod error;
 pub mod flow;
 pub mod ops;
-pub mod proxy;
-pub mod rate;
 mod request;
 mod response;
 pub mod retry;
 pub mod sign;
 mod time;
-pub mod tls;
 pub mod wait;
 
 pub use http;
+pub use serde_json;
 
-pub use call::{Call, Step, nonce_and_jitter_from_bytes, nonce_from_bytes};
+pub use call::nonce_from_bytes;
 pub use credentials::Credentials;
 pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
 pub use error::{BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse};
@@ -63,3 +59,15 @@ pub use request::{Format, ParamLocation, RESERVED_PARAMS, RpcRequest, SignedRequ
 pub use response::{MismatchCause, ResponseContext, SignatureDiagnosis};
 pub use sign::{Signature, SignatureVersion};
 pub use time::Timestamp;
+
+/// Pieces of di-proto that are not its API: the signature schemes' functions and their
+/// percent-encoding, one call's attempt bookkeeping, and the retry decisions inside it. They
+/// are public only because the emulator recomputes signatures as the gateway does, and the
+/// fuzz targets, golden-vector runner and benchmarks test them directly; they may change in
+/// any release.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::call::{Call, Step, nonce_and_jitter_from_bytes};
+    pub use crate::retry::{Attempts, RetryDecision, Retryability, StopReason};
+    pub use crate::sign::{encode, v1, v3};
+}

@@ -13,7 +13,6 @@ use crate::{Credentials, Endpoint, Error, Timestamp};
 
 /// The response format requested from the service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Format {
     /// JSON (`Format=JSON` under V1, `Accept: application/json` under V3).
     #[default]
@@ -375,7 +374,7 @@ impl<'a> Signer<'a> {
 
     /// Marks the request as retry number `retries` of its call: it carries
     /// `x-acs-retry-attempts: <retries>`, signed under V3, as the official SDKs send. Zero
-    /// sends nothing. [`crate::Call`] sets it on every retry.
+    /// sends nothing. [`crate::flow::CallFlow`] sets it on every retry.
     #[must_use]
     pub fn with_retry_attempts(mut self, retries: u32) -> Self {
         self.retry_attempts = (retries > 0).then_some(retries);

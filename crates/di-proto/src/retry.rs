@@ -1,7 +1,7 @@
 //! The retry policy every transport shares: pure decisions, with the clock reading, the elapsed
 //! time and the randomness passed in.
 //!
-//! [`crate::Call`] runs the whole loop on top of this module; a transport that keeps its own
+//! [`crate::flow::CallFlow`] runs the whole loop on top of this module; a transport that keeps its own
 //! loop runs one [`Attempts`] per call:
 //!
 //! ```
@@ -42,11 +42,11 @@ use crate::error::BodyProblem;
 use crate::{Error, ResponseContext, SignedRequest, Timestamp};
 
 /// Skews smaller than this are taken for latency and rounding, and not corrected.
+#[doc(hidden)]
 pub const CLOCK_SKEW_THRESHOLD_SECONDS: i64 = 60;
 
 /// Whether an operation can be sent twice without acting twice.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Idempotency {
     /// A repeat has no further effect, or says that it found the work done: safe to retry
     /// after an attempt whose outcome is unknown.
@@ -58,7 +58,6 @@ pub enum Idempotency {
 
 /// How an attempt failed before any response arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum TransportFailure {
     /// The request never left: name resolution, connect or TLS handshake failed.
     NotSent,
@@ -69,7 +68,7 @@ pub enum TransportFailure {
 
 /// When a failed attempt may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
+#[doc(hidden)]
 pub enum Retryability {
     /// The attempt had no effect (throttled, nonce reused, clock skew now corrected, not
     /// sent): any operation may retry.
@@ -118,6 +117,7 @@ impl Retryability {
 
 /// What to do after a failed attempt: closed, so a transport matches both ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[doc(hidden)]
 pub enum RetryDecision {
     /// Wait `delay`, then sign and send a new attempt.
     Retry {
@@ -130,7 +130,7 @@ pub enum RetryDecision {
 
 /// Why the policy gave up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
+#[doc(hidden)]
 pub enum StopReason {
     /// The failure is final ([`Retryability::Never`]).
     NotRetryable,
@@ -244,6 +244,7 @@ impl RetryPolicy {
 /// The retry state of one call: attempts made, clock offset, and whether an earlier attempt
 /// may have taken effect unseen.
 #[derive(Debug, Clone)]
+#[doc(hidden)]
 pub struct Attempts {
     policy: RetryPolicy,
     idempotency: Idempotency,

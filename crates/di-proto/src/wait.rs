@@ -105,7 +105,6 @@ impl WaitPolicy {
 
 /// The state a wait is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum WaitFor {
     /// Stopped and settled: `PAUSE` or `NORUN` (after a stop or a terminate).
     Stopped,
@@ -138,7 +137,6 @@ impl WaitFor {
 
 /// What to do after a poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum WaitStep {
     /// The task is in the state waited for.
     Done,

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use di_reqwest::Client;
 use di_reqwest::di_proto::Credentials;
-use di_reqwest::di_proto::config::ClientConfig;
+use di_reqwest::di_proto::client::ClientConfig;
 
 const USAGE: &str = "usage: teardown --project-id N --file-id N";
 

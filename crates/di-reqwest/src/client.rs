@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use di_credentials::Source;
-use di_proto::config::{ClientConfig, ProvideCredentials};
+use di_proto::client::rate::{Answer, RateLimiter, RateStats};
+use di_proto::client::{ClientConfig, ProvideCredentials};
 use di_proto::flow::{
     Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
 use di_proto::ops::{ChangeResponse, DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
-use di_proto::rate::{Answer, RateLimiter, RateStats};
 use di_proto::{Endpoint, Signer, Timestamp};
 use tracing::Instrument;
 
@@ -31,7 +31,7 @@ use crate::transport::{self, AttemptError, Http};
 /// ```no_run
 /// use di_reqwest::Client;
 /// use di_reqwest::di_proto::Credentials;
-/// use di_reqwest::di_proto::config::ClientConfig;
+/// use di_reqwest::di_proto::client::ClientConfig;
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let config = ClientConfig::new().with_region("cn-shanghai");
@@ -53,7 +53,7 @@ struct Inner {
     credentials: CredentialSource,
     http: Http,
     clock_offset: AtomicI64,
-    /// The rate limit of all the client's calls (see `di_proto::rate`), on the clock that
+    /// The rate limit of all the client's calls (see `di_proto::client::rate`), on the clock that
     /// `epoch` starts.
     limiter: Mutex<RateLimiter>,
     epoch: Instant,

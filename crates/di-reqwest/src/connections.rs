@@ -538,7 +538,7 @@ mod tests {
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let builder = crate::transport::with_tls(
             builder,
-            &di_proto::config::ClientConfig::new(),
+            &di_proto::client::ClientConfig::new(),
             &|_| None,
             false,
         )

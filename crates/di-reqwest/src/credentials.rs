@@ -9,7 +9,7 @@ use di_credentials::{
     ChainCache, ChainOptions, Environment, Exchange, Lookup, MAX_REPLY_BYTES, Reply, Resolved,
     Source, Step,
 };
-use di_proto::config::CredentialsError;
+use di_proto::client::CredentialsError;
 use di_proto::{Credentials, Timestamp};
 
 use crate::transport::{self, AttemptError};
@@ -68,7 +68,7 @@ impl DefaultChain {
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let builder = crate::transport::with_tls(
             builder,
-            &di_proto::config::ClientConfig::new(),
+            &di_proto::client::ClientConfig::new(),
             &|name| std::env::var(name).ok(),
             true,
         )?;

@@ -16,7 +16,7 @@ impl Client {
     /// ```no_run
     /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
     /// use di_reqwest::Client;
-    /// use di_reqwest::di_proto::config::ClientConfig;
+    /// use di_reqwest::di_proto::client::ClientConfig;
     /// use di_reqwest::di_proto::ops::{FileType, ListFiles};
     ///
     /// let client = Client::from_default_chain(&ClientConfig::new().with_region("cn-shanghai"))?;

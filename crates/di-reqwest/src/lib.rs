@@ -9,7 +9,7 @@
 //! use std::time::Duration;
 //! use di_reqwest::{Client, Error};
 //! use di_reqwest::di_proto::Credentials;
-//! use di_reqwest::di_proto::config::ClientConfig;
+//! use di_reqwest::di_proto::client::ClientConfig;
 //!
 //! # async fn demo() -> Result<(), Error> {
 //! let config = ClientConfig::new()
@@ -41,7 +41,7 @@
 //! place, at most until the retry policy's deadline (then [`Error::Transport`] with a timeout,
 //! nothing sent); the wait is not part of the read timeout.
 //!
-//! **Proxies.** di-proto's one policy ([`di_proto::proxy`], the same in di-ureq), read from
+//! **Proxies.** di-proto's one policy ([`di_proto::client::proxy`], the same in di-ureq), read from
 //! the environment when the client is built (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
 //! `NO_PROXY`, upper or lower case); reqwest's own reading of them is off. A loopback endpoint
 //! (`localhost`, `127.0.0.0/8`, `::1`) is never proxied.
@@ -52,7 +52,7 @@
 //! **TLS.** The default `rustls` feature uses rustls with the ring provider (the same as
 //! di-ureq; no second C library); the `native-tls` feature uses the system's TLS library
 //! instead (OpenSSL on Linux). Either way the roots are di-proto's one trust policy
-//! ([`di_proto::tls`], the same in di-ureq): the platform's store, or the PEM file
+//! ([`di_proto::client::tls`], the same in di-ureq): the platform's store, or the PEM file
 //! `SSL_CERT_FILE` names in its place, plus the configuration's extra roots
 //! (`ClientConfig::with_root_certificates_pem`). A handshake that fails (unknown issuer,
 //! another name, expired, any other failure) is [`Error::Tls`], naming the cause and the host,
@@ -79,5 +79,5 @@ pub use client::Client;
 pub use credentials::DefaultChain;
 pub use di_credentials;
 pub use di_proto;
-pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};
+pub use di_proto::client::{ClientError as Error, TransportErrorKind};
 pub use interrupt::Interrupt;

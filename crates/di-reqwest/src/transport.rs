@@ -8,15 +8,15 @@ use std::io;
 use std::time::Duration;
 
 use di_proto::Endpoint;
-use di_proto::body::CappedBody;
-use di_proto::config::ClientConfig;
-use di_proto::proxy::{ProxyError, proxy_for};
+use di_proto::client::ClientConfig;
+use di_proto::client::body::CappedBody;
+use di_proto::client::proxy::{ProxyError, proxy_for};
 use di_proto::retry::TransportFailure;
 
 use crate::connections::{Admission, Connections};
 use crate::{Error, TransportErrorKind};
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
-use di_proto::client_error::TlsFailure;
+use di_proto::client::TlsFailure;
 
 /// How one attempt failed without a usable response.
 #[derive(Debug)]
@@ -58,7 +58,7 @@ pub(crate) struct Http {
 ///   only), the same as di-ureq's; reqwest's own reading of the environment is off. A client
 ///   talks to one endpoint only, so that decision is made once, here.
 /// - TLS: rustls with ring (or, with only the `native-tls` feature, the platform's TLS
-///   library), trusting the roots of di-proto's one trust policy ([`di_proto::tls`]: the
+///   library), trusting the roots of di-proto's one trust policy ([`di_proto::client::tls`]: the
 ///   platform's store or `SSL_CERT_FILE`'s, plus the configured extra roots), read here.
 pub(crate) fn build_http_client(config: &ClientConfig, endpoint: &Endpoint) -> Result<Http, Error> {
     build_with_variables(config, endpoint, |name| std::env::var(name).ok())
@@ -170,15 +170,15 @@ pub(crate) fn with_tls(
     }
 }
 
-/// The roots a client trusts, by di-proto's trust policy ([`di_proto::tls`]): the platform's
+/// The roots a client trusts, by di-proto's trust policy ([`di_proto::client::tls`]): the platform's
 /// store (read by `rustls-native-certs`) or the file `SSL_CERT_FILE` names, then the extra
 /// roots of the configuration. (di-ureq has the same function.)
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn trusted_roots(
     config: &ClientConfig,
     var: &impl Fn(&str) -> Option<String>,
-) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
-    use di_proto::tls::{BaseRoots, CertificateSource, TrustError, base_roots};
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::client::tls::TrustError> {
+    use di_proto::client::tls::{BaseRoots, CertificateSource, TrustError, base_roots};
     let mut platform_error = None;
     let mut roots = match base_roots(config, var) {
         BaseRoots::Platform => {
@@ -215,18 +215,18 @@ fn trusted_roots(
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn parse_certificates(
     pem: &[u8],
-    source_name: di_proto::tls::CertificateSource,
-) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
+    source_name: di_proto::client::tls::CertificateSource,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::client::tls::TrustError> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
     let certificates = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| di_proto::tls::TrustError::NoCertificate {
+        .map_err(|error| di_proto::client::tls::TrustError::NoCertificate {
             source_name: source_name.clone(),
             reason: format!("not valid PEM: {error}"),
         })?;
     if certificates.is_empty() {
-        return Err(di_proto::tls::TrustError::NoCertificate {
+        return Err(di_proto::client::tls::TrustError::NoCertificate {
             source_name,
             reason: "holds no PEM CERTIFICATE block".to_owned(),
         });
@@ -251,7 +251,7 @@ fn tls_failure(error: &reqwest::Error) -> Option<TlsFailure> {
     }
     #[cfg(not(feature = "rustls"))]
     {
-        di_proto::tls::openssl_verify_failure(&describe(error))
+        di_proto::client::tls::openssl_verify_failure(&describe(error))
     }
     #[cfg(feature = "rustls")]
     None

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
-use di_reqwest::di_proto::config::ClientConfig;
+use di_reqwest::di_proto::client::ClientConfig;
 use di_reqwest::di_proto::retry::RetryPolicy;
 use di_reqwest::di_proto::{Credentials, Error as ApiError};
 use di_reqwest::{Client, Error};

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
-use di_reqwest::di_proto::config::ClientConfig;
+use di_reqwest::di_proto::client::ClientConfig;
 use di_reqwest::di_proto::flow::{StepKind, StepOutcome, TaskOutcome};
 use di_reqwest::di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation};
 use di_reqwest::di_proto::retry::RetryPolicy;

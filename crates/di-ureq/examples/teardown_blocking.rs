@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use di_ureq::Client;
 use di_ureq::di_proto::Credentials;
-use di_ureq::di_proto::config::ClientConfig;
+use di_ureq::di_proto::client::ClientConfig;
 
 const USAGE: &str = "usage: teardown --project-id N --file-id N\n\
     environment: DI_ENDPOINT or DI_REGION; ALIBABA_CLOUD_ACCESS_KEY_ID, \

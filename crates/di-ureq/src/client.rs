@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use di_credentials::Source;
-use di_proto::config::{ClientConfig, ProvideCredentials};
+use di_proto::client::rate::{Answer, RateLimiter, RateStats};
+use di_proto::client::{ClientConfig, ProvideCredentials};
 use di_proto::flow::{
     Action, CallFlow, Event, Flow, Input, NoResponse, TaskAction, TaskFlow, TaskReport,
 };
 use di_proto::ops::{ChangeResponse, DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
-use di_proto::rate::{Answer, RateLimiter, RateStats};
 use di_proto::{Endpoint, Signer, Timestamp};
 
 use crate::Error;
@@ -34,7 +34,7 @@ const REQUEST_ID_HEADER: &str = "x-acs-request-id";
 /// ```no_run
 /// use di_ureq::Client;
 /// use di_ureq::di_proto::Credentials;
-/// use di_ureq::di_proto::config::ClientConfig;
+/// use di_ureq::di_proto::client::ClientConfig;
 ///
 /// let config = ClientConfig::new().with_region("cn-shanghai");
 /// let client = Client::new(&config, Credentials::new("LTAI5tExampleKeyId", "secret")?)?;
@@ -55,7 +55,7 @@ struct Inner {
     chain: Option<Arc<DefaultChain>>,
     transport: Transport,
     clock_offset: AtomicI64,
-    /// The rate limit of all the client's calls (see `di_proto::rate`), on the clock that
+    /// The rate limit of all the client's calls (see `di_proto::client::rate`), on the clock that
     /// `epoch` starts.
     limiter: Mutex<RateLimiter>,
     epoch: Instant,

@@ -10,7 +10,7 @@ use di_credentials::{
     ChainCache, ChainOptions, Environment, Exchange, Lookup, MAX_REPLY_BYTES, Reply, Resolved,
     Source, Step,
 };
-use di_proto::config::{CredentialsError, ProvideCredentials};
+use di_proto::client::{CredentialsError, ProvideCredentials};
 use di_proto::{Credentials, Timestamp};
 use ureq::Agent;
 
@@ -30,7 +30,7 @@ use crate::{Error, random};
 /// ```
 /// use std::sync::Arc;
 /// use di_ureq::di_credentials::{ChainOptions, Environment, Source};
-/// use di_ureq::di_proto::config::ProvideCredentials;
+/// use di_ureq::di_proto::client::ProvideCredentials;
 /// use di_ureq::DefaultChain;
 ///
 /// let env = Environment::empty()
@@ -65,7 +65,7 @@ impl DefaultChain {
         // STS is HTTPS: the platform's roots (or SSL_CERT_FILE's), as the client's default.
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let builder = builder.tls_config(crate::transport::tls_config(
-            &di_proto::config::ClientConfig::new(),
+            &di_proto::client::ClientConfig::new(),
             &|name| std::env::var(name).ok(),
         )?);
         let agent = builder.build().new_agent();

@@ -15,7 +15,7 @@ impl Client {
     ///
     /// ```no_run
     /// use di_ureq::Client;
-    /// use di_ureq::di_proto::config::ClientConfig;
+    /// use di_ureq::di_proto::client::ClientConfig;
     /// use di_ureq::di_proto::ops::{FileType, ListFiles};
     ///
     /// let client = Client::from_default_chain(&ClientConfig::new().with_region("cn-shanghai"))?;

@@ -6,7 +6,7 @@
 //! sleeping. It re-exports [`di_proto`], so one dependency is enough.
 //!
 //! ```no_run
-//! use di_ureq::di_proto::config::ClientConfig;
+//! use di_ureq::di_proto::client::ClientConfig;
 //! use di_ureq::di_proto::flow::TaskAction;
 //! use di_ureq::di_proto::Credentials;
 //! use di_ureq::{Client, Error};
@@ -52,7 +52,7 @@
 //!   client never has more open. A thread beyond the cap waits for a place, at most until the
 //!   retry policy's deadline (then [`Error::Transport`] with a timeout, nothing sent); the
 //!   wait is not part of the read timeout.
-//! - *Proxies:* di-proto's one policy ([`di_proto::proxy`], the same in di-reqwest), read once
+//! - *Proxies:* di-proto's one policy ([`di_proto::client::proxy`], the same in di-reqwest), read once
 //!   from the environment when the client is built: `HTTPS_PROXY`/`https_proxy`
 //!   (`HTTP_PROXY`/`http_proxy` for a plain-HTTP endpoint), then `ALL_PROXY`/`all_proxy`,
 //!   unless `NO_PROXY`/`no_proxy` lists the host. A loopback endpoint is never proxied.
@@ -65,7 +65,7 @@
 //!
 //! **Features:** `rustls` (default; with the ring provider) or `native-tls` (the system's TLS
 //! library: OpenSSL on Linux) for HTTPS. Either way the roots are di-proto's one trust policy
-//! ([`di_proto::tls`], the same in di-reqwest): the platform's store (read with
+//! ([`di_proto::client::tls`], the same in di-reqwest): the platform's store (read with
 //! `rustls-native-certs`), or the PEM file `SSL_CERT_FILE` names in its place, plus the
 //! configuration's extra roots (`ClientConfig::with_root_certificates_pem`). A handshake that
 //! fails (unknown issuer, another name, expired, any other failure) is [`Error::Tls`], naming
@@ -88,5 +88,5 @@ pub use di_proto;
 
 pub use client::Client;
 pub use credentials::DefaultChain;
-pub use di_proto::client_error::{ClientError as Error, TransportErrorKind};
+pub use di_proto::client::{ClientError as Error, TransportErrorKind};
 pub use interrupt::Interrupt;

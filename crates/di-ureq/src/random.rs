@@ -11,7 +11,7 @@ pub(crate) fn nonce() -> Result<String, getrandom::Error> {
 }
 
 /// 24 random bytes: the nonce (16) and the jitter (8) of one attempt (see
-/// [`di_proto::nonce_and_jitter_from_bytes`]).
+/// [`di_proto::internals::nonce_and_jitter_from_bytes`]).
 pub(crate) fn bytes() -> Result<[u8; 24], getrandom::Error> {
     let mut bytes = [0_u8; 24];
     getrandom::fill(&mut bytes)?;

@@ -9,9 +9,9 @@ use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use di_proto::body::CappedBody;
-use di_proto::config::ClientConfig;
-use di_proto::proxy::{ProxyChoice, ProxyError, proxy_for};
+use di_proto::client::ClientConfig;
+use di_proto::client::body::CappedBody;
+use di_proto::client::proxy::{ProxyChoice, ProxyError, proxy_for};
 use di_proto::retry::TransportFailure;
 use di_proto::{Endpoint, Scheme};
 use http::HeaderValue;
@@ -22,7 +22,7 @@ use ureq::{Agent, Proxy, Timeout};
 use crate::connections::Connections;
 use crate::{Error, TransportErrorKind};
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
-use di_proto::client_error::TlsFailure;
+use di_proto::client::TlsFailure;
 
 /// A built ureq agent, with what the client needs to know about it.
 pub(crate) struct Transport {
@@ -58,7 +58,7 @@ impl Transport {
     ///
     /// The proxy is read from the process's environment here, once, by di-proto's one proxy
     /// policy ([`proxy_for`]); for an `https` endpoint, the trusted roots too, by di-proto's
-    /// one trust policy ([`di_proto::tls`]: the platform's store or `SSL_CERT_FILE`'s, plus the
+    /// one trust policy ([`di_proto::client::tls`]: the platform's store or `SSL_CERT_FILE`'s, plus the
     /// configured extra roots).
     pub(crate) fn new(
         config: &ClientConfig,
@@ -223,15 +223,15 @@ pub(crate) fn tls_config(
         .build())
 }
 
-/// The roots a client trusts, by di-proto's trust policy ([`di_proto::tls`]): the platform's
+/// The roots a client trusts, by di-proto's trust policy ([`di_proto::client::tls`]): the platform's
 /// store (read by `rustls-native-certs`) or the file `SSL_CERT_FILE` names, then the extra
 /// roots of the configuration. (di-reqwest has the same function.)
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn trusted_roots(
     config: &ClientConfig,
     var: &impl Fn(&str) -> Option<String>,
-) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
-    use di_proto::tls::{BaseRoots, CertificateSource, TrustError, base_roots};
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::client::tls::TrustError> {
+    use di_proto::client::tls::{BaseRoots, CertificateSource, TrustError, base_roots};
     let mut platform_error = None;
     let mut roots = match base_roots(config, var) {
         BaseRoots::Platform => {
@@ -268,18 +268,18 @@ fn trusted_roots(
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn parse_certificates(
     pem: &[u8],
-    source_name: di_proto::tls::CertificateSource,
-) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::tls::TrustError> {
+    source_name: di_proto::client::tls::CertificateSource,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::client::tls::TrustError> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
     let certificates = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| di_proto::tls::TrustError::NoCertificate {
+        .map_err(|error| di_proto::client::tls::TrustError::NoCertificate {
             source_name: source_name.clone(),
             reason: format!("not valid PEM: {error}"),
         })?;
     if certificates.is_empty() {
-        return Err(di_proto::tls::TrustError::NoCertificate {
+        return Err(di_proto::client::tls::TrustError::NoCertificate {
             source_name,
             reason: "holds no PEM CERTIFICATE block".to_owned(),
         });
@@ -301,7 +301,7 @@ fn tls_failure(error: &ureq::Error) -> Option<TlsFailure> {
         ureq::Error::Rustls(error) => rustls_failure(error),
         #[cfg(feature = "native-tls")]
         ureq::Error::NativeTls(error) => Some(
-            di_proto::tls::openssl_verify_failure(&error.to_string())
+            di_proto::client::tls::openssl_verify_failure(&error.to_string())
                 .unwrap_or(TlsFailure::Handshake),
         ),
         _ => None,

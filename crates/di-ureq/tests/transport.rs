@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
-use di_ureq::di_proto::config::ClientConfig;
+use di_ureq::di_proto::client::ClientConfig;
 use di_ureq::di_proto::flow::{StepKind, StepOutcome, TaskAction, TaskOutcome};
 use di_ureq::di_proto::ops::ChangeOutcome;
 use di_ureq::di_proto::retry::RetryPolicy;

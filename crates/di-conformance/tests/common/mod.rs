@@ -9,15 +9,16 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Handle};
-use di_proto::client_error::{ClientError, TlsFailure};
-use di_proto::config::ClientConfig;
+use di_proto::client::ClientConfig;
+use di_proto::client::{ClientError, TlsFailure};
 use di_proto::flow::{
-    Event, StepKind, StepOutcome, StepRecord, TaskAction, TaskFlow, TaskOutcome, TaskReport,
+    Action, Event, Flow, Input, StepKind, StepOutcome, StepRecord, TaskAction, TaskFlow,
+    TaskOutcome, TaskReport,
 };
 use di_proto::ops::{ChangeResponse, InstanceInfo, RpcResponse};
 use di_proto::retry::{Idempotency, RetryPolicy};
 use di_proto::wait::WaitPolicy;
-use di_proto::{Credentials, Error as ApiError, RpcRequest, TaskFailure};
+use di_proto::{Credentials, Error as ApiError, RpcRequest, Signer, TaskFailure, Timestamp};
 
 /// The workspace of every test task.
 pub(crate) const PROJECT: i64 = 10000;
@@ -87,6 +88,9 @@ pub(crate) trait Transport: Sized {
     fn task(&self, file_id: i64, action: TaskAction) -> TaskFlow;
     /// Runs a task flow to its end.
     fn run_task(&self, flow: TaskFlow) -> TaskReport;
+    /// Runs a task flow to its end on the emulator's clock ([`OnEmulatorClock`]): its report,
+    /// and how long it slept (on that clock; no real time).
+    fn run_task_on_emulator_clock(&self, env: &Env, flow: TaskFlow) -> (TaskReport, Duration);
     /// A teardown under `wait`, counting a task that does not exist done when
     /// `ignore_not_found`.
     fn teardown(&self, file_id: i64, wait: &WaitPolicy, ignore_not_found: bool) -> TaskReport {
@@ -150,6 +154,9 @@ impl Transport for Ureq {
     }
     fn run_task(&self, flow: TaskFlow) -> TaskReport {
         self.0.run(flow)
+    }
+    fn run_task_on_emulator_clock(&self, env: &Env, flow: TaskFlow) -> (TaskReport, Duration) {
+        self.0.run(OnEmulatorClock::new(flow, env.emulator()))
     }
     fn run_task_interrupting(
         &self,
@@ -220,6 +227,10 @@ impl Transport for Reqwest {
     fn run_task(&self, flow: TaskFlow) -> TaskReport {
         self.1.block_on(self.0.run(flow))
     }
+    fn run_task_on_emulator_clock(&self, env: &Env, flow: TaskFlow) -> (TaskReport, Duration) {
+        self.1
+            .block_on(self.0.run(OnEmulatorClock::new(flow, env.emulator())))
+    }
     fn run_task_interrupting(
         &self,
         flow: TaskFlow,
@@ -240,6 +251,78 @@ impl Transport for Reqwest {
     }
     fn clock_offset(&self) -> i64 {
         self.0.clock_offset()
+    }
+}
+
+/// A flow whose sleeps pass on the emulator's clock instead of the real one: each
+/// [`Action::Sleep`] the flow asks for moves the emulator's clock
+/// ([`Handle::advance_clock`]: what times settling changes) and the flow's own clock by as
+/// much, and wakes the flow at once, so the driver (either client's own loop) is never asked
+/// to sleep. Settle delays, wait deadlines and retry backoffs then take no real time, and how
+/// many polls a wait makes follows from the policy's intervals, not from the machine's speed.
+/// The output is the flow's, with the time slept.
+pub(crate) struct OnEmulatorClock<'a, F> {
+    flow: F,
+    emulator: &'a Handle,
+    /// How far both clocks were moved so far.
+    slept: Duration,
+}
+
+impl<'a, F: Flow> OnEmulatorClock<'a, F> {
+    pub(crate) fn new(flow: F, emulator: &'a Handle) -> Self {
+        OnEmulatorClock {
+            flow,
+            emulator,
+            slept: Duration::ZERO,
+        }
+    }
+}
+
+impl<F: Flow> Flow for OnEmulatorClock<'_, F> {
+    type Output = (F::Output, Duration);
+
+    fn next<B: AsRef<[u8]>>(&mut self, now: Duration, input: Input<B>) -> Action<Self::Output> {
+        // The flow's clock: the driver's, plus the time slept on the emulator's.
+        let mut action = self.flow.next(now + self.slept, input);
+        while let Action::Sleep(delay) = action {
+            self.emulator.advance_clock(delay);
+            self.slept += delay;
+            action = self.flow.next(now + self.slept, Input::<B>::Woke);
+        }
+        match action {
+            Action::Send { time_left } => Action::Send { time_left },
+            Action::Sleep(_) => unreachable!("every sleep was passed on the emulator's clock"),
+            Action::Done(output) => Action::Done((output, self.slept)),
+        }
+    }
+
+    fn sign(
+        &mut self,
+        signer: Signer<'_>,
+        local_now: Timestamp,
+        random: [u8; 24],
+    ) -> Result<di_proto::http::Request<Vec<u8>>, ApiError> {
+        self.flow.sign(signer, local_now, random)
+    }
+
+    fn interrupt(&mut self) {
+        self.flow.interrupt();
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.flow.poll_event()
+    }
+
+    fn action(&self) -> &str {
+        self.flow.action()
+    }
+
+    fn clock_offset(&self) -> i64 {
+        self.flow.clock_offset()
+    }
+
+    fn set_clock_offset(&mut self, seconds: i64) {
+        self.flow.set_clock_offset(seconds);
     }
 }
 

@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use super::{Action, Event, Events, Flow, Input, RetryEvent};
+use crate::call::nonce_and_jitter_from_bytes;
 use crate::call::{CallState, Step};
-use crate::client_error::{ClientError, TransportErrorKind};
+use crate::client::{ClientError, TransportErrorKind};
 use crate::ops::Operation;
 use crate::retry::{RetryDecision, RetryPolicy};
-use crate::{Error, Signer, Timestamp, nonce_and_jitter_from_bytes};
+use crate::{Error, Signer, Timestamp};
 
 /// One call of an operation as a [`Flow`]: the attempts, the retry decisions and the sleeps
 /// between them. It owns its operation, so that other flows can hold it.
@@ -231,7 +232,7 @@ impl<O: Operation> Flow for CallFlow<O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client_error::TlsFailure;
+    use crate::client::TlsFailure;
     use crate::flow::NoResponse;
     use crate::ops::DeleteDiSyncTask;
     use crate::retry::TransportFailure;

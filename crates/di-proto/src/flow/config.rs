@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{Action, CallFlow, Child, Event, Events, Flow, Input, drive};
-use crate::client_error::ClientError;
+use crate::client::ClientError;
 use crate::ops::{
     CreateDiSyncTask, GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating,
     GeneratedConfig, ProcessResult, QueryDiSyncTaskConfigProcessResult, TaskType, UpdateDiSyncTask,

@@ -73,7 +73,7 @@ pub use report::{StepKind, StepOutcome, StepRecord, TaskOutcome, TaskReport};
 pub use task::{TaskAction, TaskFlow};
 pub use wait::WaitFlow;
 
-use crate::client_error::{ClientError, TransportErrorKind};
+use crate::client::{ClientError, TransportErrorKind};
 use crate::retry::TransportFailure;
 use crate::{Error, Signer, Timestamp};
 
@@ -119,7 +119,6 @@ pub trait Flow {
 
 /// What came of the flow's last action, for [`Flow::next`].
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Input<B> {
     /// The first call of `next`.
     Start,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{Action, CallFlow, Child, Event, Events, Flow, Input, drive};
-use crate::client_error::ClientError;
+use crate::client::ClientError;
 use crate::ops::Paginated;
 use crate::retry::RetryPolicy;
 use crate::{Error, Signer, Timestamp};

@@ -2,12 +2,11 @@
 
 use std::fmt;
 
-use crate::client_error::ClientError;
+use crate::client::ClientError;
 use crate::ops::{DiSyncTaskDetails, InstanceInfo};
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
 pub enum TaskOutcome {
     /// The service did it now.
     Done,
@@ -44,7 +43,6 @@ impl fmt::Display for TaskOutcome {
 
 /// What one step of a task was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum StepKind {
     /// `StopDISyncInstance`.
     Stop,
@@ -103,7 +101,6 @@ impl fmt::Display for StepKind {
 
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum StepOutcome {
     /// The service did it (or answered, for a read).
     Done,

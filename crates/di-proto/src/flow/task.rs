@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::report::{StepKind, StepOutcome, StepRecord, TaskOutcome, TaskReport};
 use super::{Action, CallFlow, Child, Event, Events, Flow, Input, WaitFlow, drive};
-use crate::client_error::ClientError;
+use crate::client::ClientError;
 use crate::error::{FailureReason, TaskFailure};
 use crate::ops::{
     ChangeOutcome, ChangeResponse, DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo,
@@ -24,7 +24,6 @@ const MAX_SETTLE_RETRIES: u32 = 20;
 
 /// What a [`TaskFlow`] does to its task.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum TaskAction {
     /// Terminate, wait until the task settles, delete; with `stop_first`, stop and wait until
     /// stopped before that.
@@ -1092,7 +1091,7 @@ impl Flow for TaskFlow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client_error::TransportErrorKind;
+    use crate::client::TransportErrorKind;
     use crate::flow::NoResponse;
     use crate::retry::TransportFailure;
     use crate::{Credentials, Endpoint};

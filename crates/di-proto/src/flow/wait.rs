@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{Action, CallFlow, Child, Event, Events, Flow, Input, drive};
-use crate::client_error::ClientError;
+use crate::client::ClientError;
 use crate::ops::{GetDiSyncInstanceInfo, InstanceInfo};
 use crate::retry::RetryPolicy;
 use crate::wait::{WaitFor, WaitPolicy, WaitStep, Waiter};

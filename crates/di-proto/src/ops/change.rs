@@ -28,7 +28,6 @@ pub struct ChangeResponse {
 
 /// How a change reached its end state. Both outcomes mean the task is in the state asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ChangeOutcome {
     /// The service did it now (`Data.Status = success`).
     Done,

@@ -38,7 +38,6 @@ file_operation! {
 
 /// The run status of a real-time task (`Data.Status` of `GetDISyncInstanceInfo`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum InstanceStatus {
     /// `RUN`: running.
     Run,

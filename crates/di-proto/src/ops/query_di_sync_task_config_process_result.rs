@@ -60,7 +60,6 @@ impl QueryDiSyncTaskConfigProcessResult {
 
 /// The answer to `QueryDISyncTaskConfigProcessResult`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ProcessResult {
     /// `success`: the configuration is generated.
     Ready(GeneratedConfig),
@@ -151,7 +150,7 @@ impl Declared for QueryDiSyncTaskConfigProcessResult {
 }
 
 /// The result names the process it came from, so this operation reads with its own fields
-/// rather than through [`declare::operation!`].
+/// rather than through the shared `operation!` macro.
 impl Operation for QueryDiSyncTaskConfigProcessResult {
     type Output = ProcessResult;
 

@@ -37,7 +37,7 @@ const SNIPPET_CHARS: usize = 160;
 /// - `prior_outcome_unknown` says that an earlier attempt of the same call was sent but got
 ///   no answer, so that a teardown which finds its task gone can report it done.
 ///
-/// [`crate::retry::Attempts::context`] and [`crate::Call`] build it for a retry loop.
+/// [`crate::retry::Attempts::context`] and [`crate::flow::CallFlow`] build it for a retry loop.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResponseContext<'a> {
     signature: Option<&'a Signature>,

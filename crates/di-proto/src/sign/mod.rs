@@ -9,15 +9,17 @@
 //! string to sign) beside the signature, so that a mismatch can be diagnosed. They are the
 //! functions the golden vectors check; [`crate::Signer`] builds whole requests on top of them.
 
+#[doc(hidden)]
 pub mod encode;
+#[doc(hidden)]
 pub mod v1;
+#[doc(hidden)]
 pub mod v3;
 
 use crate::Error;
 
 /// Which signature scheme a request carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum SignatureVersion {
     /// HMAC-SHA1 RPC signature (`SignatureVersion=1.0` on the wire; `v2` in the Tea SDKs).
     V1,
@@ -29,7 +31,6 @@ pub enum SignatureVersion {
 
 /// The intermediates and the result of signing one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Signature {
     /// A V1 (HMAC-SHA1) signature.
     V1(v1::V1Signature),

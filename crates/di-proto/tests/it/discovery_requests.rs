@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
 
-use di_proto::client_error::ClientError;
+use di_proto::client::ClientError;
 use di_proto::flow::{Action, CallFlow, Flow, Input};
 use di_proto::http::Method;
 use di_proto::ops::{

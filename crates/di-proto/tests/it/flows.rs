@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use di_proto::client_error::ClientError;
+use di_proto::client::ClientError;
 use di_proto::flow::{Action, ConfigFlow, ConfigOutcome, Event, Flow, Input, PageFlow};
 use di_proto::http::{Request, Response};
 use di_proto::ops::{

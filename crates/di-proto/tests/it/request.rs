@@ -1,7 +1,8 @@
 //! Whole signed requests: what is sent is exactly what was signed, byte for byte.
 
 use di_proto::http::{Method, Request};
-use di_proto::sign::{Signature, SignatureVersion, v1, v3};
+use di_proto::internals::{v1, v3};
+use di_proto::sign::{Signature, SignatureVersion};
 use di_proto::{Credentials, Endpoint, Error, Format, RpcRequest, Signer, Timestamp};
 
 const NONCE: &str = "d763593649e88dbbf92e52edf7ad6b7f";

@@ -6,7 +6,7 @@
 
 use di_proto::Credentials;
 use di_proto::http::Method;
-use di_proto::sign::{v1, v3};
+use di_proto::internals::{v1, v3};
 use serde::Deserialize;
 
 /// The outcome of checking some vector lines.

@@ -1,5 +1,5 @@
 //! Which certificates a client trusts for HTTPS: one policy for both transports, as
-//! [`crate::proxy`] is for proxies.
+//! [`crate::client::proxy`] is for proxies.
 //!
 //! - **The platform's trust store** by default: the operating system's roots (on Linux the
 //!   distribution's CA bundle, as OpenSSL finds it), as curl and the official SDKs use.
@@ -16,22 +16,21 @@
 //! Sans-IO: [`base_roots`] reads the variable through a function the transport gives it; the
 //! transport reads the file and the platform's store, and parses PEM with its TLS stack's
 //! parser. A handshake that fails on the certificate (or at all) ends the call as
-//! [`ClientError::Tls`](crate::client_error::ClientError::Tls) with its
+//! [`ClientError::Tls`](crate::client::ClientError::Tls) with its
 //! [`TlsFailure`], never retried; [`openssl_verify_failure`] reads OpenSSL's verify result
 //! for the `native-tls` builds.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::client_error::TlsFailure;
-use crate::config::ClientConfig;
+use crate::client::ClientConfig;
+use crate::client::TlsFailure;
 
 /// The variable that replaces the platform's trust store with a PEM file.
 pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 
 /// Where a client's trusted roots come from, besides the extra ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum BaseRoots {
     /// The platform's trust store.
     Platform,
@@ -99,7 +98,6 @@ impl fmt::Debug for ExtraRoots {
 
 /// Where a set of certificates came from, for [`TrustError`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum CertificateSource {
     /// The `index`th (from 1) PEM given to [`ClientConfig::with_root_certificates_pem`].
     Extra {

@@ -8,14 +8,14 @@
 //! - At most the cap is kept, and no more than 64 KiB is reserved ahead of the bytes.
 //!
 //! ```
-//! use di_proto::body::CappedBody;
+//! use di_proto::client::body::CappedBody;
 //!
 //! let mut body = CappedBody::with_hint(8, Some(8))?;
 //! body.push(b"{\"a\":")?;
 //! body.push(b"1}")?;
 //! assert!(body.push(b"  ").is_err()); // 9 bytes: over the cap
 //! assert!(CappedBody::with_hint(8, Some(9)).is_err());
-//! # Ok::<(), di_proto::body::TooLarge>(())
+//! # Ok::<(), di_proto::client::body::TooLarge>(())
 //! ```
 
 use std::fmt;

@@ -42,7 +42,7 @@ pub enum ClientError {
     /// No credentials to sign with: the provider's error (for the default chain, a
     /// `di_credentials::Error` that lists every source it tried).
     #[error("no usable credentials: {0}")]
-    Credentials(#[source] crate::config::CredentialsError),
+    Credentials(#[source] crate::client::CredentialsError),
 
     /// The HTTP client could not be built (TLS setup, invalid user agent, invalid proxy).
     #[error("cannot build the HTTP client: {0}")]
@@ -52,8 +52,8 @@ pub enum ClientError {
     /// an unknown root, for another name, expired), or the two sides found no common ground.
     /// Nothing was sent, and nothing is retried: the same handshake would fail again. A
     /// TLS-intercepting proxy's root certificate is trusted with
-    /// [`ClientConfig::with_root_certificates_pem`](crate::config::ClientConfig::with_root_certificates_pem)
-    /// or `SSL_CERT_FILE` (see [`crate::tls`]).
+    /// [`ClientConfig::with_root_certificates_pem`](crate::client::ClientConfig::with_root_certificates_pem)
+    /// or `SSL_CERT_FILE` (see [`crate::client::tls`]).
     #[error("{action}: TLS handshake with {host} failed: {cause}: {message}")]
     Tls {
         /// The API action called (`DeleteDISyncTask`, ...).

@@ -34,7 +34,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use di_proto::rate::{RateLimit, RateLimiter};
+//! use di_proto::client::rate::{RateLimit, RateLimiter};
 //!
 //! let mut limiter = RateLimiter::new(RateLimit::Fixed(10.0));
 //! let now = Duration::from_secs(1);
@@ -102,7 +102,7 @@ const BURST: f64 = 0.05;
 ///
 /// ```
 /// use di_proto::http::StatusCode;
-/// use di_proto::rate::Answer;
+/// use di_proto::client::rate::Answer;
 ///
 /// assert_eq!(Answer::from_status(StatusCode::TOO_MANY_REQUESTS), Answer::Throttled);
 /// assert_eq!(Answer::from_status(StatusCode::OK), Answer::Served);

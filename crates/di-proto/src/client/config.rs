@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use crate::rate::RateLimit;
+use crate::client::rate::RateLimit;
+use crate::client::tls::ExtraRoots;
 use crate::retry::RetryPolicy;
-use crate::tls::ExtraRoots;
 use crate::{Credentials, Endpoint, Error, Format, Network, SignatureVersion};
 
 /// The default connect timeout: 5 s, as the official SDKs use.
@@ -21,7 +21,7 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
 /// Why a credentials provider has none to give: the provider's own error, boxed so that any
 /// provider (the default chain of `di-credentials`, one of your own) can report in its terms.
-/// A client returns it as [`ClientError::Credentials`](crate::client_error::ClientError).
+/// A client returns it as [`ClientError::Credentials`](crate::client::ClientError).
 pub type CredentialsError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Where a blocking client's credentials come from, asked once per attempt so that a provider
@@ -55,7 +55,7 @@ impl<P: ProvideCredentials + ?Sized> ProvideCredentials for std::sync::Arc<P> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use di_proto::config::ClientConfig;
+/// use di_proto::client::ClientConfig;
 /// use di_proto::Network;
 ///
 /// let config = ClientConfig::new()
@@ -207,7 +207,7 @@ impl ClientConfig {
 
     /// Limits the rate of this client's requests (all its calls together): learned from the
     /// service's throttled answers ([`RateLimit::Adaptive`], the default), fixed, or off. See
-    /// [`crate::rate`].
+    /// [`crate::client::rate`].
     #[must_use]
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = limit;
@@ -229,8 +229,8 @@ impl ClientConfig {
     /// Trusts the certificates in `pem` (PEM text, one or more `CERTIFICATE` blocks) as roots
     /// for HTTPS, besides the platform's (or `SSL_CERT_FILE`'s): the root certificate of a
     /// TLS-intercepting proxy, or of a private CA. Repeatable; each call adds. Checked when
-    /// the client is built ([`ClientError::Build`](crate::client_error::ClientError::Build)
-    /// for PEM without a certificate). See [`crate::tls`].
+    /// the client is built ([`ClientError::Build`](crate::client::ClientError::Build)
+    /// for PEM without a certificate). See [`crate::client::tls`].
     #[must_use]
     pub fn with_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.extra_roots.push(pem.into());

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use di_proto::Endpoint;
-//! use di_proto::proxy::{ProxyError, proxy_for};
+//! use di_proto::client::proxy::{ProxyError, proxy_for};
 //!
 //! let vars = |name: &str| match name {
 //!     "HTTPS_PROXY" => Some("http://user:hunter2@proxy.corp:3128".to_owned()),
