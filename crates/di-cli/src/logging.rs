@@ -26,14 +26,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// The crates whose events the levels above warnings show.
-const OWN_CRATES: [&str; 6] = [
-    "di",
-    "di_cli",
-    "di_credentials",
-    "di_emulator",
-    "di_proto",
-    "di_ureq",
-];
+const OWN_CRATES: [&str; 5] = ["di", "di_credentials", "di_emulator", "di_proto", "di_ureq"];
 
 /// The level `-v` given `count` times asks for: warnings, info, debug, trace; errors only
 /// when `quiet`.

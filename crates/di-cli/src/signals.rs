@@ -22,14 +22,23 @@ pub(crate) fn watch() -> Interrupt {
             return interrupt;
         }
     };
+    // The handlers are installed here, before `watch` returns, so that a signal that comes
+    // at once (before the watching thread has run) is already caught.
+    let signals = {
+        let _context = runtime.enter();
+        Signals::new()
+    };
+    let mut signals = match signals {
+        Ok(signals) => signals,
+        Err(error) => {
+            eprintln!("di: warning: cannot watch for Ctrl-C ({error}); it will end di at once");
+            return interrupt;
+        }
+    };
     let spawned = std::thread::Builder::new()
         .name("di-signals".to_owned())
         .spawn(move || {
             runtime.block_on(async {
-                let Ok(mut signals) = Signals::new() else {
-                    eprintln!("di: warning: cannot watch for Ctrl-C; it will end di at once");
-                    return;
-                };
                 signals.next().await;
                 eprintln!(
                     "di: interrupted: finishing the calls in flight, starting nothing new \

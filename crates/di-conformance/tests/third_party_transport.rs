@@ -51,11 +51,17 @@ fn parse(raw: &[u8]) -> Option<http::Response<Vec<u8>>> {
     response.body(raw[end + 4..].to_vec()).ok()
 }
 
-/// The whole driver: the loop every flow asks of its transport.
-fn drive<F: Flow>(mut flow: F, credentials: &Credentials, endpoint: &Endpoint) -> F::Output {
+/// The whole driver: the loop every flow asks of its transport. Its output: the flow's, and
+/// the sleeps the flow asked for.
+fn drive<F: Flow>(
+    mut flow: F,
+    credentials: &Credentials,
+    endpoint: &Endpoint,
+) -> (F::Output, Vec<Duration>) {
     let started = Instant::now();
     let mut input: Input<Vec<u8>> = Input::Start;
     let mut nonce = 0u8;
+    let mut sleeps = Vec::new();
     loop {
         match flow.next(started.elapsed(), input) {
             Action::Send { .. } => {
@@ -72,10 +78,13 @@ fn drive<F: Flow>(mut flow: F, credentials: &Credentials, endpoint: &Endpoint) -
                 input = Input::Response(exchange(&request).unwrap());
             }
             Action::Sleep(delay) => {
+                // Honouring the flow, as a real transport must: not the test waiting for time
+                // to pass. The test below configures the emulator so that none is asked for.
+                sleeps.push(delay);
                 std::thread::sleep(delay);
                 input = Input::Woke;
             }
-            Action::Done(output) => return output,
+            Action::Done(output) => return (output, sleeps),
         }
     }
 }
@@ -93,7 +102,7 @@ fn a_raw_tcp_transport_drives_a_teardown() {
     let credentials = Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET).unwrap();
     let endpoint = Endpoint::parse(&emulator.base_url()).unwrap();
     let flow = TaskFlow::new(10000, 7, TaskAction::Teardown { stop_first: false });
-    let report = drive(flow, &credentials, &endpoint);
+    let (report, sleeps) = drive(flow, &credentials, &endpoint);
 
     assert_eq!(report.outcome, TaskOutcome::Done, "{report:#?}");
     let kinds: Vec<StepKind> = report.steps.iter().map(|step| step.kind).collect();
@@ -104,5 +113,6 @@ fn a_raw_tcp_transport_drives_a_teardown() {
     );
     assert!(report.steps.iter().all(|step| step.request_id.is_some()));
     assert_eq!(emulator.task_state(10000, 7), Some(TaskState::Deleted));
+    assert!(sleeps.is_empty(), "the flow asked to sleep: {sleeps:?}");
     runtime.block_on(emulator.shutdown());
 }

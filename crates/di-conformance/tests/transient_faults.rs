@@ -54,6 +54,8 @@ struct Phase {
     /// Requests beyond the fewest each call needs (one for a terminate; three for a teardown:
     /// terminate, one poll, delete): retries, and the state reads after refused retries.
     retries: u64,
+    /// The phase's wall-clock time, for the table of docs/RELIABILITY.md: reported, never
+    /// asserted (the machines are shared and noisy).
     elapsed: Duration,
 }
 

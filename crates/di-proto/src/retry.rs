@@ -224,14 +224,25 @@ impl RetryPolicy {
     /// uniform in `[0, min(max_backoff, initial_backoff * 2^(retry-1))]`, drawn from `jitter`,
     /// a uniformly random `u64`.
     pub fn backoff(&self, retry: u32, jitter: u64) -> Duration {
-        let doubling = 1u32
-            .checked_shl(retry.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        let ceiling = self
-            .initial_backoff
-            .checked_mul(doubling)
-            .unwrap_or(Duration::MAX)
-            .min(self.max_backoff);
+        // initial * 2^(retry-1), in nanoseconds, saturating: any retry count doubles as
+        // documented until the cap.
+        let shift = retry.saturating_sub(1);
+        let initial = self.initial_backoff.as_nanos();
+        let grown = if initial == 0 {
+            0
+        } else if shift >= initial.leading_zeros() {
+            u128::MAX
+        } else {
+            initial << shift
+        };
+        let ceiling = if grown >= self.max_backoff.as_nanos() {
+            self.max_backoff
+        } else {
+            // Below max_backoff, so within Duration's range.
+            let seconds = u64::try_from(grown / 1_000_000_000).unwrap_or(u64::MAX);
+            let nanos = u32::try_from(grown % 1_000_000_000).unwrap_or(0);
+            Duration::new(seconds, nanos)
+        };
         let nanos = ceiling.as_nanos();
         // `nanos * jitter / 2^64` without floating point. A ceiling may reach Duration::MAX
         // (< 2^94 ns), so the product is split at bit 32 to stay within u128.
@@ -562,26 +573,45 @@ mod tests {
         assert_eq!(none.backoff(5, u64::MAX), Duration::ZERO);
     }
 
+    #[test]
+    fn a_tiny_initial_backoff_still_reaches_the_cap() {
+        // 1 ns doubled 39 times is 550 s: the 60 s cap, not the 4.29 s that stopping the
+        // doubling at 2^32 would give.
+        let policy = RetryPolicy::default()
+            .with_initial_backoff(Duration::from_nanos(1))
+            .with_max_backoff(Duration::from_secs(60));
+        assert_eq!(
+            policy.backoff(40, u64::MAX),
+            Duration::from_nanos(59_999_999_999)
+        );
+        assert_eq!(
+            policy.backoff(33, u64::MAX),
+            Duration::from_nanos(4_294_967_295)
+        );
+    }
+
     proptest::proptest! {
         /// The documented draw, `min(max_backoff, initial_backoff * 2^(retry-1)) * jitter /
         /// 2^64` rounded down, computed in u128 (exact while the ceiling is under 2^64 ns);
         /// with it, a delay never reaches its ceiling (when there is one), and grows with the
-        /// jitter and with the retry number.
-        ///
-        /// Retries up to 32 only: past that, `backoff` doubles at most 2^32 - 1 times, which
-        /// matters only for an initial backoff under `max_backoff / 2^32` (a few ns).
+        /// jitter and with the retry number, at any retry count (the doubling saturates,
+        /// never wraps or stops short of the cap).
         #[test]
         fn backoff_is_the_documented_full_jitter_draw(
             initial_nanos in 0_u64..=10_000_000_000,
             max_nanos in 0_u64..=60_000_000_000,
-            retry in 1_u32..=32,
+            retry in 1_u32..=200,
             jitter in proptest::prelude::any::<u64>(),
             other in proptest::prelude::any::<u64>(),
         ) {
             let policy = RetryPolicy::default()
                 .with_initial_backoff(Duration::from_nanos(initial_nanos))
                 .with_max_backoff(Duration::from_nanos(max_nanos));
-            let ceiling = (u128::from(initial_nanos) << (retry - 1)).min(u128::from(max_nanos));
+            let grown = u128::from(initial_nanos)
+                .checked_shl(retry - 1)
+                .filter(|grown| initial_nanos == 0 || grown >> (retry - 1) == u128::from(initial_nanos))
+                .unwrap_or(u128::MAX);
+            let ceiling = grown.min(u128::from(max_nanos));
             let draw = |jitter: u64| (ceiling * u128::from(jitter)) >> 64;
             let delay = policy.backoff(retry, jitter);
             proptest::prop_assert_eq!(delay.as_nanos(), draw(jitter));
