@@ -1,6 +1,7 @@
 //! The fault matrix through the `di` binary: `di emulator` runs as a child process, a fault is
 //! planned through its control route, and `di` must end with the right exit code and error
-//! kind, in bounded time, never printing a secret.
+//! kind, after the retries the fault calls for (counted in its line, not timed), never
+//! printing a secret.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -100,17 +101,15 @@ impl Drop for Emulator {
     }
 }
 
-/// What one run of `di` printed, and how long it took.
+/// What one run of `di` printed.
 struct Run {
     code: i32,
     line: Value,
     stderr: String,
-    elapsed: Duration,
 }
 
 /// Runs `di --output json --endpoint endpoint args...` with the test key in its environment.
 fn di(endpoint: &str, args: &[&str]) -> Run {
-    let started = Instant::now();
     let output = Command::new(DI)
         .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
@@ -120,7 +119,6 @@ fn di(endpoint: &str, args: &[&str]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("di runs");
-    let elapsed = started.elapsed();
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 stdout");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
     for printed in [&stdout, &stderr] {
@@ -135,7 +133,6 @@ fn di(endpoint: &str, args: &[&str]) -> Run {
         code: output.status.code().expect("di exits, not killed"),
         line,
         stderr,
-        elapsed,
     }
 }
 
@@ -151,15 +148,16 @@ fn terminate(endpoint: &str, file_id: &str, extra: &[&str]) -> Run {
     di(endpoint, &args)
 }
 
-/// A case: its run must exit with `code`, with `outcome` and (for failures) `kind`, within
-/// `budget`.
-fn expect(case: &str, run: &Run, code: i32, outcome: &str, kind: Option<&str>, budget: Duration) {
+/// A case: its run must exit with `code`, with `outcome` and (for failures) `kind`, after
+/// `retries` retries in all (what ends a case is the attempts it spent, never the time).
+fn expect(case: &str, run: &Run, code: i32, outcome: &str, kind: Option<&str>, retries: u64) {
     let context = format!("{case}: {} {}", run.line, run.stderr);
     assert_eq!(run.code, code, "{context}");
     assert_eq!(run.line["outcome"], outcome, "{context}");
     if let Some(kind) = kind {
         assert_eq!(run.line["error"]["kind"], kind, "{context}");
     }
+    assert_eq!(run.line["retries"], retries, "{context}");
     // Every line lists its steps; a failed task's last step is the one that failed.
     let steps = run.line["steps"].as_array();
     assert!(steps.is_some_and(|steps| !steps.is_empty()), "{context}");
@@ -171,20 +169,14 @@ fn expect(case: &str, run: &Run, code: i32, outcome: &str, kind: Option<&str>, b
             "{context}"
         );
     }
-    assert!(
-        run.elapsed <= budget,
-        "{case} took {:?}, over {budget:?}",
-        run.elapsed
-    );
 }
 
 #[test]
-fn faults_end_with_the_right_exit_code_in_bounded_time() {
+fn faults_end_with_the_right_exit_code_after_the_retries_they_call_for() {
     let emulator = Emulator::start(&[]);
     let url = emulator.url.as_str();
-    let quick = Duration::from_secs(5);
 
-    // Transient: the retries absorb them.
+    // Transient: the retries absorb them, one per fault served.
     for (file, fault) in [
         ("1", r#"{"fault":"internal_error","count":2}"#),
         (
@@ -195,7 +187,7 @@ fn faults_end_with_the_right_exit_code_in_bounded_time() {
         ("4", r#"{"fault":"connection_reset","count":2}"#),
     ] {
         emulator.fault(fault);
-        expect(fault, &terminate(url, file, &[]), 0, "done", None, quick);
+        expect(fault, &terminate(url, file, &[]), 0, "done", None, 2);
     }
     // The change was applied but the answer lost or cut: the retry finds it done.
     for (file, fault) in [
@@ -209,18 +201,14 @@ fn faults_end_with_the_right_exit_code_in_bounded_time() {
             0,
             "already_done",
             None,
-            quick,
+            1,
         );
     }
-    // A body that trickles: the read timeout cuts it, the retry finds the change made.
-    emulator.fault(r#"{"fault":"stalled_body","count":1}"#);
-    let run = terminate(url, "7", &["--timeout", "1"]);
-    expect("stalled body", &run, 0, "already_done", None, quick);
 
-    // Persistent: the typed error and its exit code.
+    // Persistent: the typed error and its exit code, once the one retry allowed is spent.
     emulator.fault(r#"{"fault":"internal_error","count":100}"#);
     let run = terminate(url, "8", &["--retries", "1"]);
-    expect("500 always", &run, 1, "failed", Some("server_error"), quick);
+    expect("500 always", &run, 1, "failed", Some("server_error"), 1);
     emulator.clear_faults();
     emulator.fault(r#"{"fault":"proxy_html_502","count":100}"#);
     let run = terminate(url, "9", &["--retries", "1"]);
@@ -230,7 +218,7 @@ fn faults_end_with_the_right_exit_code_in_bounded_time() {
         3,
         "failed",
         Some("unexpected_response"),
-        quick,
+        1,
     );
     emulator.clear_faults();
 
@@ -242,8 +230,26 @@ fn faults_end_with_the_right_exit_code_in_bounded_time() {
         1,
         "failed",
         Some("response_too_large"),
-        quick,
+        0,
     );
+}
+
+/// A body that trickles (one byte a second): the read timeout (`--timeout 1`) cuts it, and
+/// the retry finds the change made. Real time: the timeout is `di`'s, on its wall clock,
+/// against a body the emulator trickles on its own.
+#[test]
+fn real_time_a_stalled_body_is_cut_by_the_read_timeout_and_retried() {
+    let emulator = Emulator::start(&[]);
+    emulator.fault(r#"{"fault":"stalled_body","count":1}"#);
+    let started = Instant::now();
+    let run = terminate(&emulator.url, "7", &["--timeout", "1"]);
+    // A lower bound only, caused by the configured read timeout.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    expect("stalled body", &run, 0, "already_done", None, 1);
 }
 
 /// The step of `kind` in a run's line.
@@ -262,7 +268,6 @@ fn step<'a>(run: &'a Run, kind: &str) -> &'a Value {
 fn a_teardown_whose_answers_are_lost_ends_with_the_task_gone() {
     let emulator = Emulator::start(&[]);
     let url = emulator.url.as_str();
-    let quick = Duration::from_secs(5);
     let teardown = |file_id: &str| {
         di(
             url,
@@ -272,7 +277,7 @@ fn a_teardown_whose_answers_are_lost_ends_with_the_task_gone() {
 
     emulator.fault(r#"{"fault":"lost_response","count":1,"action":"DeleteDISyncTask"}"#);
     let run = teardown("11");
-    expect("lost delete answer", &run, 0, "already_done", None, quick);
+    expect("lost delete answer", &run, 0, "already_done", None, 1);
     let delete = step(&run, "delete");
     assert_eq!(delete["outcome"], "already_done", "{}", run.line);
     assert_eq!(delete["retries"], 1, "{}", run.line);
@@ -282,7 +287,7 @@ fn a_teardown_whose_answers_are_lost_ends_with_the_task_gone() {
 
     emulator.fault(r#"{"fault":"lost_response","count":1,"action":"TerminateDISyncInstance"}"#);
     let run = teardown("12");
-    expect("lost terminate answer", &run, 0, "done", None, quick);
+    expect("lost terminate answer", &run, 0, "done", None, 1);
     let terminate = step(&run, "terminate");
     assert_eq!(terminate["outcome"], "already_done", "{}", run.line);
     assert_eq!(terminate["retries"], 1, "{}", run.line);
@@ -292,7 +297,7 @@ fn a_teardown_whose_answers_are_lost_ends_with_the_task_gone() {
 
     // Both gone: a rerun finds them so.
     let run = teardown("11");
-    expect("rerun", &run, 1, "failed", Some("not_found"), quick);
+    expect("rerun", &run, 1, "failed", Some("not_found"), 0);
 }
 
 #[test]
@@ -308,7 +313,7 @@ fn unreachable_endpoints_exit_3() {
         3,
         "failed",
         Some("transport"),
-        Duration::from_secs(5),
+        1,
     );
 }
 
@@ -320,6 +325,8 @@ fn a_server_clock_twenty_minutes_off_is_absorbed() {
             &emulator.url,
             &["teardown", "--project-id", "10000", "--file-id", "1"],
         );
-        expect(skew, &run, 0, "done", None, Duration::from_secs(5));
+        // The first attempt is refused for its time; the answer's `Date` gives the skew, and
+        // one retry on the corrected clock passes, as does every later call at once.
+        expect(skew, &run, 0, "done", None, 1);
     }
 }

@@ -840,3 +840,62 @@ fn a_config_process_that_runs_past_wait_timeout_exits_3_with_its_last_status() {
     assert_eq!(line["error"]["kind"], "wait_timed_out", "{line}");
     assert_eq!(line["error"]["code"], "running", "{line}");
 }
+
+/// On a terminal, `teardown --select-name` asks, and only `y`/`yes` goes ahead: run as a user
+/// would, in a pseudo-terminal (util-linux `script`), answering on its input.
+#[test]
+fn on_a_terminal_select_name_asks_and_only_yes_tears_down() {
+    let emulator = Emulator::start(&[
+        "--task",
+        "10000:1-3,name=orders_{id}",
+        "--task",
+        "10000:4-5,name=users_{id}",
+    ]);
+    let in_a_terminal = |answer: &str| {
+        let command = format!(
+            "{DI} --endpoint {} teardown --project-id {PROJECT} --select-name 'orders_*' \
+             --poll-interval 0.05",
+            emulator.url
+        );
+        let mut child = Command::new("script")
+            .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env("TERM", "dumb")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("util-linux script runs (CI installs it)");
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(answer.as_bytes())
+            .expect("the answer is typed");
+        let output = child.wait_with_output().expect("script ends");
+        (
+            output.status.code().expect("an exit code"),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+
+    let (code, terminal) = in_a_terminal("n\n");
+    assert_eq!(code, 1, "{terminal}");
+    assert!(terminal.contains("Tear down 3 tasks? [y/N]"), "{terminal}");
+    assert!(
+        (1..=5).all(|id| emulator.state(id) == "deployed"),
+        "no means no"
+    );
+
+    let (code, terminal) = in_a_terminal("yes\n");
+    assert_eq!(code, 0, "{terminal}");
+    assert!(
+        (1..=3).all(|id| emulator.state(id) == "deleted"),
+        "{terminal}"
+    );
+    assert!((4..=5).all(|id| emulator.state(id) == "deployed"));
+}
