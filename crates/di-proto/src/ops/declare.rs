@@ -248,13 +248,9 @@ pub(crate) use operation;
 /// Declares an operation whose parameters are `ProjectId`, `TaskType` and `FileId`: the struct,
 /// its constructor and its [`Declared`] implementation. `realtime` operations take
 /// `DI_REALTIME` only and have no task type to set; `typed` ones start at `DI_REALTIME` and
-/// take any type of `$types` through `with_task_type`.
+/// take `DI_SOLUTION` through `with_task_type`.
 macro_rules! file_operation {
-    (
-        $(#[doc = $doc:literal])*
-        $name:ident = $action:literal, realtime, done when $done:expr, output $output:ty;
-        $(#[doc = $new_doc:literal])*
-    ) => {
+    (@struct [$(#[doc = $doc:literal])*] $name:ident { $($more:tt)* }) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -263,7 +259,15 @@ macro_rules! file_operation {
             pub project_id: i64,
             /// The task's file id (`FileId`, from `ListFiles`), positive.
             pub file_id: i64,
+            $($more)*
         }
+    };
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident = $action:literal, realtime, done when $done:expr, output $output:ty;
+        $(#[doc = $new_doc:literal])*
+    ) => {
+        $crate::ops::declare::file_operation!(@struct [$(#[doc = $doc])*] $name {});
 
         impl $name {
             /// The action name on the wire.
@@ -298,17 +302,10 @@ macro_rules! file_operation {
         $name:ident = $action:literal, typed, output $output:ty;
         $(#[doc = $new_doc:literal])*
     ) => {
-        $(#[doc = $doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub struct $name {
-            /// The DataWorks workspace id (`ProjectId`), positive.
-            pub project_id: i64,
-            /// The task's file id (`FileId`, from `ListFiles`), positive.
-            pub file_id: i64,
+        $crate::ops::declare::file_operation!(@struct [$(#[doc = $doc])*] $name {
             /// `TaskType`: `DI_REALTIME` (the default) or `DI_SOLUTION`.
             pub task_type: $crate::ops::TaskType,
-        }
+        });
 
         impl $name {
             /// The action name on the wire.

@@ -115,10 +115,15 @@ impl Declared for GenerateDiSyncTaskConfigForCreating {
     type Output = ConfigProcess;
 
     fn params(&self, params: &mut Params) -> Result<(), Error> {
-        params.id("ProjectId", self.project_id)?;
-        params.task_type(self.task_type)?;
-        params.script("TaskParam", &self.task_param)?;
-        params.client_token(self.client_token.as_deref())
+        let token = self.client_token.as_deref();
+        generate_params(
+            params,
+            self.project_id,
+            self.task_type,
+            None,
+            &self.task_param,
+            token,
+        )
     }
 
     fn idempotency(&self) -> Idempotency {
@@ -132,11 +137,15 @@ impl Declared for GenerateDiSyncTaskConfigForUpdating {
     type Output = ConfigProcess;
 
     fn params(&self, params: &mut Params) -> Result<(), Error> {
-        params.id("ProjectId", self.project_id)?;
-        params.task_type(self.task_type)?;
-        params.id("TaskId", self.task_id)?;
-        params.script("TaskParam", &self.task_param)?;
-        params.client_token(self.client_token.as_deref())
+        let (task_id, token) = (Some(self.task_id), self.client_token.as_deref());
+        generate_params(
+            params,
+            self.project_id,
+            self.task_type,
+            task_id,
+            &self.task_param,
+            token,
+        )
     }
 
     fn idempotency(&self) -> Idempotency {
@@ -148,6 +157,24 @@ operation!(
     GenerateDiSyncTaskConfigForCreating => ConfigProcess,
     GenerateDiSyncTaskConfigForUpdating => ConfigProcess,
 );
+
+/// The parameters of both generate actions, in the official SDKs' order, all in the query.
+fn generate_params(
+    params: &mut Params,
+    project_id: i64,
+    task_type: TaskType,
+    task_id: Option<i64>,
+    task_param: &str,
+    client_token: Option<&str>,
+) -> Result<(), Error> {
+    params.id("ProjectId", project_id)?;
+    params.task_type(task_type)?;
+    if let Some(task_id) = task_id {
+        params.id("TaskId", task_id)?;
+    }
+    params.script("TaskParam", task_param)?;
+    params.client_token(client_token)
+}
 
 fn idempotency(client_token: Option<&str>) -> Idempotency {
     match client_token {

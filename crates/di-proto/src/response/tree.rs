@@ -110,23 +110,7 @@ fn xml_root(body: &[u8]) -> Result<Value, ParseError> {
                 }
             }
             Event::GeneralRef(reference) => {
-                let c = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    Ok(None) => match &*reference.into_inner() {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "apos" => '\'',
-                        "quot" => '"',
-                        other => {
-                            return Err(ParseError::Malformed(format!(
-                                "XML: unknown entity &{};",
-                                crate::error::truncate_for_message(other, 32)
-                            )));
-                        }
-                    },
-                    Err(error) => return Err(ParseError::Malformed(format!("XML: {error}"))),
-                };
+                let c = super::xml::resolve_reference(reference)?;
                 if let Some(open) = stack.last_mut() {
                     open.text.push(c);
                 }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use quick_xml::Reader;
 use quick_xml::errors::{Error as XmlError, SyntaxError};
-use quick_xml::events::Event;
+use quick_xml::events::{BytesRef, Event};
 
 use super::{Fields, ParseError};
 
@@ -192,23 +192,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
                 }
             }
             Event::GeneralRef(reference) => {
-                let c = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    Ok(None) => match &*reference.into_inner() {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "apos" => '\'',
-                        "quot" => '"',
-                        other => {
-                            return Err(ParseError::Malformed(format!(
-                                "XML: unknown entity &{};",
-                                crate::error::truncate_for_message(other, 32)
-                            )));
-                        }
-                    },
-                    Err(error) => return Err(ParseError::Malformed(format!("XML: {error}"))),
-                };
+                let c = resolve_reference(reference)?;
                 if let Some((_, gathered)) = &mut detail_child {
                     gathered.push_char(c);
                 } else if let Some((_, _, gathered)) = &mut current {
@@ -224,6 +208,26 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
+    }
+}
+
+/// The character an entity or character reference stands for: `&#...;`, or one of XML's five
+/// predefined entities (no DTD declares others in the service's answers).
+pub(super) fn resolve_reference(reference: BytesRef<'_>) -> Result<char, ParseError> {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => match &*reference.into_inner() {
+            "lt" => Ok('<'),
+            "gt" => Ok('>'),
+            "amp" => Ok('&'),
+            "apos" => Ok('\''),
+            "quot" => Ok('"'),
+            other => Err(ParseError::Malformed(format!(
+                "XML: unknown entity &{};",
+                crate::error::truncate_for_message(other, 32)
+            ))),
+        },
+        Err(error) => Err(ParseError::Malformed(format!("XML: {error}"))),
     }
 }
 
