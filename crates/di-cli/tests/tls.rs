@@ -1,12 +1,11 @@
 //! `di` over HTTPS, as a user runs it: `di emulator --tls --tls-ca-out ca.pem` as a child
 //! process, and `di --endpoint https://127.0.0.1:PORT --ca-bundle ca.pem teardown ...` (or
-//! `SSL_CERT_FILE=ca.pem`) against it; without the CA, every task fails at once with kind
-//! `tls`, nothing retried, and `di` exits 2 with the `--ca-bundle` hint.
+//! `SSL_CERT_FILE=ca.pem`) against it; without the CA, every task fails at its first attempt
+//! with kind `tls`, nothing retried, and `di` exits 2 with the `--ca-bundle` hint.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -154,11 +153,11 @@ fn a_teardown_over_https_trusts_the_emulators_ca_with_ca_bundle_or_ssl_cert_file
     }
 }
 
+/// Nothing retried, under `--retries 5`: each task's line says so (one step, no retry).
 #[test]
-fn without_the_ca_every_task_fails_at_once_with_exit_2_and_the_hint() {
+fn without_the_ca_every_task_fails_unretried_with_exit_2_and_the_hint() {
     let dir = directory("untrusted");
     let emulator = Emulator::start(&dir, 8);
-    let started = Instant::now();
     let (code, lines, stderr) = run(teardown(
         di(&emulator, &dir).args(["--retries", "5"]),
         "1-8",
@@ -178,13 +177,8 @@ fn without_the_ca_every_task_fails_at_once_with_exit_2_and_the_hint() {
         // One step, one attempt: nothing retried.
         assert_eq!(line["retries"], 0, "{line}");
         assert_eq!(line["steps"].as_array().map(Vec::len), Some(1), "{line}");
+        assert_eq!(line["steps"][0]["retries"], 0, "{line}");
     }
-    // Five retries with backoff would take seconds; a failed handshake is not retried.
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
 
     // A bundle that holds no certificate is refused before anything is sent.
     let bad = dir.join("not-a-bundle.pem");

@@ -12,6 +12,8 @@
 //! for a settle delay or run out a wait deadline run on the emulator's clock
 //! ([`common::OnEmulatorClock`]: each sleep the flow asks for moves the emulator's clock and
 //! the flow's at once), so their polls follow the wait policy whatever the machine's speed.
+//! The other flows sleep only the few milliseconds of a retry's backoff, as the clients' own
+//! loops do.
 
 mod common;
 
