@@ -27,7 +27,7 @@ pub(crate) fn worst_exit(reports: &[TaskReport]) -> Exit {
 }
 
 /// What the task's answers said about it, as JSON members: `status` and `name` from the last
-/// status read, `code` (the script) or `solution` from a task read.
+/// status read, `code` (the script), `alarms` and `solution` from a task read.
 fn details(report: &TaskReport) -> Map<String, Value> {
     let mut details = Map::new();
     if let Some(info) = &report.instance {
@@ -44,8 +44,14 @@ fn details(report: &TaskReport) -> Map<String, Value> {
                 serde_json::from_str::<Value>(code).unwrap_or_else(|_| Value::from(code.as_str()));
             details.insert("code".to_owned(), code);
         }
-        if let Some(solution) = task.data.get("SolutionDetail") {
+        if let Some(solution) = task.data.get("SolutionDetail").filter(|v| !v.is_null()) {
             details.insert("solution".to_owned(), solution.clone());
+        }
+        // The alert rules, as the service sent them (typed in `task.alarms`).
+        if !task.alarms.is_empty()
+            && let Some(alarms) = task.data.get("AlarmList")
+        {
+            details.insert("alarms".to_owned(), alarms.clone());
         }
     }
     details
@@ -272,6 +278,39 @@ pub(crate) fn left_to_do(reports: &[TaskReport]) -> Option<String> {
 mod tests {
     use super::*;
     use di_proto::flow::TaskAction;
+
+    #[test]
+    fn a_task_read_shows_its_script_alarms_and_solution() {
+        use di_proto::ResponseContext;
+        use di_proto::ops::{GetDiSyncTask, Operation};
+
+        let read = |body: &'static str| {
+            let response = di_proto::http::Response::builder()
+                .header("content-type", "application/json")
+                .body(body)
+                .unwrap();
+            let task = GetDiSyncTask::new(10000, 7)
+                .parse_response(&response, &ResponseContext::new())
+                .unwrap();
+            let mut report = TaskReport::not_started(10000, 7);
+            report.task = Some(task);
+            details(&report)
+        };
+        let realtime = read(
+            r#"{"RequestId":"r","Data":{"Status":"success","Code":"{\"steps\":[]}",
+                "AlarmList":[{"Id":5,"Metric":"bizDelay","AlarmRuleList":[{"Threshold":300}]}],
+                "SolutionDetail":null}}"#,
+        );
+        assert_eq!(realtime["code"], json!({"steps": []}));
+        assert_eq!(realtime["alarms"][0]["AlarmRuleList"][0]["Threshold"], 300);
+        assert!(!realtime.contains_key("solution"));
+        let solution = read(
+            r#"{"RequestId":"r","Data":{"Status":"success","AlarmList":[],
+                "SolutionDetail":{"Id":7,"Name":"s","Status":"2"}}}"#,
+        );
+        assert_eq!(solution["solution"]["Name"], "s");
+        assert!(!solution.contains_key("code") && !solution.contains_key("alarms"));
+    }
 
     #[test]
     fn not_started_tasks_print_and_are_left_to_do() {

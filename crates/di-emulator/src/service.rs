@@ -386,7 +386,8 @@ fn lifecycle(
                 "Type": "DI_SOLUTION",
             },
         }),
-        ("GetDISyncTask", _) => json!({"Status": "success", "Code": task.content}),
+        // A task without alert rules: the list is there, empty, as the SDK models it.
+        ("GetDISyncTask", _) => json!({"Status": "success", "Code": task.content, "AlarmList": []}),
         ("UpdateDISyncTask", _) => {
             // Batch tasks directly; real-time tasks and solutions only with the script a
             // config process for updating them generated.

@@ -1113,7 +1113,10 @@ fn a_real_time_task_is_updated_only_with_its_generated_script() {
             ("FileId", "100", Q),
         ],
     );
-    assert_eq!(task.ok(), &json!({"Status": "success", "Code": mine}));
+    assert_eq!(
+        task.ok(),
+        &json!({"Status": "success", "Code": mine, "AlarmList": []})
+    );
     let file = &list_files(&mut service, &[("FileIdIn", "100")]).ok()["Files"][0].clone();
     assert_eq!(file["CurrentVersion"], 3);
     assert_eq!(file["LastEditTime"], (START + 1) * 1000);
