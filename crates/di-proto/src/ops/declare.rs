@@ -245,6 +245,19 @@ macro_rules! operation {
 
 pub(crate) use operation;
 
+/// `ProjectId`, `TaskType`, `FileId`, in the query: the parameters of most of the DISyncTask
+/// family.
+pub(crate) fn file_params(
+    params: &mut Params,
+    project_id: i64,
+    task_type: TaskType,
+    file_id: i64,
+) -> Result<(), Error> {
+    params.id("ProjectId", project_id)?;
+    params.task_type(task_type)?;
+    params.id("FileId", file_id)
+}
+
 /// Declares an operation whose parameters are `ProjectId`, `TaskType` and `FileId`: the struct,
 /// its constructor and its [`Declared`] implementation. `realtime` operations take
 /// `DI_REALTIME` only and have no task type to set; `typed` ones start at `DI_REALTIME` and
@@ -289,9 +302,8 @@ macro_rules! file_operation {
                 &self,
                 params: &mut $crate::ops::declare::Params,
             ) -> Result<(), $crate::Error> {
-                params.id("ProjectId", self.project_id)?;
-                params.task_type($crate::ops::TaskType::DiRealtime)?;
-                params.id("FileId", self.file_id)
+                let task_type = $crate::ops::TaskType::DiRealtime;
+                $crate::ops::declare::file_params(params, self.project_id, task_type, self.file_id)
             }
         }
 
@@ -339,9 +351,8 @@ macro_rules! file_operation {
                 &self,
                 params: &mut $crate::ops::declare::Params,
             ) -> Result<(), $crate::Error> {
-                params.id("ProjectId", self.project_id)?;
-                params.task_type(self.task_type)?;
-                params.id("FileId", self.file_id)
+                let task_type = self.task_type;
+                $crate::ops::declare::file_params(params, self.project_id, task_type, self.file_id)
             }
         }
 

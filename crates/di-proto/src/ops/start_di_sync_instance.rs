@@ -1,6 +1,6 @@
 //! `StartDISyncInstance`: starts a deployed real-time synchronization task.
 
-use super::declare::{Declared, Params, operation};
+use super::declare::{self, Declared, Params, operation};
 use super::{ChangeResponse, REALTIME_OR_SOLUTION, TaskType, change};
 use crate::Error;
 
@@ -78,9 +78,7 @@ impl Declared for StartDiSyncInstance {
     type Output = ChangeResponse;
 
     fn params(&self, params: &mut Params) -> Result<(), Error> {
-        params.id("ProjectId", self.project_id)?;
-        params.task_type(self.task_type)?;
-        params.id("FileId", self.file_id)?;
+        declare::file_params(params, self.project_id, self.task_type, self.file_id)?;
         params.opt_json_object("StartParam", self.start_param.as_deref())
     }
 }

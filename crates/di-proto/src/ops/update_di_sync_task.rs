@@ -1,6 +1,6 @@
 //! `UpdateDISyncTask`: replaces a synchronization task's script or parameters.
 
-use super::declare::{Declared, Params, operation};
+use super::declare::{self, Declared, Params, operation};
 use super::{ChangeResponse, GeneratedConfig, TaskType, change};
 use crate::Error;
 
@@ -150,9 +150,7 @@ impl Declared for UpdateDiSyncTask {
                 reason: "give TaskContent, TaskParam or both: there is nothing to update",
             });
         }
-        params.id("ProjectId", self.project_id)?;
-        params.task_type(self.task_type)?;
-        params.id("FileId", self.file_id)?;
+        declare::file_params(params, self.project_id, self.task_type, self.file_id)?;
         if let Some(content) = &self.task_content {
             params.script("TaskContent", content)?;
         }
