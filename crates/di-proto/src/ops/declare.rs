@@ -361,3 +361,92 @@ macro_rules! file_operation {
 }
 
 pub(crate) use file_operation;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Probe;
+
+    impl Declared for Probe {
+        const ACTION: &'static str = "Probe";
+        const TASK_TYPES: &'static [TaskType] = &[TaskType::DiOffline];
+        type Output = ();
+
+        fn params(&self, _: &mut Params) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    /// Runs `add` on the parameters of a `Probe` request.
+    fn with(add: impl FnOnce(&mut Params) -> Result<(), Error>) -> Result<RpcRequest, Error> {
+        let mut params = Params {
+            request: request(&Probe)?,
+            action: Probe::ACTION,
+            task_types: Probe::TASK_TYPES,
+            place: Probe::PLACE,
+        };
+        add(&mut params)?;
+        Ok(params.request)
+    }
+
+    fn refused(result: Result<RpcRequest, Error>) -> String {
+        match result {
+            Err(Error::InvalidParameter { name, .. }) => name,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_kind_of_parameter_is_checked_before_it_is_added() {
+        assert_eq!(refused(with(|p| p.id("ProjectId", 0))), "ProjectId");
+        assert_eq!(refused(with(|p| p.text("TaskName", " \t"))), "TaskName");
+        for bad in ["", "[]", "1", "{", "\"s\""] {
+            assert_eq!(
+                refused(with(|p| p.json_object("TaskParam", bad))),
+                "TaskParam"
+            );
+        }
+        assert_eq!(
+            refused(with(|p| p.script("TaskContent", "<x/>"))),
+            "TaskContent"
+        );
+        for bad in ["", "a b", "é", &"x".repeat(65)] {
+            assert_eq!(refused(with(|p| p.client_token(Some(bad)))), "ClientToken");
+        }
+        match with(|p| p.task_type(TaskType::DiRealtime)) {
+            Err(Error::UnsupportedTaskType {
+                action: "Probe",
+                task_type: TaskType::DiRealtime,
+                accepted: [TaskType::DiOffline],
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parameters_go_where_they_are_declared_in_order() {
+        let request = with(|p| {
+            p.id("ProjectId", 7)?;
+            p.task_type(TaskType::DiOffline)?;
+            p.opt_text("TaskName", None)?;
+            p.opt_flag("NeedContent", Some(false));
+            p.body(|body| body.script("TaskContent", "[1]"))?;
+            p.client_token(Some("t-1"))
+        })
+        .unwrap();
+        let params: Vec<_> = request.params().collect();
+        assert_eq!(
+            params,
+            [
+                ("ProjectId", "7", ParamLocation::Query),
+                ("TaskType", "DI_OFFLINE", ParamLocation::Query),
+                ("NeedContent", "false", ParamLocation::Query),
+                ("TaskContent", "[1]", ParamLocation::Body),
+                ("ClientToken", "t-1", ParamLocation::Query),
+            ]
+        );
+        assert_eq!(request.action(), "Probe");
+        assert_eq!(request.version(), API_VERSION);
+    }
+}

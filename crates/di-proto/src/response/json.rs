@@ -91,7 +91,6 @@ struct Data<'a> {
     message: Option<Text<'a>>,
     file_id: Option<Text<'a>>,
     name: Option<Text<'a>>,
-    code: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -101,7 +100,6 @@ enum DataKey {
     Message,
     FileId,
     Name,
-    Code,
     #[serde(other)]
     Other,
 }
@@ -129,7 +127,6 @@ impl<'de: 'a, 'a> Visitor<'de> for DataVisitor<'a> {
                 DataKey::Message => (&mut data.message, "Message"),
                 DataKey::FileId => (&mut data.file_id, "FileId"),
                 DataKey::Name => (&mut data.name, "Name"),
-                DataKey::Code => (&mut data.code, "Code"),
                 DataKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
@@ -202,7 +199,6 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
         data_message: text(body.data.message),
         data_file_id: text(body.data.file_id),
         data_name: text(body.data.name),
-        data_code: text(body.data.code),
     })
 }
 
@@ -264,7 +260,6 @@ mod tests {
         .unwrap();
         assert_eq!(fields.data_file_id.as_deref(), Some("123"));
         assert_eq!(fields.data_name.as_deref(), Some("n"));
-        assert_eq!(fields.data_code.as_deref(), Some(r#"{"a":1}"#));
     }
 
     #[test]

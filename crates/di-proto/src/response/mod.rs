@@ -105,8 +105,6 @@ pub(crate) struct Fields<'a> {
     pub(crate) data_file_id: Option<Cow<'a, str>>,
     /// `Data.Name` (`GetDISyncInstanceInfo`).
     pub(crate) data_name: Option<Cow<'a, str>>,
-    /// `Data.Code`, the task's script (`GetDISyncTask`).
-    pub(crate) data_code: Option<Cow<'a, str>>,
 }
 
 impl Fields<'_> {

@@ -27,7 +27,6 @@ enum Slot {
     DataMessage,
     DataFileId,
     DataName,
-    DataCode,
 }
 
 impl Slot {
@@ -44,7 +43,6 @@ impl Slot {
             (3, true, "Message") => Some(Slot::DataMessage),
             (3, true, "FileId") => Some(Slot::DataFileId),
             (3, true, "Name") => Some(Slot::DataName),
-            (3, true, "Code") => Some(Slot::DataCode),
             _ => None,
         }
     }
@@ -268,7 +266,6 @@ fn store<'a>(fields: &mut Fields<'a>, slot: Slot, value: Cow<'a, str>) -> Result
         Slot::DataMessage => (&mut fields.data_message, "Data.Message"),
         Slot::DataFileId => (&mut fields.data_file_id, "Data.FileId"),
         Slot::DataName => (&mut fields.data_name, "Data.Name"),
-        Slot::DataCode => (&mut fields.data_code, "Data.Code"),
     };
     if target.0.replace(value).is_some() {
         return Err(duplicate(target.1));
@@ -328,7 +325,6 @@ mod tests {
         assert_eq!(fields.code.as_deref(), Some("top"));
         assert_eq!(fields.data_file_id.as_deref(), Some("7"));
         assert_eq!(fields.data_name.as_deref(), Some("n"));
-        assert_eq!(fields.data_code.as_deref(), Some(r#"{"a":1}"#));
     }
 
     #[test]
