@@ -91,14 +91,16 @@ fn chain_options(global: &GlobalArgs) -> ChainOptions {
     options
 }
 
-/// The default credential chain over the process's environment, with `--profile`.
+/// The default credential chain over the process's environment, with `--profile`; its
+/// HTTPS exchanges (STS, a credentials URI) trust what the client trusts (`--ca-bundle`).
 ///
 /// # Errors
 /// [`Error::Client`] when its HTTP agent cannot be built.
-pub(crate) fn chain(global: &GlobalArgs) -> Result<Arc<DefaultChain>, Error> {
-    Ok(Arc::new(DefaultChain::new(
+fn chain(global: &GlobalArgs, config: &ClientConfig) -> Result<Arc<DefaultChain>, Error> {
+    Ok(Arc::new(DefaultChain::with_trust(
         Environment::from_process(),
         chain_options(global),
+        config,
     )?))
 }
 
@@ -109,7 +111,7 @@ pub(crate) fn chain(global: &GlobalArgs) -> Result<Arc<DefaultChain>, Error> {
 /// # Errors
 /// [`Error::Credentials`] when the chain finds no usable credentials; as [`chain`].
 pub(crate) fn client(global: &GlobalArgs, config: &ClientConfig) -> Result<Client, Error> {
-    let chain = chain(global)?;
+    let chain = chain(global, config)?;
     chain.credentials().map_err(|error| {
         let loopback = config
             .endpoint()

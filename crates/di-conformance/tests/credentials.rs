@@ -24,6 +24,13 @@ const OIDC_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.conformance.oidc-SECRET";
 /// What the suite asks of a transport's default chain.
 trait Chain: Sized {
     fn new(runtime: &tokio::runtime::Runtime, env: Environment, options: ChainOptions) -> Self;
+    /// A chain whose HTTPS exchanges trust what `config` trusts.
+    fn trusting(
+        runtime: &tokio::runtime::Runtime,
+        env: Environment,
+        options: ChainOptions,
+        config: &ClientConfig,
+    ) -> Self;
     fn credentials(&self) -> Result<Credentials, String>;
     /// `n` calls at once, each counted by `gate` as it starts and as it returns.
     fn concurrent(&self, n: usize, gate: &Gate) -> Vec<Result<Credentials, String>>;
@@ -39,6 +46,16 @@ struct Ureq(Arc<di_ureq::DefaultChain>);
 impl Chain for Ureq {
     fn new(_: &tokio::runtime::Runtime, env: Environment, options: ChainOptions) -> Self {
         Ureq(Arc::new(di_ureq::DefaultChain::new(env, options).unwrap()))
+    }
+    fn trusting(
+        _: &tokio::runtime::Runtime,
+        env: Environment,
+        options: ChainOptions,
+        config: &ClientConfig,
+    ) -> Self {
+        Ureq(Arc::new(
+            di_ureq::DefaultChain::with_trust(env, options, config).unwrap(),
+        ))
     }
     fn credentials(&self) -> Result<Credentials, String> {
         self.0.credentials().map_err(|error| error.to_string())
@@ -75,6 +92,17 @@ impl Chain for Reqwest {
     fn new(runtime: &tokio::runtime::Runtime, env: Environment, options: ChainOptions) -> Self {
         Reqwest(
             Arc::new(di_reqwest::DefaultChain::new(env, options).unwrap()),
+            runtime.handle().clone(),
+        )
+    }
+    fn trusting(
+        runtime: &tokio::runtime::Runtime,
+        env: Environment,
+        options: ChainOptions,
+        config: &ClientConfig,
+    ) -> Self {
+        Reqwest(
+            Arc::new(di_reqwest::DefaultChain::with_trust(env, options, config).unwrap()),
             runtime.handle().clone(),
         )
     }
@@ -592,6 +620,44 @@ fn nothing_found_is_a_credentials_error_listing_every_source<C: Chain>() {
     );
 }
 
+/// STS over HTTPS whose certificate a private CA signed: the chain trusts the CA the client
+/// is given (`ClientConfig::with_root_certificates_pem`, `di --ca-bundle`), and without it
+/// refuses the handshake.
+fn sts_over_https_trusts_the_clients_extra_roots<C: Chain>() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emulator = runtime
+        .block_on(di_emulator::start(
+            di_emulator::Config::default().with_tls(),
+        ))
+        .unwrap();
+    let ca = emulator.tls_ca_pem().unwrap().to_owned();
+    let config = ClientConfig::new()
+        .with_endpoint(emulator.base_url())
+        .with_root_certificates_pem(ca);
+    let home = temp_dir();
+    write(
+        &home.join(".aliyun/config.json"),
+        &format!(
+            r#"{{"current":"role","profiles":[{{"name":"role","mode":"RamRoleArn","access_key_id":"{DEMO_ACCESS_KEY_ID}",
+                "access_key_secret":"{DEMO_ACCESS_KEY_SECRET}","ram_role_arn":"{DEMO_ROLE_ARN}","ram_session_name":"conformance"}}]}}"#
+        ),
+    );
+    let options = ChainOptions::new().with_sts_endpoint(emulator.base_url());
+    let trusting = C::trusting(&runtime, bare().with_home(&home), options.clone(), &config);
+    let (report, source) = trusting.teardown(&config, 100);
+    assert_eq!(report.outcome, TaskOutcome::Done, "{report:#?}");
+    assert_eq!(source, Some(Source::CliProfile));
+    assert!(trusting.credentials().unwrap().has_security_token());
+
+    let platform_only = C::new(&runtime, bare().with_home(&home), options);
+    let error = platform_only.credentials().unwrap_err();
+    assert!(
+        error.contains("certificate") || error.contains("Certificate") || error.contains("TLS"),
+        "{error}"
+    );
+    runtime.block_on(emulator.shutdown());
+}
+
 macro_rules! suite {
     ($module:ident, $chain:ty) => {
         mod $module {
@@ -600,6 +666,10 @@ macro_rules! suite {
             #[test]
             fn ram_role_arn_profile_end_to_end() {
                 super::ram_role_arn_profile_end_to_end::<$chain>();
+            }
+            #[test]
+            fn sts_over_https_trusts_the_clients_extra_roots() {
+                super::sts_over_https_trusts_the_clients_extra_roots::<$chain>();
             }
             #[test]
             fn oidc_end_to_end() {

@@ -49,11 +49,27 @@ pub struct DefaultChain {
 }
 
 impl DefaultChain {
-    /// The chain over `env` with `options`.
+    /// The chain over `env` with `options`; its HTTPS exchanges (STS, a credentials URI)
+    /// trust the platform's roots (or `SSL_CERT_FILE`'s).
     ///
     /// # Errors
     /// [`Error::Build`] when the HTTP client cannot be built.
     pub fn new(env: Environment, options: ChainOptions) -> Result<Self, Error> {
+        DefaultChain::with_trust(env, options, &di_proto::client::ClientConfig::new())
+    }
+
+    /// As [`DefaultChain::new`], trusting what `config` trusts: its extra root certificates
+    /// too (a TLS-intercepting proxy's root, for example), as the client built with the same
+    /// `config` does.
+    ///
+    /// # Errors
+    /// [`Error::Build`] when the HTTP client cannot be built or a root certificate cannot be
+    /// read.
+    pub fn with_trust(
+        env: Environment,
+        options: ChainOptions,
+        config: &di_proto::client::ClientConfig,
+    ) -> Result<Self, Error> {
         let builder = reqwest::Client::builder()
             .user_agent(concat!(
                 "di/",
@@ -64,11 +80,13 @@ impl DefaultChain {
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
             .no_proxy();
-        // STS is HTTPS: the platform's roots (or SSL_CERT_FILE's), as the client's default.
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        let _ = config;
+        // STS is HTTPS: the roots `config` trusts.
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let builder = crate::transport::with_tls(
             builder,
-            &di_proto::client::ClientConfig::new(),
+            config,
             &|name| std::env::var(name).ok(),
             true,
         )?;

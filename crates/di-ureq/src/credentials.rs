@@ -48,11 +48,27 @@ pub struct DefaultChain {
 }
 
 impl DefaultChain {
-    /// The chain over `env` with `options`.
+    /// The chain over `env` with `options`; its HTTPS exchanges (STS, a credentials URI)
+    /// trust the platform's roots (or `SSL_CERT_FILE`'s).
     ///
     /// # Errors
     /// [`Error::Build`] when the HTTP agent cannot be built.
     pub fn new(env: Environment, options: ChainOptions) -> Result<Self, Error> {
+        DefaultChain::with_trust(env, options, &di_proto::client::ClientConfig::new())
+    }
+
+    /// As [`DefaultChain::new`], trusting what `config` trusts: its extra root certificates
+    /// too (a TLS-intercepting proxy's root, for example), as the client built with the same
+    /// `config` does.
+    ///
+    /// # Errors
+    /// [`Error::Build`] when the HTTP agent cannot be built or a root certificate cannot be
+    /// read.
+    pub fn with_trust(
+        env: Environment,
+        options: ChainOptions,
+        config: &di_proto::client::ClientConfig,
+    ) -> Result<Self, Error> {
         let builder = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -62,10 +78,12 @@ impl DefaultChain {
                 env!("CARGO_PKG_VERSION"),
                 " (ureq; credentials)"
             ));
-        // STS is HTTPS: the platform's roots (or SSL_CERT_FILE's), as the client's default.
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        let _ = config;
+        // STS is HTTPS: the roots `config` trusts.
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let builder = builder.tls_config(crate::transport::tls_config(
-            &di_proto::client::ClientConfig::new(),
+            config,
             &|name| std::env::var(name).ok(),
         )?);
         let agent = builder.build().new_agent();
