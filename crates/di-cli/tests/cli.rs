@@ -1,29 +1,22 @@
 //! The `di` binary end to end: each test starts `di emulator` on loopback, runs `di` against
 //! it as a child process, and checks exit codes, output and what must never be printed.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 
+use common::{
+    AccessKey, Emulator, PROJECT, di_isolated, json_lines, run, run_with_input, temp_dir,
+};
 use serde_json::Value;
 
-const DI: &str = env!("CARGO_BIN_EXE_di");
-const PROJECT: &str = "10000";
-const ACCESS_KEY_ID: &str = "LTAI5tCliTestKeyId";
-const ACCESS_KEY_SECRET: &str = "CliTestSecretNeverPrinted42";
+const KEY: AccessKey = AccessKey {
+    id: "LTAI5tCliTestKeyId",
+    secret: "CliTestSecretNeverPrinted42",
+};
 const STS_TOKEN: &str = "CAIS.cli.test.sts.TokenNeverPrinted";
-const ENV_VARS: [&str; 3] = [
-    "ALIBABA_CLOUD_ACCESS_KEY_ID",
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-    "ALIBABA_CLOUD_SECURITY_TOKEN",
-];
-
-/// `di emulator` on 127.0.0.1, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-}
 
 impl Emulator {
     /// Starts with the test key, the STS token and deployed tasks `first..=last` of 10000.
@@ -33,61 +26,18 @@ impl Emulator {
 
     /// [`Emulator::start`], with more emulator options.
     fn start_with(first: u32, last: u32, options: &[&str]) -> Emulator {
-        let mut child = Command::new(DI)
-            .args(["emulator", "--listen", "127.0.0.1:0"])
-            .args(options)
-            .args([
-                "--access-key",
-                &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
-            ])
-            .args(["--sts-token", STS_TOKEN])
-            .args(["--task", &format!("{PROJECT}:{first}-{last}")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("di emulator starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut url = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut url)
-            .expect("the emulator prints its URL");
-        let url = url.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
-        Emulator { child, url }
+        let tasks = format!("{PROJECT}:{first}-{last}");
+        let mut args = options.to_vec();
+        args.extend(["--sts-token", STS_TOKEN, "--task", &tasks]);
+        Emulator::launch(KEY, &args)
     }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An empty directory to serve as `di`'s home, so that no profile file of the machine's is
-/// read.
-fn empty_home() -> PathBuf {
-    let home =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-home", std::process::id()));
-    std::fs::create_dir_all(&home).expect("the temporary home is writable");
-    home
 }
 
 /// `di` with a stable environment: no credentials anywhere the default chain looks (no
 /// variable, an empty home, the metadata service off), a fixed terminal width.
 fn di() -> Command {
-    let mut command = Command::new(DI);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("ALIBABA_CLOUD_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("HOME", empty_home())
-        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true");
+    let mut command = di_isolated(temp_dir("home"));
     command.env("COLUMNS", "100").env("NO_COLOR", "1");
-    command.stdin(Stdio::null());
     command
 }
 
@@ -102,8 +52,10 @@ fn profile_picks_the_aliyun_cli_profile() {
         format!(
             r#"{{"current": "broken", "profiles": [
                 {{"name": "broken", "mode": "AK", "access_key_id": "LTAI5tWrongKey", "access_key_secret": "wrong"}},
-                {{"name": "work", "mode": "AK", "access_key_id": "{ACCESS_KEY_ID}", "access_key_secret": "{ACCESS_KEY_SECRET}"}}
-            ]}}"#
+                {{"name": "work", "mode": "AK", "access_key_id": "{id}", "access_key_secret": "{secret}"}}
+            ]}}"#,
+            id = KEY.id,
+            secret = KEY.secret,
         ),
     )
     .unwrap();
@@ -112,7 +64,7 @@ fn profile_picks_the_aliyun_cli_profile() {
         .args(["--endpoint", &emulator.url, "--profile", "work"])
         .args(["teardown", "--project-id", PROJECT, "--file-id", "300"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(!stdout.contains(ACCESS_KEY_SECRET) && !stderr.contains(ACCESS_KEY_SECRET));
+    assert!(!stdout.contains(KEY.secret) && !stderr.contains(KEY.secret));
     #[cfg(unix)]
     {
         // A file others may read draws a warning; once restricted, none.
@@ -157,31 +109,8 @@ fn profile_picks_the_aliyun_cli_profile() {
 /// `di` with the test AccessKey in its environment, sending to `emulator`.
 fn di_at(emulator: &Emulator) -> Command {
     let mut command = di();
+    KEY.export(&mut command).args(["--endpoint", &emulator.url]);
     command
-        .env(ENV_VARS[0], ACCESS_KEY_ID)
-        .env(ENV_VARS[1], ACCESS_KEY_SECRET)
-        .args(["--endpoint", &emulator.url]);
-    command
-}
-
-fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("di runs");
-    (
-        status.code().expect("di exits, not killed"),
-        String::from_utf8(stdout).expect("UTF-8 stdout"),
-        String::from_utf8(stderr).expect("UTF-8 stderr"),
-    )
-}
-
-fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
-        .collect()
 }
 
 #[test]
@@ -568,10 +497,10 @@ fn usage_and_configuration_errors_exit_2() {
     }
 
     // No endpoint or region.
-    let (code, _, stderr) = run(di()
-        .env(ENV_VARS[0], ACCESS_KEY_ID)
-        .env(ENV_VARS[1], ACCESS_KEY_SECRET)
-        .args(["teardown", "--project-id", PROJECT, "--file-id", "1"]));
+    let (code, _, stderr) =
+        run(KEY
+            .export(&mut di())
+            .args(["teardown", "--project-id", PROJECT, "--file-id", "1"]));
     assert_eq!(code, 2);
     assert!(stderr.contains("--region"), "{stderr}");
 
@@ -601,22 +530,19 @@ fn a_refused_connection_exits_3() {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         listener.local_addr().expect("an address").port()
     };
-    let (code, stdout, _) = run(di()
-        .env(ENV_VARS[0], ACCESS_KEY_ID)
-        .env(ENV_VARS[1], ACCESS_KEY_SECRET)
-        .args([
-            "--endpoint",
-            &format!("http://127.0.0.1:{port}"),
-            "--retries",
-            "0",
-            "--output",
-            "json",
-            "teardown",
-            "--project-id",
-            PROJECT,
-            "--file-id",
-            "1-2",
-        ]));
+    let (code, stdout, _) = run(KEY.export(&mut di()).args([
+        "--endpoint",
+        &format!("http://127.0.0.1:{port}"),
+        "--retries",
+        "0",
+        "--output",
+        "json",
+        "teardown",
+        "--project-id",
+        PROJECT,
+        "--file-id",
+        "1-2",
+    ]));
     assert_eq!(code, 3, "{stdout}");
     for line in json_lines(&stdout) {
         assert_eq!(line["outcome"], "failed");
@@ -629,10 +555,10 @@ fn a_refused_connection_exits_3() {
 fn secrets_never_reach_dry_run_or_verbose_output() {
     let emulator = Emulator::start(1, 2);
     let with_sts = |command: &mut Command| {
-        command.env(ENV_VARS[2], STS_TOKEN);
+        command.env("ALIBABA_CLOUD_SECURITY_TOKEN", STS_TOKEN);
     };
     let check = |what: &str, stdout: &str, stderr: &str| {
-        for secret in [ACCESS_KEY_SECRET, STS_TOKEN] {
+        for secret in [KEY.secret, STS_TOKEN] {
             assert!(
                 !stdout.contains(secret) && !stderr.contains(secret),
                 "{what} printed a secret:\n{stdout}\n{stderr}"
@@ -702,8 +628,8 @@ fn secrets_never_reach_dry_run_or_verbose_output() {
 #[test]
 fn a_batch_of_100_tasks_with_8_jobs_is_all_done() {
     let emulator = Emulator::start(1, 100);
-    let mut child = di_at(&emulator)
-        .args([
+    let output = run_with_input(
+        di_at(&emulator).args([
             "--output",
             "json",
             "teardown",
@@ -715,19 +641,10 @@ fn a_batch_of_100_tasks_with_8_jobs_is_all_done() {
             "1-50",
             "--file-ids-from",
             "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("di runs");
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(b"# the rest\n51-99\n\n100   # the last\n")
-        .expect("stdin takes the list");
-    let output = child.wait_with_output().expect("di ends");
+        ]),
+        "# the rest\n51-99\n\n100   # the last\n",
+        "di",
+    );
     let stdout = String::from_utf8(output.stdout).expect("UTF-8");
     assert_eq!(
         output.status.code(),

@@ -5,142 +5,35 @@
 //! Every test talks to 127.0.0.1 only; a region's real host is only ever printed by
 //! `--dry-run`, never asked.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStderr, Command, Output, Stdio};
+mod common;
 
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{AccessKey, Emulator, PROJECT, di_isolated, json_lines, run_hiding};
 use serde_json::Value;
 
-const DI: &str = env!("CARGO_BIN_EXE_di");
-const PROJECT: &str = "10000";
-const ACCESS_KEY_ID: &str = "LTAI5tConventionsKeyId";
-const ACCESS_KEY_SECRET: &str = "ConventionsSecretNeverPrinted3";
+const KEY: AccessKey = AccessKey {
+    id: "LTAI5tConventionsKeyId",
+    secret: "ConventionsSecretNeverPrinted3",
+};
 const DEMO_KEY_ID: &str = "LTAI5tDemoAccessKeyId";
-
-/// `di emulator` on 127.0.0.1, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-    stderr: Option<ChildStderr>,
-}
 
 impl Emulator {
     /// With the test key and deployed, running tasks `10000:1-last`, and `options`.
     fn start(last: u32, options: &[&str]) -> Emulator {
-        let key = format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}");
         let tasks = format!("{PROJECT}:1-{last}");
+        let key = KEY.pair();
         let mut args = vec!["--access-key", &key, "--task", &tasks];
         args.extend(options);
         Emulator::spawn(&args, false)
     }
-
-    /// `di emulator ARGS`, exactly; its stderr kept for [`Emulator::exports`] when `stderr`,
-    /// else dropped (a pipe nobody reads would fill with the request log).
-    fn spawn(args: &[&str], stderr: bool) -> Emulator {
-        let mut child = Command::new(DI)
-            .arg("emulator")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(if stderr {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .spawn()
-            .expect("di emulator starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut url = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut url)
-            .expect("the emulator prints its URL");
-        let url = url.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
-        let stderr = child.stderr.take();
-        Emulator { child, url, stderr }
-    }
-
-    /// The `export NAME=VALUE` lines at the start of its stderr, as (name, value), read until
-    /// there are two (among its first ten lines); its stderr is closed afterwards.
-    fn exports(&mut self) -> Vec<(String, String)> {
-        let stderr = self.stderr.take().expect("stderr not read yet");
-        let mut exports = Vec::new();
-        for line in BufReader::new(stderr).lines().take(10) {
-            let line = line.expect("UTF-8 stderr");
-            if let Some((name, value)) = line
-                .strip_prefix("export ")
-                .and_then(|assignment| assignment.split_once('='))
-            {
-                exports.push((name.to_owned(), value.to_owned()));
-                if exports.len() == 2 {
-                    break;
-                }
-            }
-        }
-        exports
-    }
-
-    /// `host:port`.
-    fn address(&self) -> &str {
-        self.url.trim_start_matches("http://")
-    }
-
-    /// One request to a control route: the body of the reply.
-    fn control(&self, method: &str, path: &str, body: &str) -> String {
-        let address = self.address();
-        let mut stream = TcpStream::connect(address).expect("the control route answers");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .expect("the request is sent");
-        let mut reply = String::new();
-        stream
-            .read_to_string(&mut reply)
-            .expect("the reply is read");
-        assert!(reply.starts_with("HTTP/1.1 2"), "{reply}");
-        reply
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, body)| body)
-            .to_owned()
-    }
-
-    /// How many API requests the emulator has received (the control routes not counted).
-    fn requests(&self) -> u64 {
-        let body = self.control("GET", "/_emulator/counters", "");
-        let counters: Value = serde_json::from_str(&body).expect("the counters are JSON");
-        counters["requests"].as_u64().expect("requests")
-    }
-
-    /// Plans a fault (`POST /_emulator/faults`).
-    fn fault(&self, body: &str) {
-        self.control("POST", "/_emulator/faults", body);
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An empty directory to serve as `di`'s home, so that no profile file of the machine's is
-/// read (created once, never emptied: tests share it).
-fn empty_home() -> PathBuf {
-    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("{}-conventions-empty-home", std::process::id()));
-    std::fs::create_dir_all(&home).expect("the temporary home is writable");
-    home
 }
 
 /// A fresh, empty directory under the target's temporary folder.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("{}-conventions-{name}", std::process::id()));
+    let dir = common::temp_dir(&format!("conventions-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
     dir
@@ -162,54 +55,38 @@ fn write(dir: &Path, path: &str, text: &str) -> PathBuf {
     path
 }
 
+/// Writes, in `home`, an aliyun CLI config.json whose one profile, `work` (the current one),
+/// holds the test key: its path.
+fn work_profile(home: &Path) -> PathBuf {
+    write(
+        home,
+        ".aliyun/config.json",
+        &format!(
+            r#"{{"current": "work", "profiles": [{{"name": "work", "mode": "AK",
+                "access_key_id": "{}", "access_key_secret": "{}"}}]}}"#,
+            KEY.id, KEY.secret
+        ),
+    )
+}
+
 /// `di` with nothing the credential chain reads (no variable, an empty home, the metadata
-/// service off) and no colour.
+/// service off) and no colour. The home is created once, never emptied: tests share it.
 fn di() -> Command {
-    let mut command = Command::new(DI);
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if name.starts_with("ALIBABA_CLOUD_") || name == "NO_COLOR" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("HOME", empty_home())
-        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
+    let mut command = di_isolated(common::temp_dir("conventions-empty-home"));
+    command.env("NO_COLOR", "1");
     command
 }
 
 /// [`di`] with the test key in the environment.
 fn di_keyed() -> Command {
     let mut command = di();
-    command
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET);
+    KEY.export(&mut command);
     command
 }
 
 /// Runs `command`: exit code, stdout, stderr; never a secret in either.
 fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("di runs");
-    let stdout = String::from_utf8(stdout).expect("UTF-8 stdout");
-    let stderr = String::from_utf8(stderr).expect("UTF-8 stderr");
-    assert!(
-        !stdout.contains(ACCESS_KEY_SECRET) && !stderr.contains(ACCESS_KEY_SECRET),
-        "a secret was printed:\n{stdout}\n{stderr}"
-    );
-    (status.code().expect("di exits"), stdout, stderr)
-}
-
-fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
-        .collect()
+    run_hiding(command, KEY.secret)
 }
 
 fn teardown(file_id: &str) -> [&str; 5] {
@@ -245,7 +122,7 @@ fn di_emulator_prints_its_demo_key_and_a_teardown_against_it_works() {
     );
 
     // A key of one's own replaces the demo key: nothing to export.
-    let key = format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}");
+    let key = KEY.pair();
     let mut keyed = Emulator::spawn(&["--access-key", &key], true);
     let _ = keyed.child.kill();
     let _ = keyed.child.wait();
@@ -312,14 +189,7 @@ fn no_credentials_lists_the_sources_one_per_line_with_the_demo_key_hint_on_loopb
 fn a_named_profile_that_is_nowhere_exits_2_and_sends_nothing() {
     let emulator = Emulator::start(2, &[]);
     let home = temp_dir("profile-home");
-    let config = write(
-        &home,
-        ".aliyun/config.json",
-        &format!(
-            r#"{{"current": "work", "profiles": [{{"name": "work", "mode": "AK",
-                "access_key_id": "{ACCESS_KEY_ID}", "access_key_secret": "{ACCESS_KEY_SECRET}"}}]}}"#
-        ),
-    );
+    let config = work_profile(&home);
     let uri = format!("{}/credentials", emulator.url);
     let with_home = |extra: &[&str], variable: Option<&str>| {
         let mut command = di();
@@ -894,14 +764,7 @@ fn the_file_permission_warning_is_a_plain_line() {
     use std::os::unix::fs::PermissionsExt;
     let emulator = Emulator::start(1, &[]);
     let home = temp_dir("warning-home");
-    let config = write(
-        &home,
-        ".aliyun/config.json",
-        &format!(
-            r#"{{"current": "work", "profiles": [{{"name": "work", "mode": "AK",
-                "access_key_id": "{ACCESS_KEY_ID}", "access_key_secret": "{ACCESS_KEY_SECRET}"}}]}}"#
-        ),
-    );
+    let config = work_profile(&home);
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644))
         .expect("the mode is settable");
     let status = |extra: &[&str]| {

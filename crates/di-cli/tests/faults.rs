@@ -3,101 +3,24 @@
 //! kind, after the retries the fault calls for (counted in its line, not timed), never
 //! printing a secret.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{AccessKey, DI, Emulator, json_line, run_hiding};
 use serde_json::Value;
 
-const DI: &str = env!("CARGO_BIN_EXE_di");
-const ACCESS_KEY_ID: &str = "LTAI5tCliFaultKeyId";
-const ACCESS_KEY_SECRET: &str = "CliFaultSecretNeverPrinted77";
-
-/// `di emulator` on 127.0.0.1 with tasks 10000:1-20 and `extra` options, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-}
+const KEY: AccessKey = AccessKey {
+    id: "LTAI5tCliFaultKeyId",
+    secret: "CliFaultSecretNeverPrinted77",
+};
 
 impl Emulator {
+    /// Starts with the test key, tasks 10000:1-20 and `extra` options.
     fn start(extra: &[&str]) -> Emulator {
-        let mut child = Command::new(DI)
-            .args([
-                "emulator",
-                "--listen",
-                "127.0.0.1:0",
-                "--task",
-                "10000:1-20",
-            ])
-            .args([
-                "--access-key",
-                &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
-            ])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("di emulator starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut url = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut url)
-            .expect("the emulator prints its URL");
-        Emulator {
-            child,
-            url: url.trim().to_owned(),
-        }
-    }
-
-    /// Plans a fault through `POST /_emulator/faults`.
-    fn fault(&self, body: &str) {
-        self.control("POST", body);
-    }
-
-    /// Clears the planned faults through `DELETE /_emulator/faults`.
-    fn clear_faults(&self) {
-        self.control("DELETE", "");
-    }
-
-    fn control(&self, method: &str, body: &str) {
-        self.request(method, "/_emulator/faults", body);
-    }
-
-    /// The task's state as the emulator holds it (`deployed`, `undeployed`, `deleted`, ...),
-    /// from `GET /_emulator/tasks/10000/{file}`.
-    fn state(&self, file_id: &str) -> String {
-        let body = self.request("GET", &format!("/_emulator/tasks/10000/{file_id}"), "");
-        let state: Value = serde_json::from_str(&body).expect("the state is JSON");
-        state["state"].as_str().expect("a state").to_owned()
-    }
-
-    /// One request to a control route, which must succeed: the body of the reply.
-    fn request(&self, method: &str, path: &str, body: &str) -> String {
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).expect("the control route answers");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).unwrap();
-        assert!(reply.starts_with("HTTP/1.1 2"), "{reply}");
-        reply
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, body)| body)
-            .to_owned()
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        Emulator::launch(KEY, &[&["--task", "10000:1-20"][..], extra].concat())
     }
 }
 
@@ -110,30 +33,16 @@ struct Run {
 
 /// Runs `di --output json --endpoint endpoint args...` with the test key in its environment.
 fn di(endpoint: &str, args: &[&str]) -> Run {
-    let output = Command::new(DI)
+    let mut command = Command::new(DI);
+    command
         .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
         .args(["--output", "json", "--endpoint", endpoint])
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("di runs");
-    let stdout = String::from_utf8(output.stdout).expect("UTF-8 stdout");
-    let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
-    for printed in [&stdout, &stderr] {
-        assert!(!printed.contains(ACCESS_KEY_SECRET), "{printed}");
-    }
-    let line = stdout
-        .lines()
-        .next()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
-        .unwrap_or(Value::Null);
-    Run {
-        code: output.status.code().expect("di exits, not killed"),
-        line,
-        stderr,
-    }
+        .stdin(Stdio::null());
+    KEY.export(&mut command);
+    let (code, stdout, stderr) = run_hiding(&mut command, KEY.secret);
+    let line = stdout.lines().next().map_or(Value::Null, json_line);
+    Run { code, line, stderr }
 }
 
 fn terminate(endpoint: &str, file_id: &str, extra: &[&str]) -> Run {
@@ -257,10 +166,7 @@ fn real_time_a_stalled_body_is_cut_by_the_read_timeout_and_retried() {
 
 /// The step of `kind` in a run's line.
 fn step<'a>(run: &'a Run, kind: &str) -> &'a Value {
-    run.line["steps"]
-        .as_array()
-        .and_then(|steps| steps.iter().rev().find(|step| step["step"] == kind))
-        .unwrap_or_else(|| panic!("a {kind} step in {}", run.line))
+    common::step(&run.line, kind)
 }
 
 /// A teardown whose delete answer is lost: the change happened, the retry meets the

@@ -13,123 +13,38 @@
 //! (`--process-delay-ms 0`) and tasks settle at once, except in the one test of a process
 //! that never ends in time, where `di` itself waits out its `--wait-timeout`.
 
-use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+
+use common::{AccessKey, DI, Emulator, PROJECT, json_lines, run, run_with_input};
 use serde_json::Value;
 
-const DI: &str = env!("CARGO_BIN_EXE_di");
-const PROJECT: &str = "10000";
-const ACCESS_KEY_ID: &str = "LTAI5tCliSyncTasksKeyId";
-const ACCESS_KEY_SECRET: &str = "CliSyncTasksSecretNeverPrinted7";
-
-/// `di emulator` on 127.0.0.1 with the test key, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-}
+const KEY: AccessKey = AccessKey {
+    id: "LTAI5tCliSyncTasksKeyId",
+    secret: "CliSyncTasksSecretNeverPrinted7",
+};
 
 impl Emulator {
-    /// Starts with `options` (its `--task` specs replace the demo tasks); config processes
-    /// are ready at once unless `options` say otherwise.
+    /// With the test key and `options` (its `--task` specs replace the demo tasks); config
+    /// processes are ready at once unless `options` say otherwise.
     fn start(options: &[&str]) -> Emulator {
-        let mut child = Command::new(DI)
-            .args(["emulator", "--listen", "127.0.0.1:0"])
-            .args([
-                "--access-key",
-                &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
-            ])
-            .args(["--process-delay-ms", "0"])
-            .args(options)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("di emulator starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut url = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut url)
-            .expect("the emulator prints its URL");
-        let url = url.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
-        Emulator { child, url }
-    }
-
-    /// A GET of a control route: the JSON body.
-    fn control(&self, path: &str) -> Value {
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).expect("the control route answers");
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-        )
-        .expect("the request is sent");
-        let mut reply = String::new();
-        stream
-            .read_to_string(&mut reply)
-            .expect("the reply is read");
-        assert!(reply.starts_with("HTTP/1.1 200"), "{path}: {reply}");
-        let body = reply.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-        serde_json::from_str(body).unwrap_or_else(|error| panic!("{path}: {error}: {body}"))
-    }
-
-    /// API requests received so far.
-    fn requests(&self) -> u64 {
-        self.control("/_emulator/counters")["requests"]
-            .as_u64()
-            .expect("requests")
-    }
-
-    /// The task's state as the emulator holds it (`deployed`, `deleted`, ...).
-    fn state(&self, file_id: i64) -> String {
-        self.control(&format!("/_emulator/tasks/{PROJECT}/{file_id}"))["state"]
-            .as_str()
-            .expect("a state")
-            .to_owned()
+        Emulator::launch(KEY, &[&["--process-delay-ms", "0"][..], options].concat())
     }
 }
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `di` with the test key, sending to `emulator`, stdin not a terminal.
+/// `di` with the test key and no other variable but `HOME`, sending to `emulator`, stdin not
+/// a terminal.
 fn di_at(emulator: &Emulator) -> Command {
     let mut command = Command::new(DI);
     command
         .env_clear()
         .env("HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
         .args(["--endpoint", &emulator.url])
         .stdin(Stdio::null());
+    KEY.export(&mut command);
     command
-}
-
-fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("di runs");
-    (
-        status.code().expect("di exits, not killed"),
-        String::from_utf8(stdout).expect("UTF-8 stdout"),
-        String::from_utf8(stderr).expect("UTF-8 stderr"),
-    )
-}
-
-fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
-        .collect()
 }
 
 /// The API actions `di -vv` logged an attempt of, in order.
@@ -159,6 +74,16 @@ fn listed_ids(emulator: &Emulator, args: &[&str]) -> Vec<i64> {
         .iter()
         .map(|line| line["file_id"].as_i64().expect("a file id"))
         .collect()
+}
+
+/// `call GetFile` of task `file_id` of 10000, which must succeed: `Data.File` of the answer.
+fn get_file(emulator: &Emulator, file_id: i64) -> Value {
+    let (code, stdout, stderr) = run(di_at(emulator)
+        .args(["--output", "json", "call", "GetFile"])
+        .args(["--body-param", "ProjectId=10000", "--body-param"])
+        .arg(format!("FileId={file_id}")));
+    assert_eq!(code, 0, "{stderr}");
+    json_lines(&stdout)[0]["response"]["Data"]["File"].clone()
 }
 
 /// 160 real-time `orders_` tasks in Business Flow/shop, 10 real-time `users_` tasks in
@@ -349,18 +274,7 @@ fn teardown_select_name_with_yes_tears_down_exactly_the_matching_real_time_tasks
         "the listing shows every other task, and none of those torn down"
     );
     // GetFile keeps a deleted task in the recycle bin.
-    let (code, stdout, stderr) = run(di_at(&emulator).args([
-        "--output",
-        "json",
-        "call",
-        "GetFile",
-        "--body-param",
-        "ProjectId=10000",
-        "--body-param",
-        "FileId=7",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
-    let file = &json_lines(&stdout)[0]["response"]["Data"]["File"];
+    let file = get_file(&emulator, 7);
     assert_eq!(file["DeletedStatus"], "RECYCLE_BIN", "{file}");
 
     // A rerun finds nothing more to do: it says so and exits 0.
@@ -395,19 +309,7 @@ fn teardown_select_name_without_yes_and_without_a_terminal_exits_2_having_only_l
         let (code, stdout, stderr) = match stdin {
             None => run(&mut command),
             Some(answer) => {
-                let mut child = command
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("di runs");
-                child
-                    .stdin
-                    .take()
-                    .expect("piped stdin")
-                    .write_all(answer.as_bytes())
-                    .expect("stdin takes the answer");
-                let output = child.wait_with_output().expect("di ends");
+                let output = run_with_input(&mut command, answer, "di");
                 (
                     output.status.code().expect("di exits"),
                     String::from_utf8(output.stdout).unwrap(),
@@ -508,18 +410,7 @@ fn create_real_time_goes_through_the_generated_configuration_and_lands_named_in_
         })]
     );
     // GetFile too, with the script the process generated from the one given.
-    let (code, stdout, stderr) = run(di_at(&emulator).args([
-        "--output",
-        "json",
-        "call",
-        "GetFile",
-        "--body-param",
-        "ProjectId=10000",
-        "--body-param",
-        &format!("FileId={file_id}"),
-    ]));
-    assert_eq!(code, 0, "{stderr}");
-    let file = json_lines(&stdout)[0]["response"]["Data"]["File"].clone();
+    let file = get_file(&emulator, file_id);
     assert_eq!(file["FileName"], "orders_new");
     assert_eq!(file["FileType"], 900);
     let script: Value =
@@ -577,18 +468,7 @@ fn update_offline_goes_direct_and_real_time_goes_generate_query_update() {
         (&Value::from(2), &Value::from("done"))
     );
     assert!(line.get("process_id").is_none(), "{line}");
-    let (_, stdout, _) = run(di_at(&emulator).args([
-        "--output",
-        "json",
-        "call",
-        "GetFile",
-        "--body-param",
-        "ProjectId=10000",
-        "--body-param",
-        "FileId=2",
-    ]));
-    let content = json_lines(&stdout)[0]["response"]["Data"]["File"]["Content"].clone();
-    assert_eq!(content, r#"{"steps":["batch"]}"#);
+    assert_eq!(get_file(&emulator, 2)["Content"], r#"{"steps":["batch"]}"#);
 
     // DI_REALTIME (the default): generate from the change, poll, update with what was
     // generated; the change may come in --content or --task-param.
@@ -857,26 +737,15 @@ fn on_a_terminal_select_name_asks_and_only_yes_tears_down() {
              --poll-interval 0.05",
             emulator.url
         );
-        let mut child = Command::new("script")
+        let mut script = Command::new("script");
+        script
             .args(["--quiet", "--return", "--command", &command, "/dev/null"])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", env!("CARGO_TARGET_TMPDIR"))
-            .env("TERM", "dumb")
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("util-linux script runs (CI installs it)");
-        child
-            .stdin
-            .take()
-            .expect("piped stdin")
-            .write_all(answer.as_bytes())
-            .expect("the answer is typed");
-        let output = child.wait_with_output().expect("script ends");
+            .env("TERM", "dumb");
+        KEY.export(&mut script);
+        let output = run_with_input(&mut script, answer, "util-linux script (CI installs it)");
         (
             output.status.code().expect("an exit code"),
             String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -11,207 +11,44 @@
 //! a fixed time, and hold `di` to no deadline: times are printed, and checked only as lower
 //! bounds that the emulator's configured delays cause.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::{
+    AccessKey, Emulator, PROJECT, di_isolated, json_lines, run_json, step, step_kinds, temp_dir,
+};
 use serde_json::Value;
 
-const DI: &str = env!("CARGO_BIN_EXE_di");
-const PROJECT: &str = "10000";
-const ACCESS_KEY_ID: &str = "LTAI5tCliTeardownKeyId";
-const ACCESS_KEY_SECRET: &str = "CliTeardownSecretNeverPrinted9";
-
-/// `di emulator` on 127.0.0.1 with the test key, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-}
+const KEY: AccessKey = AccessKey {
+    id: "LTAI5tCliTeardownKeyId",
+    secret: "CliTeardownSecretNeverPrinted9",
+};
 
 impl Emulator {
-    /// Starts with running tasks `10000:first-last` and `options`.
+    /// Starts with the test key, running tasks `10000:first-last` and `options`.
     fn start(first: i64, last: i64, options: &[&str]) -> Emulator {
-        let mut child = Command::new(DI)
-            .args(["emulator", "--listen", "127.0.0.1:0"])
-            .args(["--task", &format!("{PROJECT}:{first}-{last}")])
-            .args([
-                "--access-key",
-                &format!("{ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}"),
-            ])
-            .args(options)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("di emulator starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut url = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut url)
-            .expect("the emulator prints its URL");
-        let url = url.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
-        Emulator { child, url }
+        let tasks = format!("{PROJECT}:{first}-{last}");
+        Emulator::launch(KEY, &[&["--task", &tasks][..], options].concat())
     }
-
-    /// One request to a control route: the status code and the body.
-    fn control(&self, method: &str, path: &str, body: &str) -> (u16, String) {
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).expect("the control route answers");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .expect("the request is sent");
-        let mut reply = String::new();
-        stream
-            .read_to_string(&mut reply)
-            .expect("the reply is read");
-        let status = reply
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_else(|| panic!("a status line in {reply:?}"));
-        let body = reply
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, body)| body)
-            .to_owned();
-        (status, body)
-    }
-
-    /// Plans a fault (`POST /_emulator/faults`).
-    fn fault(&self, body: &str) {
-        let (status, reply) = self.control("POST", "/_emulator/faults", body);
-        assert_eq!(status, 204, "{body}: {reply}");
-    }
-
-    /// Forgets every planned fault (`DELETE /_emulator/faults`).
-    fn clear_faults(&self) {
-        let (status, reply) = self.control("DELETE", "/_emulator/faults", "");
-        assert_eq!(status, 204, "{reply}");
-    }
-
-    /// How many faults the emulator has served so far (`GET /_emulator/counters`).
-    fn faults_served(&self) -> u64 {
-        let (status, body) = self.control("GET", "/_emulator/counters", "");
-        assert_eq!(status, 200, "{body}");
-        let counters: Value = serde_json::from_str(&body).expect("the counters are JSON");
-        counters["faults_served"].as_u64().expect("faults_served")
-    }
-
-    /// Blocks until the emulator has served `count` faults in all (a request meets its fault
-    /// as it arrives, before a delay holds its answer), asking every 5 ms: so many calls are
-    /// in flight. Fails if `child` ends first.
-    fn until_faults_served(&self, count: u64, child: &mut Child) {
-        while self.faults_served() < count {
-            assert!(
-                child.try_wait().expect("di is there").is_none(),
-                "di ended before {count} requests reached the emulator"
-            );
-            // Pacing between two questions, not a wait for time to pass.
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    /// The task's state as the emulator holds it (`deployed`, `paused`, `undeployed`,
-    /// `deleted`, ...), from `GET /_emulator/tasks/{project}/{file}`.
-    fn state(&self, file_id: i64) -> String {
-        let (status, body) =
-            self.control("GET", &format!("/_emulator/tasks/{PROJECT}/{file_id}"), "");
-        assert_eq!(status, 200, "task {file_id}: {body}");
-        let state: Value = serde_json::from_str(&body).expect("the state is JSON");
-        state["state"].as_str().expect("a state").to_owned()
-    }
-
-    fn is_gone(&self, file_id: i64) -> bool {
-        self.state(file_id) == "deleted"
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An empty directory to serve as `di`'s home, so that no profile file of the machine's is
-/// read.
-fn empty_home() -> PathBuf {
-    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("{}-teardown-home", std::process::id()));
-    std::fs::create_dir_all(&home).expect("the temporary home is writable");
-    home
 }
 
 /// `di --endpoint URL --output json` with the test key in its environment and nothing else
-/// the credential chain reads.
+/// the credential chain reads (an empty home).
 fn di(emulator: &Emulator) -> Command {
-    let mut command = Command::new(DI);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("ALIBABA_CLOUD_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("HOME", empty_home())
-        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
-        .args(["--endpoint", &emulator.url, "--output", "json"])
-        .stdin(Stdio::null());
+    let mut command = di_isolated(temp_dir("teardown-home"));
+    KEY.export(&mut command)
+        .args(["--endpoint", &emulator.url, "--output", "json"]);
     command
 }
 
-/// Runs `command`: the exit code, the JSON lines on stdout, and stderr.
+/// Runs `command`: the exit code, the JSON lines on stdout, and stderr; never the secret.
 fn run(command: &mut Command) -> (i32, Vec<Value>, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("di runs");
-    let stdout = String::from_utf8(stdout).expect("UTF-8 stdout");
-    let stderr = String::from_utf8(stderr).expect("UTF-8 stderr");
-    assert!(
-        !stdout.contains(ACCESS_KEY_SECRET) && !stderr.contains(ACCESS_KEY_SECRET),
-        "{stdout}{stderr}"
-    );
-    (
-        status.code().expect("di exits, not killed"),
-        json_lines(&stdout),
-        stderr,
-    )
-}
-
-fn json_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
-        .collect()
-}
-
-/// The `step` names of a JSON line's steps, in order.
-fn step_kinds(line: &Value) -> Vec<&str> {
-    line["steps"]
-        .as_array()
-        .unwrap_or_else(|| panic!("steps in {line}"))
-        .iter()
-        .map(|step| step["step"].as_str().unwrap_or_default())
-        .collect()
-}
-
-/// The step `kind` of a JSON line (the last, when there are several).
-fn step<'a>(line: &'a Value, kind: &str) -> &'a Value {
-    line["steps"]
-        .as_array()
-        .and_then(|steps| steps.iter().rev().find(|step| step["step"] == kind))
-        .unwrap_or_else(|| panic!("a {kind} step in {line}"))
+    run_json(command, KEY.secret)
 }
 
 /// The file id of each line, checking that each of `first..=last` is reported exactly once.

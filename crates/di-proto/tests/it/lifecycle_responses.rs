@@ -3,7 +3,6 @@
 //! against its `.expected` file (`{:#?}` of the result; `DI_UPDATE_GOLDEN=1` rewrites them) and
 //! against assertions in code.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use di_proto::ops::{
@@ -12,7 +11,7 @@ use di_proto::ops::{
 };
 use di_proto::{BodyProblem, Error, FailureReason, ResponseContext};
 
-use super::responses::{parse_http, read_bytes, responses_dir, updating_golden};
+use super::responses::{every_file_has_a_case, expect_golden, load_in, responses_dir};
 
 fn dir() -> PathBuf {
     responses_dir().join("lifecycle")
@@ -72,8 +71,7 @@ impl Parsed {
 }
 
 fn parse(op: Op, file: &str, after_unknown: bool) -> Parsed {
-    let path = dir().join(format!("{file}.http"));
-    let response = parse_http(file, &read_bytes(&path));
+    let response = load_in(&dir(), file);
     let context = ResponseContext::new().with_prior_outcome_unknown(after_unknown);
     match op {
         Op::Info => {
@@ -211,57 +209,21 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-#[expect(
-    clippy::disallowed_methods,
-    reason = "tests read and write their own data files"
-)]
-fn check_expected(name: &str, actual: &str) -> Option<String> {
-    let path = dir().join(format!("{name}.expected"));
-    if updating_golden() {
-        std::fs::write(&path, actual).unwrap();
-        return None;
-    }
-    match std::fs::read_to_string(&path) {
-        Err(error) => Some(format!(
-            "{}: {error} (DI_UPDATE_GOLDEN=1 writes it)",
-            path.display()
-        )),
-        Ok(expected) if expected != actual => Some(format!(
-            "lifecycle/{name}.expected differs (DI_UPDATE_GOLDEN=1 rewrites it); actual:\n{actual}"
-        )),
-        Ok(_) => None,
-    }
-}
-
 #[test]
 fn lifecycle_responses_parse_as_expected() {
-    let mut complaints = Vec::new();
-    for case in cases() {
+    expect_golden(&dir(), &cases(), |case| {
         eprintln!("case {} ({:?})", case.name, case.op);
         let parsed = parse(case.op, case.file, case.after_unknown);
         (case.check)(&parsed);
-        complaints.extend(check_expected(case.name, &parsed.debug()));
-    }
-    assert!(complaints.is_empty(), "{}", complaints.join("\n\n"));
+        (case.name, parsed.debug())
+    });
 }
 
 #[test]
 fn every_lifecycle_file_has_a_case() {
-    let cases = cases();
-    let names: BTreeSet<&str> = cases.iter().map(|case| case.name).collect();
-    let files: BTreeSet<&str> = cases.iter().map(|case| case.file).collect();
-    assert_eq!(names.len(), cases.len(), "a case name repeats");
-    let mut stray = Vec::new();
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        let known = match (name.strip_suffix(".http"), name.strip_suffix(".expected")) {
-            (Some(stem), _) => files.contains(stem),
-            (_, Some(stem)) => names.contains(stem),
-            _ => false,
-        };
-        if !known {
-            stray.push(name);
-        }
-    }
-    assert!(stray.is_empty(), "files without a case: {stray:?}");
+    every_file_has_a_case(
+        &dir(),
+        cases().iter().map(|case| (case.name, case.file)),
+        &[],
+    );
 }

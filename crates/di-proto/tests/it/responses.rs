@@ -46,18 +46,28 @@ pub(super) fn responses_dir() -> PathBuf {
 }
 
 #[expect(clippy::disallowed_methods, reason = "tests read their own data files")]
-pub(super) fn read_bytes(path: &Path) -> Vec<u8> {
+fn read_bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The raw bytes of `<dir>/<file>.http`.
+fn raw_in(dir: &Path, file: &str) -> Vec<u8> {
+    read_bytes(&dir.join(format!("{file}.http")))
 }
 
 /// The raw bytes of `<file>.http`.
 fn raw(file: &str) -> Vec<u8> {
-    read_bytes(&responses_dir().join(format!("{file}.http")))
+    raw_in(&responses_dir(), file)
+}
+
+/// `<dir>/<file>.http` as a response.
+pub(super) fn load_in(dir: &Path, file: &str) -> Response<Vec<u8>> {
+    parse_http(file, &raw_in(dir, file))
 }
 
 /// `<file>.http` as a response.
 fn load(file: &str) -> Response<Vec<u8>> {
-    parse_http(file, &raw(file))
+    load_in(&responses_dir(), file)
 }
 
 /// Splits a raw response at its first empty line: the head (without the line break that ends
@@ -82,7 +92,7 @@ fn split_head(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Parses `HTTP/1.1 <status> <reason>`, the headers and the body, exactly as stored. A
 /// `Content-Length` header, when a file has one, must match the body.
-pub(super) fn parse_http(name: &str, bytes: &[u8]) -> Response<Vec<u8>> {
+fn parse_http(name: &str, bytes: &[u8]) -> Response<Vec<u8>> {
     let (head, body) = split_head(bytes).unwrap_or_else(|| panic!("{name}: no empty line"));
     let head = std::str::from_utf8(head).unwrap_or_else(|_| panic!("{name}: head not UTF-8"));
     let mut lines = head
@@ -655,15 +665,18 @@ fn cases() -> Vec<Case> {
 
 /// Whether `DI_UPDATE_GOLDEN` asks for the expected files to be rewritten.
 #[expect(clippy::disallowed_methods, reason = "tests read their own switches")]
-pub(super) fn updating_golden() -> bool {
+fn updating_golden() -> bool {
     std::env::var_os("DI_UPDATE_GOLDEN").is_some()
 }
 
-/// Compares `actual` with `<name>.expected`, or rewrites it under `DI_UPDATE_GOLDEN=1`
+/// Compares `actual` with `<dir>/<name>.expected`, or rewrites it under `DI_UPDATE_GOLDEN=1`
 /// (review the diff before committing it). Returns the complaint, if any.
-#[expect(clippy::disallowed_methods, reason = "tests read their own data files")]
-fn check_expected(name: &str, actual: &str) -> Option<String> {
-    let path = responses_dir().join(format!("{name}.expected"));
+#[expect(
+    clippy::disallowed_methods,
+    reason = "tests read and write their own data files"
+)]
+fn check_expected(dir: &Path, name: &str, actual: &str) -> Option<String> {
+    let path = dir.join(format!("{name}.expected"));
     if updating_golden() {
         std::fs::write(&path, actual).unwrap();
         return None;
@@ -674,42 +687,54 @@ fn check_expected(name: &str, actual: &str) -> Option<String> {
             path.display()
         )),
         Ok(expected) if expected != actual => Some(format!(
-            "{name}.expected differs (DI_UPDATE_GOLDEN=1 rewrites it); actual:\n{actual}"
+            "{} differs (DI_UPDATE_GOLDEN=1 rewrites it); actual:\n{actual}",
+            path.strip_prefix(responses_dir())
+                .unwrap_or(&path)
+                .display()
         )),
         Ok(_) => None,
     }
 }
 
-#[test]
-fn golden_responses_parse_as_expected() {
-    let signed = signed_delete();
+/// Runs a table of golden cases: `run` reads a case's response, checks the result in code,
+/// and returns the case's name with the result's Debug, which must be what
+/// `<dir>/<name>.expected` holds. Every case runs before the differences are reported, all
+/// together.
+pub(super) fn expect_golden<C>(
+    dir: &Path,
+    cases: &[C],
+    run: impl Fn(&C) -> (&'static str, String),
+) {
     let mut complaints = Vec::new();
-    for case in cases() {
-        let response = load(case.file);
-        let result = case.op.parse(&response, &case.ctx.context(&signed));
-        eprintln!("case {} ({:?}, {:?})", case.name, case.op, case.ctx);
-        (case.check)(&result);
-        complaints.extend(check_expected(case.name, &format!("{result:#?}\n")));
+    for case in cases {
+        let (name, debug) = run(case);
+        complaints.extend(check_expected(dir, name, &debug));
     }
     assert!(complaints.is_empty(), "{}", complaints.join("\n\n"));
 }
 
-#[test]
-fn every_file_has_a_case_and_every_case_a_file() {
-    let cases = cases();
-    let names: BTreeSet<&str> = cases.iter().map(|case| case.name).collect();
-    assert_eq!(names.len(), cases.len(), "a case name repeats");
-    let files: BTreeSet<&str> = cases.iter().map(|case| case.file).collect();
-    for case in &cases {
+/// Every file in `dir` has a case, and every case its file: `cases` gives each case's name
+/// (its `<name>.expected`, `<file>` or `<file>.<variant>`, never twice) and file (its
+/// `<file>.http`); `others` are the entries of `dir` that belong to no case (a README, the
+/// folders of the other tables).
+pub(super) fn every_file_has_a_case<'a>(
+    dir: &Path,
+    cases: impl IntoIterator<Item = (&'a str, &'a str)>,
+    others: &[&str],
+) {
+    let mut names = BTreeSet::new();
+    let mut files = BTreeSet::new();
+    for (name, file) in cases {
+        assert!(names.insert(name), "a case name repeats: {name}");
+        files.insert(file);
         assert!(
-            case.name == case.file || case.name.starts_with(&format!("{}.", case.file)),
-            "{}: name it <file>.<variant>",
-            case.name
+            name == file || name.starts_with(&format!("{file}.")),
+            "{name}: name it <file>.<variant>"
         );
     }
     let mut stray = Vec::new();
     let mut seen_http = BTreeSet::new();
-    for entry in std::fs::read_dir(responses_dir()).unwrap() {
+    for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if let Some(stem) = name.strip_suffix(".http") {
             seen_http.insert(stem.to_owned());
@@ -720,9 +745,7 @@ fn every_file_has_a_case_and_every_case_a_file() {
             if !names.contains(stem) {
                 stray.push(name);
             }
-        } else if name != "README.md" && name != "lifecycle" && name != "discovery" {
-            // `lifecycle/` and `discovery/` have their own cases, in `lifecycle_responses.rs`
-            // and `discovery_responses.rs`.
+        } else if !others.contains(&name.as_str()) {
             stray.push(name);
         }
     }
@@ -732,6 +755,29 @@ fn every_file_has_a_case_and_every_case_a_file() {
         .filter(|file| !seen_http.contains(**file))
         .collect();
     assert!(missing.is_empty(), "cases without a file: {missing:?}");
+}
+
+#[test]
+fn golden_responses_parse_as_expected() {
+    let signed = signed_delete();
+    expect_golden(&responses_dir(), &cases(), |case| {
+        let response = load(case.file);
+        let result = case.op.parse(&response, &case.ctx.context(&signed));
+        eprintln!("case {} ({:?}, {:?})", case.name, case.op, case.ctx);
+        (case.check)(&result);
+        (case.name, format!("{result:#?}\n"))
+    });
+}
+
+#[test]
+fn every_file_has_a_case_and_every_case_a_file() {
+    // `lifecycle/` and `discovery/` have their own cases, in `lifecycle_responses.rs` and
+    // `discovery_responses.rs`.
+    every_file_has_a_case(
+        &responses_dir(),
+        cases().iter().map(|case| (case.name, case.file)),
+        &["README.md", "lifecycle", "discovery"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
