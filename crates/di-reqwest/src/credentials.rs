@@ -84,12 +84,8 @@ impl DefaultChain {
         let _ = config;
         // STS is HTTPS: the roots `config` trusts.
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        let builder = crate::transport::with_tls(
-            builder,
-            config,
-            &|name| std::env::var(name).ok(),
-            true,
-        )?;
+        let builder =
+            crate::transport::with_tls(builder, config, &|name| std::env::var(name).ok(), true)?;
         let http = builder
             .build()
             .map_err(|error| Error::Build(error.without_url().to_string()))?;

@@ -82,10 +82,9 @@ impl DefaultChain {
         let _ = config;
         // STS is HTTPS: the roots `config` trusts.
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        let builder = builder.tls_config(crate::transport::tls_config(
-            config,
-            &|name| std::env::var(name).ok(),
-        )?);
+        let builder = builder.tls_config(crate::transport::tls_config(config, &|name| {
+            std::env::var(name).ok()
+        })?);
         let agent = builder.build().new_agent();
         Ok(DefaultChain {
             state: Mutex::new(ChainCache::new(env, options)),
