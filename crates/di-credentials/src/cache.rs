@@ -63,7 +63,6 @@ pub fn freshness(expiration: Option<Timestamp>, now: Timestamp, margin: Duration
 
 /// What a cached provider does next.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Lookup {
     /// Sign with these.
     Use(Credentials),

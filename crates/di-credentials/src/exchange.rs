@@ -55,7 +55,6 @@ impl fmt::Debug for Exchange {
 
 /// What the transport got for an [`Exchange`].
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Reply {
     /// A response, whatever its status (the body read whole, under a cap).
     Response(http::Response<Vec<u8>>),

@@ -145,7 +145,7 @@ impl DefaultChain {
                     }
                 }
             }
-            _ => {
+            Lookup::Refresh => {
                 let _guard = self.refreshing.lock().await;
                 // Whoever held the lock may have refreshed already.
                 let lookup = self.state().lookup(self::now()?);
@@ -208,7 +208,6 @@ impl DefaultChain {
                 )
             }
             Reply::Failed(reason) => tracing::debug!(step, reason, "credentials exchange failed"),
-            _ => {}
         }
         reply
     }

@@ -147,7 +147,7 @@ impl DefaultChain {
                     }
                 }
             }
-            _ => {
+            Lookup::Refresh => {
                 let _guard = self
                     .refreshing
                     .lock()
@@ -221,7 +221,6 @@ impl DefaultChain {
                 )
             }
             Reply::Failed(reason) => tracing::debug!(step, reason, "credentials exchange failed"),
-            _ => {}
         }
         reply
     }
