@@ -239,7 +239,8 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServiceError {
-    /// The HTTP status of the response.
+    /// The HTTP status of the response, as sent. (An error sent with HTTP 200 that states
+    /// another status in its body, `HttpStatusCode`, is classified by the stated one.)
     pub status: StatusCode,
     /// The error code (`Code`, or `ErrorCode` in older DataWorks bodies).
     pub code: String,

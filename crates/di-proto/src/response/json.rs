@@ -34,6 +34,8 @@ struct Body<'a> {
     recommend: Option<Text<'a>>,
     #[serde(borrow, rename = "AccessDeniedDetail", default)]
     access_denied_detail: Option<&'a RawValue>,
+    #[serde(borrow, rename = "HttpStatusCode", default)]
+    http_status_code: Option<Text<'a>>,
     #[serde(borrow, rename = "Data", default)]
     data: Data<'a>,
 }
@@ -186,6 +188,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Fields<'_>, ParseError> {
         code: text(body.code.or(body.error_code)),
         message: text(body.message.or(body.error_message)),
         recommend: text(body.recommend),
+        http_status_code: text(body.http_status_code),
         access_denied_detail: match body.access_denied_detail.map(RawValue::get) {
             None | Some("null") => None,
             // A string is kept as its text; anything else as the JSON the service sent.

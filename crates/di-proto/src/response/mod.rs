@@ -98,6 +98,9 @@ pub(crate) struct Fields<'a> {
     pub(crate) code: Option<Cow<'a, str>>,
     pub(crate) message: Option<Cow<'a, str>>,
     pub(crate) recommend: Option<Cow<'a, str>>,
+    /// `HttpStatusCode`: the status some DataWorks answers (`ListFiles`, `GetFile`, ...)
+    /// state in the body, as its text.
+    pub(crate) http_status_code: Option<Cow<'a, str>>,
     pub(crate) access_denied_detail: Option<String>,
     pub(crate) data_status: Option<Cow<'a, str>>,
     pub(crate) data_message: Option<Cow<'a, str>>,
@@ -360,7 +363,20 @@ fn service_error(
         retry_after: retry_after(headers),
         code,
     });
-    match ErrorClass::of(&error.code, status) {
+    // An error answered with HTTP 200 may state its real status in the body
+    // (`HttpStatusCode`, which the discovery answers model): classify by that one, so that a
+    // 5xx or a 429 there is retried as it would be on the wire.
+    let stated = fields
+        .http_status_code
+        .as_deref()
+        .and_then(|text| text.trim().parse::<u16>().ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .filter(|code| code.is_client_error() || code.is_server_error());
+    let class_status = match stated {
+        Some(stated) if status.is_success() => stated,
+        _ => status,
+    };
+    match ErrorClass::of(&error.code, class_status) {
         ErrorClass::SignatureMismatch => {
             let ours = context.signature.map(Signature::string_to_sign);
             Error::SignatureMismatch {
@@ -469,6 +485,55 @@ pub(crate) fn clock_skew(headers: &HeaderMap, reference: Timestamp) -> Option<i6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An HTTP 200 error of the discovery family states its status in the body: that status
+    /// classifies it, in JSON and XML alike; the wire's status stays in the error.
+    #[test]
+    fn an_http_200_error_is_classified_by_its_stated_status() {
+        let classify = |body: String, content_type: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_TYPE, content_type.parse().unwrap());
+            match read(
+                StatusCode::OK,
+                &headers,
+                body.as_bytes(),
+                &ResponseContext::new(),
+            ) {
+                Err(error) => error,
+                Ok(_) => panic!("{body} is an error"),
+            }
+        };
+        for (stated, expect) in [
+            ("503", "ServerError"),
+            ("429", "Throttled"),
+            ("400", "BadRequest"),
+            ("403", "AccessDenied"),
+            ("200", "Service"),
+            ("abc", "Service"),
+            ("", "Service"),
+        ] {
+            let json = format!(
+                r#"{{"Success":false,"ErrorCode":"Odd.Failure","ErrorMessage":"m","HttpStatusCode":"{stated}","RequestId":"r"}}"#
+            );
+            let xml = format!(
+                "<R><Success>false</Success><ErrorCode>Odd.Failure</ErrorCode><HttpStatusCode>{stated}</HttpStatusCode><RequestId>r</RequestId></R>"
+            );
+            for error in [
+                classify(json, "application/json"),
+                classify(xml, "text/xml"),
+            ] {
+                let variant = format!("{error:?}");
+                assert!(variant.starts_with(expect), "{stated}: {variant}");
+                assert_eq!(error.http_status(), Some(StatusCode::OK), "{stated}");
+            }
+        }
+        let numeric =
+            r#"{"Success":false,"ErrorCode":"Odd.Failure","HttpStatusCode":502,"RequestId":"r"}"#;
+        assert!(matches!(
+            classify(numeric.to_owned(), "application/json"),
+            Error::ServerError(_)
+        ));
+    }
 
     #[test]
     fn classifies_codes_before_statuses() {
