@@ -133,7 +133,7 @@ pub(crate) fn with_tls(
     https: bool,
 ) -> Result<reqwest::ClientBuilder, Error> {
     let roots = if https {
-        trusted_roots(config, var).map_err(|error| Error::Build(error.to_string()))?
+        di_tls::trusted_roots(config, var).map_err(|error| Error::Build(error.to_string()))?
     } else {
         Vec::new()
     };
@@ -170,70 +170,6 @@ pub(crate) fn with_tls(
     }
 }
 
-/// The roots a client trusts, by di-proto's trust policy ([`di_proto::client::tls`]): the platform's
-/// store (read by `rustls-native-certs`) or the file `SSL_CERT_FILE` names, then the extra
-/// roots of the configuration. (di-ureq has the same function.)
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn trusted_roots(
-    config: &ClientConfig,
-    var: &impl Fn(&str) -> Option<String>,
-) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::client::tls::TrustError> {
-    use di_proto::client::tls::{BaseRoots, CertificateSource, TrustError, base_roots};
-    let mut platform_error = None;
-    let mut roots = match base_roots(config, var) {
-        BaseRoots::Platform => {
-            let found = rustls_native_certs::load_native_certs();
-            platform_error = found.errors.first().map(ToString::to_string);
-            found.certs
-        }
-        BaseRoots::File { variable, path } => {
-            let source_name = CertificateSource::File {
-                variable,
-                path: path.clone(),
-            };
-            let pem = std::fs::read(&path).map_err(|error| TrustError::Unreadable {
-                source_name: source_name.clone(),
-                reason: error.to_string(),
-            })?;
-            parse_certificates(&pem, source_name)?
-        }
-        _ => Vec::new(),
-    };
-    for (index, pem) in config.root_certificates_pem().iter().enumerate() {
-        roots.extend(parse_certificates(
-            pem,
-            CertificateSource::Extra { index: index + 1 },
-        )?);
-    }
-    match platform_error {
-        Some(reason) if roots.is_empty() => Err(TrustError::Platform { reason }),
-        _ => Ok(roots),
-    }
-}
-
-/// The certificates of `pem`: at least one, or an error naming where they came from.
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn parse_certificates(
-    pem: &[u8],
-    source_name: di_proto::client::tls::CertificateSource,
-) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, di_proto::client::tls::TrustError> {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-    let certificates = CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| di_proto::client::tls::TrustError::NoCertificate {
-            source_name: source_name.clone(),
-            reason: format!("not valid PEM: {error}"),
-        })?;
-    if certificates.is_empty() {
-        return Err(di_proto::client::tls::TrustError::NoCertificate {
-            source_name,
-            reason: "holds no PEM CERTIFICATE block".to_owned(),
-        });
-    }
-    Ok(certificates)
-}
-
 /// Why the TLS handshake failed, when a connect `error` is such a failure: a rustls error in
 /// its sources, or OpenSSL's description under native-tls.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
@@ -245,7 +181,7 @@ fn tls_failure(error: &reqwest::Error) -> Option<TlsFailure> {
     while let Some(current) = source {
         #[cfg(feature = "rustls")]
         if let Some(rustls_error) = rustls_error_in(current) {
-            return rustls_failure(rustls_error);
+            return di_tls::rustls_failure(rustls_error);
         }
         source = current.source();
     }
@@ -268,37 +204,6 @@ fn rustls_error_in<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls
         }
         let inner: &(dyn StdError + 'static) = current.downcast_ref::<io::Error>()?.get_ref()?;
         current = inner;
-    }
-}
-
-/// The [`TlsFailure`] of a rustls error met in a handshake; `None` for the errors that are not
-/// about one. (di-ureq has the same function.)
-#[cfg(feature = "rustls")]
-fn rustls_failure(error: &rustls::Error) -> Option<TlsFailure> {
-    use rustls::{CertificateError as Certificate, Error as Rustls};
-    match error {
-        Rustls::InvalidCertificate(certificate) => Some(match certificate {
-            Certificate::UnknownIssuer => TlsFailure::UnknownIssuer,
-            Certificate::NotValidForName | Certificate::NotValidForNameContext { .. } => {
-                TlsFailure::NameMismatch
-            }
-            Certificate::Expired
-            | Certificate::ExpiredContext { .. }
-            | Certificate::NotValidYet
-            | Certificate::NotValidYetContext { .. } => TlsFailure::Expired,
-            _ => TlsFailure::Handshake,
-        }),
-        Rustls::NoCertificatesPresented
-        | Rustls::UnsupportedNameType
-        | Rustls::PeerIncompatible(_)
-        | Rustls::PeerMisbehaved(_)
-        | Rustls::InappropriateHandshakeMessage { .. }
-        | Rustls::InappropriateMessage { .. }
-        | Rustls::InvalidMessage(_)
-        | Rustls::AlertReceived(_)
-        | Rustls::NoApplicationProtocol
-        | Rustls::InvalidCertRevocationList(_) => Some(TlsFailure::Handshake),
-        _ => None,
     }
 }
 
