@@ -236,41 +236,21 @@ fn traffic_of(sent: u64, throttled: u64, rate: Option<f64>, elapsed: Duration) -
     text
 }
 
-/// After an interrupt: the ids of the tasks cut short or not started, merged into ranges, one
-/// per line as `--file-ids-from` reads them. `None` when nothing is left to do.
+/// After an interrupt: the ids of the tasks cut short or not started, merged into ranges of at
+/// most `di_ids::MAX_RANGE` ids, one per line as `--file-ids-from` reads them. `None` when
+/// nothing is left to do.
 pub(crate) fn left_to_do(reports: &[TaskReport]) -> Option<String> {
-    let mut ids: Vec<i64> = reports
-        .iter()
-        .filter(|report| {
-            matches!(
-                report.outcome,
-                TaskOutcome::Interrupted | TaskOutcome::NotStarted
-            )
-        })
-        .map(|report| report.file_id)
-        .collect();
-    if ids.is_empty() {
+    let left = reports.iter().filter(|report| {
+        matches!(
+            report.outcome,
+            TaskOutcome::Interrupted | TaskOutcome::NotStarted
+        )
+    });
+    let ranges = di_ids::compact(left.map(|report| report.file_id));
+    if ranges.is_empty() {
         return None;
     }
-    ids.sort_unstable();
-    ids.dedup();
-    let mut ranges: Vec<(i64, i64)> = Vec::new();
-    for id in ids {
-        match ranges.last_mut() {
-            Some((_, last)) if id == *last + 1 => *last = id,
-            _ => ranges.push((id, id)),
-        }
-    }
-    let texts: Vec<String> = ranges
-        .iter()
-        .map(|&(first, last)| {
-            if first == last {
-                first.to_string()
-            } else {
-                format!("{first}-{last}")
-            }
-        })
-        .collect();
+    let texts: Vec<String> = ranges.iter().map(ToString::to_string).collect();
     Some(texts.join("\n"))
 }
 
@@ -332,6 +312,19 @@ mod tests {
             "4 tasks: 0 done, 0 already done, 0 failed, 0 interrupted, 4 not started"
         );
         assert_eq!(left_to_do(&[]), None);
+    }
+
+    #[test]
+    fn the_ids_left_to_do_read_back_through_file_ids_from() {
+        // A batch of 100,100 ids (two ranges on the command line) interrupted before it began:
+        // one range of them all would be wider than `--file-ids-from` accepts.
+        let reports: Vec<TaskReport> = (1..=100_100)
+            .map(|file_id| TaskReport::not_started(10000, file_id))
+            .collect();
+        let left = left_to_do(&reports).unwrap();
+        assert_eq!(left, "1-100000\n100001-100100");
+        let ranges = di_ids::parse_list(&left, "left").unwrap();
+        assert_eq!(di_ids::expand(&ranges).unwrap().len(), 100_100);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`parse_range`]: one token, `100` or `100-140`, into an [`IdRange`];
 //! - [`parse_list`]: a list, one id or range per line;
 //! - [`expand`]: the ids of some ranges, each once, where it first appears;
+//! - [`compact`]: the other way, ids into the fewest ranges that [`parse_range`] reads back;
 //! - [`IdError`]: why ids were refused, quoting the token or naming the line.
 //!
 //! ```
@@ -251,6 +252,40 @@ pub fn expand(ranges: &[IdRange]) -> Result<Vec<i64>, IdError> {
     Ok(ids)
 }
 
+/// The ids of `ids` as the fewest ascending ranges, each at most [`MAX_RANGE`] ids wide, so
+/// that every range's text ([`IdRange`]'s `Display`) reads back through [`parse_range`] and a
+/// list of them through [`parse_list`]. Ids are sorted and each kept once; ids below 1 are not
+/// file ids and no range holds them.
+///
+/// ```
+/// use di_ids::{MAX_RANGE, compact};
+///
+/// let ranges = compact([9, 7, 12, 8, 7]);
+/// let texts: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+/// assert_eq!(texts, ["7-9", "12"]);
+/// // A run longer than a range may be is split.
+/// assert_eq!(compact(1..=MAX_RANGE + 1).len(), 2);
+/// ```
+pub fn compact(ids: impl IntoIterator<Item = i64>) -> Vec<IdRange> {
+    let mut ids: Vec<i64> = ids.into_iter().filter(|id| *id >= 1).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut ranges: Vec<IdRange> = Vec::new();
+    for id in ids {
+        match ranges.last_mut() {
+            // `last - first + 1 < MAX_RANGE`: one more id keeps the range within the cap.
+            Some(range) if id - 1 == range.last && range.last - range.first + 1 < MAX_RANGE => {
+                range.last = id;
+            }
+            _ => ranges.push(IdRange {
+                first: id,
+                last: id,
+            }),
+        }
+    }
+    ranges
+}
+
 /// Appends `first..=last` to `ids`, unless that would make more than [`MAX_IDS`].
 fn push_ids(ids: &mut Vec<i64>, first: i64, last: i64) -> Result<(), IdError> {
     let count = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
@@ -352,6 +387,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn compacting_splits_runs_at_the_widest_range() {
+        let ranges = compact((1..=2 * MAX_RANGE + 5).rev());
+        let texts: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["1-100000", "100001-200000", "200001-200005"]);
+        for text in &texts {
+            assert_eq!(parse_range(text).unwrap().to_string(), *text);
+        }
+        assert_eq!(compact([0, -4]), []);
+        assert_eq!(compact([i64::MAX, i64::MAX - 1]).len(), 1);
+    }
+
     /// The documented order, computed the plain way.
     fn naive(ranges: &[IdRange]) -> Vec<i64> {
         let mut seen = HashSet::new();
@@ -378,6 +425,23 @@ mod tests {
                     prop_assert!(expected.is_empty());
                     prop_assert_eq!(error, IdError::NoIds);
                 }
+            }
+        }
+
+        #[test]
+        fn compacted_ranges_read_back_as_the_same_ids(
+            ids in proptest::collection::vec(-3_i64..400, 0..80)
+        ) {
+            let ranges = compact(ids.iter().copied());
+            let text: String = ranges.iter().map(|range| format!("{range}\n")).collect();
+            let mut expected: Vec<i64> = ids.iter().copied().filter(|id| *id >= 1).collect();
+            expected.sort_unstable();
+            expected.dedup();
+            prop_assert_eq!(parse_list(&text, "left").unwrap(), ranges.clone());
+            prop_assert_eq!(ranges.iter().flat_map(|range| range.ids()).collect::<Vec<_>>(), expected);
+            // The fewest ranges: no two touch.
+            for pair in ranges.windows(2) {
+                prop_assert!(pair[1].first > pair[0].last + 1);
             }
         }
 
