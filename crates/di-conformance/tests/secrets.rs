@@ -10,9 +10,11 @@ use std::time::Duration;
 use common::{Env, Failure, Reqwest, Transport, Ureq, captured_traces, instance_info, quick_wait};
 use di_emulator::{Config, Fault};
 use di_proto::client::ClientConfig;
+use di_proto::flow::{Action, CallFlow, Flow, Input};
 use di_proto::ops::{
     CreateDiSyncTask, GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating,
-    Operation, TaskType, TerminateDiSyncInstance, UpdateDiSyncTask,
+    GetDiSyncTask, GetFile, ListFiles, Operation, TaskType, TerminateDiSyncInstance,
+    UpdateDiSyncTask,
 };
 use di_proto::retry::RetryPolicy;
 use di_proto::sign::SignatureVersion;
@@ -245,6 +247,84 @@ fn debug_of_a_task_script_shows_its_length_only() {
     assert!(!format!("{signed:?}").contains(PASSWORD));
     let body = String::from_utf8(signed.into_request().into_body()).unwrap();
     assert!(body.contains("DataSourcePasswordNeverPrinted"), "{body}");
+
+    // UpdateDISyncTask sends the script in the query, as the official SDKs do: the signed
+    // request's URI and every intermediate of its signature (V3 and V1) hold it, and a flow
+    // keeps the last signature. None of them shows it.
+    for version in [SignatureVersion::V3, SignatureVersion::V1] {
+        let signer = || Signer::new(&credentials, &endpoint).with_signature_version(version);
+        let signed = signer()
+            .sign(
+                &update.to_rpc_request().unwrap(),
+                timestamp,
+                "6b0c4f2a9d8e7f10",
+            )
+            .unwrap();
+        let mut flow = CallFlow::new(&update, RetryPolicy::default());
+        assert!(matches!(
+            flow.next::<Vec<u8>>(Duration::ZERO, Input::Start),
+            Action::Send { .. }
+        ));
+        flow.sign(signer(), timestamp, [7; 24]).unwrap();
+        for shown in [format!("{signed:?}"), format!("{flow:?}")] {
+            assert!(
+                !shown.contains("DataSourcePasswordNeverPrinted"),
+                "{version:?}: {shown}"
+            );
+            assert!(shown.contains("TaskContent"), "{version:?}: {shown}");
+            assert_clean("a signed update", &shown);
+        }
+        let uri = signed.request().uri().to_string();
+        assert!(uri.contains("DataSourcePasswordNeverPrinted"), "{uri}");
+    }
+
+    // Scripts read back from the service: GetDISyncTask's code, a file's content, and the raw
+    // `Data` of each answer.
+    let answer = |body: String| {
+        di_proto::http::Response::builder()
+            .header("content-type", "application/json")
+            .body(body)
+            .unwrap()
+    };
+    // The script as a JSON string (it holds quotes, and no backslash).
+    let quoted = format!("\"{}\"", script.replace('"', "\\\""));
+    let context = di_proto::ResponseContext::new();
+    let task = GetDiSyncTask::new(10000, 100)
+        .parse_response(
+            &answer(format!(
+                r#"{{"RequestId":"r","Data":{{"Status":"success","Code":{quoted}}}}}"#
+            )),
+            &context,
+        )
+        .unwrap();
+    assert_eq!(task.code.as_deref(), Some(script.as_str()));
+    let file = format!(r#"{{"FileId":100,"FileName":"orders","Content":{quoted}}}"#);
+    let details = GetFile::new(10000, 100)
+        .parse_response(
+            &answer(format!(r#"{{"RequestId":"r","Data":{{"File":{file}}}}}"#)),
+            &context,
+        )
+        .unwrap();
+    let page = ListFiles::new(10000)
+        .parse_response(
+            &answer(format!(
+                r#"{{"RequestId":"r","Data":{{"PageNumber":1,"PageSize":10,"TotalCount":1,"Files":[{file}]}}}}"#
+            )),
+            &context,
+        )
+        .unwrap();
+    assert_eq!(page.items[0].content.as_deref(), Some(script.as_str()));
+    for shown in [
+        format!("{task:?}"),
+        format!("{details:#?}"),
+        format!("{page:?}"),
+    ] {
+        assert!(!shown.contains(PASSWORD), "{shown}");
+        assert!(
+            shown.contains(&format!("<{} bytes>", script.len())),
+            "{shown}"
+        );
+    }
 }
 
 #[test]

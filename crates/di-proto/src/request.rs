@@ -731,10 +731,7 @@ impl fmt::Debug for SignedRequest {
         let uri = self.request.uri().to_string();
         f.debug_struct("SignedRequest")
             .field("method", self.request.method())
-            .field(
-                "uri",
-                &crate::sign::redact_query_value(&uri, "SecurityToken"),
-            )
+            .field("uri", &crate::sign::redact_query(&uri))
             .field("headers", self.request.headers())
             .field("body_len", &self.request.body().len())
             .field("signature", &self.signature)

@@ -277,6 +277,23 @@ impl std::fmt::Debug for Redacted<'_> {
     }
 }
 
+/// How `Debug` shows an answer's raw `Data`: the names of its members only, since it holds
+/// what the typed fields hide (a task's script, a file's content).
+pub(crate) struct RawData<'a>(pub(crate) &'a serde_json::Value);
+
+impl std::fmt::Debug for RawData<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            serde_json::Value::Object(members) => f
+                .debug_set()
+                .entries(members.keys().map(String::as_str))
+                .finish(),
+            serde_json::Value::Null => f.write_str("null"),
+            _ => f.write_str("<not an object>"),
+        }
+    }
+}
+
 /// Wipes the bytes of the given strings (for the operations' `Drop`).
 pub(crate) fn wipe<'a>(texts: impl IntoIterator<Item = &'a mut String>) {
     for text in texts {

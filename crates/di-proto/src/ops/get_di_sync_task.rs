@@ -34,8 +34,9 @@ file_operation! {
     /// Reads real-time task `file_id` of workspace `project_id`.
 }
 
-/// The answer to `GetDISyncTask`.
-#[derive(Debug, Clone, PartialEq)]
+/// The answer to `GetDISyncTask`. `Debug` shows the script's length and the names of the
+/// members of `data` only: a script can hold a data source's password.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiSyncTaskDetails {
     /// The request id.
@@ -162,5 +163,18 @@ impl Reply for DiSyncTaskDetails {
             message,
             data: tree,
         })
+    }
+}
+
+impl std::fmt::Debug for DiSyncTaskDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiSyncTaskDetails")
+            .field("request_id", &self.request_id)
+            .field("code", &self.code.as_deref().map(super::change::Redacted))
+            .field("alarms", &self.alarms)
+            .field("solution", &self.solution)
+            .field("message", &self.message)
+            .field("data", &super::change::RawData(&self.data))
+            .finish()
     }
 }

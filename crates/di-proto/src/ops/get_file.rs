@@ -56,8 +56,9 @@ impl GetFile {
     }
 }
 
-/// The answer to `GetFile`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The answer to `GetFile`. `Debug` shows the content's length and the names of the members
+/// of `data` only: a task's code can hold a data source's password.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FileDetails {
     /// The request id.
@@ -70,6 +71,18 @@ pub struct FileDetails {
     pub download_link: Option<String>,
     /// The whole `Data` member, for members added after this crate (XML values as text).
     pub data: serde_json::Value,
+}
+
+impl std::fmt::Debug for FileDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileDetails")
+            .field("request_id", &self.request_id)
+            .field("file", &self.file)
+            .field("node_configuration", &self.node_configuration)
+            .field("download_link", &self.download_link)
+            .field("data", &super::change::RawData(&self.data))
+            .finish()
+    }
 }
 
 model! {

@@ -179,7 +179,7 @@ model! {
         /// The file's description.
         "FileDescription" => file_description: Option<String>,
         /// The file's content (`ListFiles`: deprecated, when asked for; `GetFile`: the code).
-        "Content" => content: Option<String>,
+        "Content" => content: Option<String> [script],
         /// Whether automatic parsing is on.
         "AutoParsing" => auto_parsing: Option<bool>,
         /// The workflow (deprecated; see `business_id`).

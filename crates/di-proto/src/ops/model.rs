@@ -112,19 +112,21 @@ impl<T: Record> Item for T {
 
 /// Declares a public record of an answer: its doc, then one line per field with the wire
 /// member, the field and its type (`Option<String>`, `Option<i64>`, `Option<bool>`, a nested
-/// `Option<Record>`, or a `Vec` of records or strings).
+/// `Option<Record>`, or a `Vec` of records or strings). An `Option<String>` field marked
+/// `[script]` (a file's content, which can hold a data source's password) shows its length
+/// only in `Debug`.
 macro_rules! model {
     (
         $(#[doc = $doc:literal])*
         $vis:vis struct $name:ident {
             $(
                 $(#[doc = $field_doc:literal])*
-                $wire:literal => $field:ident: $ty:ty,
+                $wire:literal => $field:ident: $ty:ty $([$script:ident])?,
             )*
         }
     ) => {
         $(#[doc = $doc])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[derive(Clone, Default, PartialEq, Eq)]
         #[non_exhaustive]
         $vis struct $name {
             $(
@@ -132,6 +134,14 @@ macro_rules! model {
                 #[doc = concat!("\n\nWire member: `", $wire, "`.")]
                 $vis $field: $ty,
             )*
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), $crate::ops::model::shown!(self.$field $(, $script)?)))*
+                    .finish()
+            }
         }
 
         impl $crate::ops::model::Record for $name {
@@ -158,6 +168,18 @@ macro_rules! model {
 
 pub(crate) use model;
 
+/// What `Debug` shows of a [`model!`] field: the field, or a script's length.
+macro_rules! shown {
+    ($field:expr) => {
+        &$field
+    };
+    ($field:expr, script) => {
+        &$field.as_deref().map($crate::ops::change::Redacted)
+    };
+}
+
+pub(crate) use shown;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +198,20 @@ mod tests {
             "Tags" => tags: Vec<String>,
             /// Children.
             "Children" => children: Vec<Sample>,
+            /// A script.
+            "Script" => script: Option<String> [script],
         }
+    }
+
+    #[test]
+    fn debug_shows_a_script_s_length_only() {
+        let sample = read(json!({"Id": 7, "Script": "{\"password\":\"p4ss\"}"})).unwrap();
+        let shown = format!("{sample:?}");
+        assert_eq!(
+            shown,
+            "Sample { id: Some(7), name: None, on: None, tags: [], children: [], \
+             script: Some(<19 bytes>) }"
+        );
     }
 
     fn read(value: Value) -> Result<Sample, String> {

@@ -5,8 +5,9 @@ use super::change::{self, DataAnswer};
 use super::model::{FromValue, Item};
 use crate::{Error, ResponseContext};
 
-/// One page of a listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One page of a listing. `Debug` shows the names of the members of `data` only (the records
+/// are in `items`, where a file's content shows its length only).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The request id.
@@ -21,6 +22,19 @@ pub struct Page<T> {
     pub total_count: Option<i64>,
     /// The whole `Data` member, for members added after this crate (XML values as text).
     pub data: serde_json::Value,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Page<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("request_id", &self.request_id)
+            .field("items", &self.items)
+            .field("page_number", &self.page_number)
+            .field("page_size", &self.page_size)
+            .field("total_count", &self.total_count)
+            .field("data", &change::RawData(&self.data))
+            .finish()
+    }
 }
 
 /// A listing that [`crate::flow::PageFlow`] pages through, from page 1 until the last.

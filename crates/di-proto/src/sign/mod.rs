@@ -125,6 +125,19 @@ pub(crate) fn redact_query_value<'t>(text: &'t str, name: &str) -> std::borrow::
     redact_marked(text, &format!("{name}="), &["&", "?"], "&")
 }
 
+/// The parameters whose values `Debug` never shows: the STS token, and the task scripts and
+/// settings (`TaskContent`, `TaskParam`), which can hold a data source's password.
+pub(crate) const REDACTED_PARAMETERS: [&str; 3] = ["SecurityToken", "TaskContent", "TaskParam"];
+
+/// A URL or query string (`A=1&B=2`) with the values of [`REDACTED_PARAMETERS`] redacted.
+pub(crate) fn redact_query(text: &str) -> String {
+    REDACTED_PARAMETERS
+        .iter()
+        .fold(text.to_owned(), |text, name| {
+            redact_query_value(&text, name).into_owned()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,25 +69,19 @@ impl Drop for V1Signature {
 impl std::fmt::Debug for V1Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use super::redact_marked;
+        // The string to sign holds the canonical query percent-encoded once more.
+        let string_to_sign = super::REDACTED_PARAMETERS.iter().fold(
+            self.string_to_sign().to_owned(),
+            |text, name| {
+                redact_marked(&text, &format!("{name}%3D"), &["%26", "&"], "%26").into_owned()
+            },
+        );
         f.debug_struct("V1Signature")
             .field(
                 "canonicalized_query_string",
-                &redact_marked(
-                    self.canonicalized_query_string(),
-                    "SecurityToken=",
-                    &["&"],
-                    "&",
-                ),
+                &super::redact_query(self.canonicalized_query_string()),
             )
-            .field(
-                "string_to_sign",
-                &redact_marked(
-                    self.string_to_sign(),
-                    "SecurityToken%3D",
-                    &["%26", "&"],
-                    "%26",
-                ),
-            )
+            .field("string_to_sign", &string_to_sign)
             .field("signature", &self.signature())
             .finish()
     }

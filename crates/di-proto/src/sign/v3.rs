@@ -101,11 +101,19 @@ impl Drop for V3Signature {
 impl std::fmt::Debug for V3Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let redact = |text| super::redact_marked(text, "x-acs-security-token:", &["\n"], "\n");
+        // The canonical request holds the canonical query on a line of its own.
+        let canonical_request: Vec<String> = redact(self.canonical_request())
+            .split('\n')
+            .map(super::redact_query)
+            .collect();
         f.debug_struct("V3Signature")
-            .field("canonical_query_string", &self.canonical_query_string())
+            .field(
+                "canonical_query_string",
+                &super::redact_query(self.canonical_query_string()),
+            )
             .field("canonical_headers", &redact(self.canonical_headers()))
             .field("signed_headers", &self.signed_headers())
-            .field("canonical_request", &redact(self.canonical_request()))
+            .field("canonical_request", &canonical_request.join("\n"))
             .field("hashed_canonical_request", &self.hashed_canonical_request())
             .field("string_to_sign", &self.string_to_sign())
             .field("signature", &self.signature())

@@ -18,7 +18,7 @@ use di_proto::ops::{
 };
 use di_proto::{BodyProblem, Error, FailureReason, ResponseContext, ServiceError};
 
-use super::responses::{every_file_has_a_case, expect_golden, load_in, responses_dir};
+use super::responses::{Hidden, every_file_has_a_case, expect_golden, load_in, responses_dir};
 
 fn dir() -> PathBuf {
     responses_dir().join("discovery")
@@ -59,13 +59,13 @@ impl Parsed {
     /// The result's Debug, as the `.expected` files hold it.
     fn debug(&self) -> String {
         match self {
-            Parsed::Files(result) => format!("{result:#?}\n"),
-            Parsed::File(result) => format!("{result:#?}\n"),
-            Parsed::Folders(result) => format!("{result:#?}\n"),
-            Parsed::Refs(result) => format!("{result:#?}\n"),
+            Parsed::Files(result) => format!("{result:#?}\n{}", result.hidden()),
+            Parsed::File(result) => format!("{result:#?}\n{}", result.hidden()),
+            Parsed::Folders(result) => format!("{result:#?}\n{}", result.hidden()),
+            Parsed::Refs(result) => format!("{result:#?}\n{}", result.hidden()),
             Parsed::Process(result) => format!("{result:#?}\n"),
             Parsed::Result(result) => format!("{result:#?}\n"),
-            Parsed::Task(result) => format!("{result:#?}\n"),
+            Parsed::Task(result) => format!("{result:#?}\n{}", result.hidden()),
             Parsed::Info(result) => format!("{result:#?}\n"),
         }
     }

@@ -11,7 +11,7 @@ use di_proto::ops::{
 };
 use di_proto::{BodyProblem, Error, FailureReason, ResponseContext};
 
-use super::responses::{every_file_has_a_case, expect_golden, load_in, responses_dir};
+use super::responses::{Hidden, every_file_has_a_case, expect_golden, load_in, responses_dir};
 
 fn dir() -> PathBuf {
     responses_dir().join("lifecycle")
@@ -54,7 +54,7 @@ impl Parsed {
         match self {
             Parsed::Info(result) => format!("{result:#?}\n"),
             Parsed::Created(result) => format!("{result:#?}\n"),
-            Parsed::Task(result) => format!("{result:#?}\n"),
+            Parsed::Task(result) => format!("{result:#?}\n{}", result.hidden()),
             Parsed::Change(result) => format!("{result:#?}\n"),
         }
     }

@@ -696,6 +696,61 @@ fn check_expected(dir: &Path, name: &str, actual: &str) -> Option<String> {
     }
 }
 
+/// What an output's `Debug` hides (a script's text, the raw `Data`), written out after the
+/// Debug in the `.expected` files so that the goldens still check every byte of it.
+pub(super) trait Hidden {
+    /// The hidden parts, one `name: value` per line (empty when nothing is hidden).
+    fn hidden(&self) -> String;
+}
+
+impl<T: Hidden> Hidden for Result<T, Error> {
+    fn hidden(&self) -> String {
+        self.as_ref().map(Hidden::hidden).unwrap_or_default()
+    }
+}
+
+impl Hidden for di_proto::ops::DiSyncTaskDetails {
+    fn hidden(&self) -> String {
+        format!(
+            "hidden code: {:?}\nhidden data: {:#}\n",
+            self.code, self.data
+        )
+    }
+}
+
+impl Hidden for di_proto::ops::FileDetails {
+    fn hidden(&self) -> String {
+        format!(
+            "hidden file.content: {:?}\nhidden data: {:#}\n",
+            self.file.content, self.data
+        )
+    }
+}
+
+impl<T: MaybeHidden> Hidden for di_proto::ops::Page<T> {
+    fn hidden(&self) -> String {
+        let items: String = self.items.iter().map(MaybeHidden::hidden_part).collect();
+        format!("{items}hidden data: {:#}\n", self.data)
+    }
+}
+
+/// A page's record: a file's content is hidden, other records hide nothing.
+pub(super) trait MaybeHidden {
+    /// What the record's Debug hides.
+    fn hidden_part(&self) -> String {
+        String::new()
+    }
+}
+
+impl MaybeHidden for di_proto::ops::FileRecord {
+    fn hidden_part(&self) -> String {
+        format!("hidden content: {:?}\n", self.content)
+    }
+}
+
+impl MaybeHidden for di_proto::ops::FolderRecord {}
+impl MaybeHidden for di_proto::ops::RefTask {}
+
 /// Runs a table of golden cases: `run` reads a case's response, checks the result in code,
 /// and returns the case's name with the result's Debug, which must be what
 /// `<dir>/<name>.expected` holds. Every case runs before the differences are reported, all
