@@ -198,7 +198,9 @@ impl DefaultChain {
             .timeout_recv_body(Some(exchange.read_timeout))
             .build();
         let reply = match self.agent.run(request) {
-            Err(error) => Reply::Failed(error.to_string()),
+            // Described as the client's own calls are: never with the URL, whose query may
+            // hold a security token.
+            Err(error) => Reply::Failed(crate::transport::describe(&error)),
             Ok(response) => {
                 let (parts, mut body) = response.into_parts();
                 let mut bytes = Vec::new();

@@ -414,7 +414,7 @@ fn classify_io(error: &io::Error) -> (TransportFailure, TransportErrorKind) {
 
 /// Describes `error` without the URL (which carries the signature, the AccessKey id and any
 /// STS token in its query), a header or a body.
-fn describe(error: &ureq::Error) -> String {
+pub(crate) fn describe(error: &ureq::Error) -> String {
     match error {
         ureq::Error::Timeout(timeout) => format!("timed out {}", timeout_phase(*timeout)),
         ureq::Error::Io(error) => error.to_string(),
