@@ -6,10 +6,9 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{AccessKey, DI, Emulator, json_line, run_hiding};
+use common::{AccessKey, Emulator, di_isolated, json_line, run_hiding, temp_dir};
 use serde_json::Value;
 
 const KEY: AccessKey = AccessKey {
@@ -31,14 +30,13 @@ struct Run {
     stderr: String,
 }
 
-/// Runs `di --output json --endpoint endpoint args...` with the test key in its environment.
+/// Runs `di --output json --endpoint endpoint args...` with the test key as its only
+/// credentials (no profile, no metadata service, an empty home).
 fn di(endpoint: &str, args: &[&str]) -> Run {
-    let mut command = Command::new(DI);
+    let mut command = di_isolated(temp_dir("faults-home"));
     command
-        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
         .args(["--output", "json", "--endpoint", endpoint])
-        .args(args)
-        .stdin(Stdio::null());
+        .args(args);
     KEY.export(&mut command);
     let (code, stdout, stderr) = run_hiding(&mut command, KEY.secret);
     let line = stdout.lines().next().map_or(Value::Null, json_line);

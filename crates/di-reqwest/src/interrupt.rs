@@ -67,15 +67,23 @@ impl Interrupt {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    /// On tokio's paused clock, which jumps to the next timer whenever every task waits: a
+    /// sleep the trigger failed to wake would end by the jump, an hour later on that clock.
+    #[tokio::test(start_paused = true)]
     async fn a_trigger_ends_a_sleep_in_progress() {
-        let interrupt = Interrupt::new();
-        let sleeper = interrupt.clone();
-        let sleeping = tokio::spawn(async move { sleeper.sleep(Duration::MAX).await });
-        tokio::task::yield_now().await;
-        interrupt.trigger();
-        // Ends only because the trigger woke it: a sleep of Duration::MAX never ends by itself.
-        sleeping.await.unwrap();
-        interrupt.sleep(Duration::MAX).await;
+        for delay in [Duration::from_secs(3600), Duration::MAX] {
+            let interrupt = Interrupt::new();
+            let sleeper = interrupt.clone();
+            let start = tokio::time::Instant::now();
+            let sleeping = tokio::spawn(async move { sleeper.sleep(delay).await });
+            // The sleeper runs until it waits.
+            tokio::task::yield_now().await;
+            interrupt.trigger();
+            sleeping.await.unwrap();
+            assert_eq!(start.elapsed(), Duration::ZERO, "{delay:?}");
+            // Triggered: sleeps return at once.
+            interrupt.sleep(delay).await;
+            assert_eq!(start.elapsed(), Duration::ZERO, "{delay:?}");
+        }
     }
 }

@@ -66,14 +66,29 @@ mod tests {
 
     #[test]
     fn a_trigger_ends_a_sleep_in_progress() {
-        let interrupt = Interrupt::new();
-        let sleeper = interrupt.clone();
-        let thread = std::thread::spawn(move || sleeper.sleep(Duration::MAX));
-        interrupt.trigger();
-        // Joins only because the trigger woke the sleeper: a sleep of Duration::MAX never
-        // ends by itself.
-        thread.join().unwrap();
-        // Triggered: sleeps return at once.
-        interrupt.sleep(Duration::MAX);
+        // A delay the clock can reach (a timed wait), and one it cannot (a wait until
+        // triggered).
+        for delay in [Duration::from_secs(3600), Duration::MAX] {
+            let interrupt = Interrupt::new();
+            let sleeper = interrupt.clone();
+            let (about_to_sleep, ready) = std::sync::mpsc::channel();
+            let (slept, woke) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                about_to_sleep.send(()).unwrap();
+                sleeper.sleep(delay);
+                slept.send(()).unwrap();
+            });
+            ready.recv().unwrap();
+            interrupt.trigger();
+            // Only the trigger can end either sleep this side of an hour; the bound turns a
+            // sleeper the trigger missed into a failure instead of a hang.
+            assert_eq!(
+                woke.recv_timeout(Duration::from_secs(60)),
+                Ok(()),
+                "{delay:?}"
+            );
+            // Triggered: sleeps return at once.
+            interrupt.sleep(delay);
+        }
     }
 }
