@@ -469,9 +469,11 @@ mod tests {
         limiter.observe(ms(20), Answer::Throttled);
         let rate = limiter.rate().unwrap();
         assert!((rate - MIN_CEILING * CUT).abs() < 0.01, "{rate}");
-        // The next request waits about a second at most, not minutes.
-        let wait = limiter.acquire(ms(20)).unwrap_or_default();
-        assert!(wait <= Duration::from_millis(1200), "{wait:?}");
+        // The next request is held for at most one token at the cut rate (1 / 0.85 s): more
+        // than a second, not minutes.
+        let wait = limiter.acquire(ms(20)).expect("the request is held");
+        assert!(wait > Duration::from_secs(1), "{wait:?}");
+        assert!(wait <= Duration::from_secs_f64(1.0 / rate), "{wait:?}");
     }
 
     #[test]

@@ -650,7 +650,14 @@ fn update_takes_a_real_time_task_only_from_a_generated_script() {
     ));
     // A generated update may add parameters to the generated script.
     let with_param = from_process.with_task_param(r#"{"ResourceGroup":"S_res_group_1"}"#);
-    assert!(with_param.to_rpc_request().is_ok());
+    let request = request_of(&with_param);
+    assert_eq!(task_type_params(&request), ["DI_REALTIME"]);
+    let task_param: Vec<&str> = request
+        .params()
+        .filter(|(name, _, _)| *name == "TaskParam")
+        .map(|(_, value, _)| value)
+        .collect();
+    assert_eq!(task_param, [r#"{"ResourceGroup":"S_res_group_1"}"#]);
 }
 
 #[test]
