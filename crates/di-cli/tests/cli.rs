@@ -268,8 +268,13 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
     assert!(line["request_id"].is_string());
 }
 
+/// Polls 50 ms apart at first, for the waits on the emulator's 200 ms settle.
+const FAST_POLLS: [&str; 2] = ["--poll-interval", "0.05"];
+
+/// Waits on a real settle of 200 ms (the emulator runs in a process of its own, on the
+/// machine's clock).
 #[test]
-fn the_lifecycle_commands_walk_a_task_and_wait() {
+fn real_time_the_lifecycle_commands_walk_a_task_and_wait() {
     // Config processes (the create and update of a real-time task) are ready at once.
     let emulator = Emulator::start_with(
         1,
@@ -320,6 +325,7 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
     assert_eq!(info["name"], "cli");
     let mut start = task("start-sync-instance").to_vec();
     start.extend(["--start-param", r#"{"errorLimit":{"record":0}}"#, "--wait"]);
+    start.extend(FAST_POLLS);
     let (code, started) = json(&start);
     assert_eq!(
         (code, &started["status"]),
@@ -331,6 +337,7 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
     assert_eq!((code, &again["outcome"]), (0, &Value::from("already_done")));
     let mut stop = task("stop-sync-instance").to_vec();
     stop.push("--wait");
+    stop.extend(FAST_POLLS);
     let (code, stopped) = json(&stop);
     assert_eq!(
         (code, &stopped["status"]),
@@ -338,7 +345,7 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
         "{stopped}"
     );
     assert_eq!(stopped["steps"].as_array().map(Vec::len), Some(2));
-    let (code, torn) = json(&task("teardown"));
+    let (code, torn) = json(&[&task("teardown")[..], &FAST_POLLS].concat());
     assert_eq!(
         (code, &torn["outcome"]),
         (0, &Value::from("done")),
@@ -353,6 +360,8 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
         PROJECT,
         "--file-id",
         "1",
+        FAST_POLLS[0],
+        FAST_POLLS[1],
     ]);
     assert_eq!(code, 0, "{torn}");
     let actions: Vec<&str> = torn["steps"]
@@ -421,7 +430,7 @@ fn the_lifecycle_commands_walk_a_task_and_wait() {
 }
 
 #[test]
-fn a_wait_that_times_out_exits_3_with_the_last_status() {
+fn real_time_a_wait_that_times_out_exits_3_with_the_last_status() {
     let emulator = Emulator::start_with(1, 2, &["--never-settle"]);
     let (code, stdout, stderr) = run(di_at(&emulator).args([
         "--output",
@@ -673,7 +682,7 @@ fn a_batch_of_100_tasks_with_8_jobs_is_all_done() {
 }
 
 #[test]
-fn the_demo_exits_0_with_a_summary() {
+fn real_time_the_demo_exits_0_with_a_summary() {
     let (code, stdout, stderr) = run(di().arg("demo"));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("20 tasks: "), "{stdout}");

@@ -430,7 +430,7 @@ fn the_region_comes_from_the_flag_the_variable_then_the_profile() {
 /// and the help says so. A millisecond has passed by the time the refusal is checked, so the
 /// wait ends at its first poll; under the default (300 s) it would still be polling.
 #[test]
-fn wait_timeout_without_wait_bounds_the_waiting_after_a_refusal() {
+fn real_time_wait_timeout_without_wait_bounds_the_waiting_after_a_refusal() {
     let emulator = Emulator::start(1, &["--never-settle"]);
     let (code, _, stderr) = run(di_keyed().args(["--endpoint", &emulator.url]).args([
         "stop-sync-instance",

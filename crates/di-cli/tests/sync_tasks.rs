@@ -697,7 +697,7 @@ fn a_task_type_a_command_does_not_take_exits_2_before_any_request() {
 }
 
 #[test]
-fn a_config_process_that_runs_past_wait_timeout_exits_3_with_its_last_status() {
+fn real_time_a_config_process_that_runs_past_wait_timeout_exits_3_with_its_last_status() {
     let emulator = Emulator::start(&["--process-delay-ms", "600000"]);
     let (code, stdout, stderr) = run(di_at(&emulator).args([
         "--output",

@@ -588,7 +588,7 @@ fn only_idempotent_calls_retry_a_lost_answer<T: Lifecycle>() {
     assert_eq!(client.info(1).unwrap().status, InstanceStatus::Run);
 }
 
-fn waits_for_a_slow_task_to_settle_real_time<T: Lifecycle>() {
+fn real_time_waits_for_a_slow_task_to_settle<T: Lifecycle>() {
     let env = Env::start(Config::default().with_settle_delay(Duration::from_millis(300)));
     let client: T = env.client();
     client.stop(2).unwrap();
@@ -669,7 +669,7 @@ fn waits_for_a_slow_task_to_settle_real_time<T: Lifecycle>() {
     );
 }
 
-fn a_task_that_never_settles_times_out_with_its_last_status_real_time<T: Lifecycle>() {
+fn real_time_a_task_that_never_settles_times_out_with_its_last_status<T: Lifecycle>() {
     let env = Env::start(Config::default().never_settling());
     let client: T = env.client();
     client.stop(6).unwrap();
@@ -743,12 +743,12 @@ macro_rules! lifecycle {
                 super::only_idempotent_calls_retry_a_lost_answer::<$transport>();
             }
             #[test]
-            fn waits_for_a_slow_task_to_settle_real_time() {
-                super::waits_for_a_slow_task_to_settle_real_time::<$transport>();
+            fn real_time_waits_for_a_slow_task_to_settle() {
+                super::real_time_waits_for_a_slow_task_to_settle::<$transport>();
             }
             #[test]
-            fn a_task_that_never_settles_times_out_with_its_last_status_real_time() {
-                super::a_task_that_never_settles_times_out_with_its_last_status_real_time::<
+            fn real_time_a_task_that_never_settles_times_out_with_its_last_status() {
+                super::real_time_a_task_that_never_settles_times_out_with_its_last_status::<
                     $transport,
                 >();
             }

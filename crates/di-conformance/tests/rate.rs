@@ -3,7 +3,7 @@
 //! learns the limit from the throttled answers and finishes every call.
 //!
 //! Real time: the emulator's buckets refill on its clock, so these tests take the seconds
-//! their rates imply (named `_real_time`).
+//! their rates imply (named `real_time_*`).
 
 use std::sync::Arc;
 
@@ -106,7 +106,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 #[test]
-fn a_fixed_rate_at_the_limit_is_never_throttled_real_time() {
+fn real_time_a_fixed_rate_at_the_limit_is_never_throttled() {
     let runtime = runtime();
     for transport in ["di-ureq", "di-reqwest"] {
         let handle = emulator(&runtime);
@@ -126,7 +126,7 @@ fn a_fixed_rate_at_the_limit_is_never_throttled_real_time() {
 }
 
 #[test]
-fn adaptive_learns_the_limit_and_finishes_every_call_real_time() {
+fn real_time_adaptive_learns_the_limit_and_finishes_every_call() {
     let runtime = runtime();
     for transport in ["di-ureq", "di-reqwest"] {
         let handle = emulator(&runtime);
@@ -154,7 +154,7 @@ fn adaptive_learns_the_limit_and_finishes_every_call_real_time() {
 }
 
 #[test]
-fn without_a_limit_the_same_calls_meet_many_throttled_answers_real_time() {
+fn real_time_without_a_limit_the_same_calls_meet_many_throttled_answers() {
     let runtime = runtime();
     let handle = emulator(&runtime);
     let config = config(handle.base_url(), RateLimit::Off);

@@ -323,7 +323,9 @@ fn a_lost_terminate_answer_while_the_task_settles<T: Transport>() {
     );
     assert_request_ids(&report);
     assert_eq!(note(&report, 1), "status KILLING");
-    assert!(polls(&report, 2, InstanceStatus::NoRun) >= 1);
+    // Polled at once, then 10, 20 and 40 s apart: KILLING at 0, 10 and 30 s, NORUN at 70 s
+    // (the undeploy settles 60 s after the lost terminate).
+    assert_eq!(polls(&report, 2, InstanceStatus::NoRun), 4);
     assert_eq!(report.steps[0].retries.len(), 1);
     assert_eq!(
         env.emulator().task_state(PROJECT, 1),
@@ -636,12 +638,22 @@ fn a_wait_deadline_that_runs_out_keeps_the_terminate_step<T: Transport>() {
     assert_eq!(timeout.project_id, PROJECT);
     assert_eq!(timeout.wait_for, WaitFor::Settled);
     assert_eq!(timeout.last_status, InstanceStatus::Killing);
-    assert!(timeout.polls >= 2, "{timeout:?}");
-    // The deadline counts from the task's start: the wait had what the terminate left of it,
-    // and ran it out.
-    assert!(timeout.timeout <= deadline, "{timeout:?}");
+    // Polled at 0, 10, 30, 70 and 110 s, then once more when the last sleep, cut short, ends
+    // at the deadline.
+    assert_eq!(timeout.polls, 6, "{timeout:?}");
+    // The deadline counts from the task's start: the wait had what the terminate left of it
+    // (the deadline less the terminate's real milliseconds), and ran it out, asleep for all
+    // of it but the polls' own milliseconds.
+    let second = Duration::from_secs(1);
+    assert!(
+        timeout.timeout <= deadline && timeout.timeout > deadline - second,
+        "{timeout:?}"
+    );
     assert!(timeout.elapsed >= timeout.timeout, "{timeout:?}");
-    assert!(slept > Duration::ZERO, "{report:#?}");
+    assert!(
+        slept <= timeout.timeout && slept > timeout.timeout - second,
+        "slept {slept:?}: {timeout:?}"
+    );
     assert_eq!(
         steps(&report),
         [
@@ -723,8 +735,10 @@ fn a_change_refused_while_the_task_settles_is_sent_again<T: Transport>() {
         "{report:#?}"
     );
     assert_eq!(note(&report, 1), "status KILLING");
-    assert!(polls(&report, 2, InstanceStatus::Pause) >= 1);
-    assert!(polls(&report, 4, InstanceStatus::NoRun) >= 1);
+    // Each wait polls at once, then 10, 20 and 40 s apart, and sees the 60 s settle end at
+    // its fourth poll (70 s).
+    assert_eq!(polls(&report, 2, InstanceStatus::Pause), 4);
+    assert_eq!(polls(&report, 4, InstanceStatus::NoRun), 4);
     assert_eq!(
         env.emulator().task_state(PROJECT, 1),
         Some(TaskState::Deleted)
