@@ -279,7 +279,7 @@ impl Client {
         let outcome = inner.transport.send(request, time_left);
         let latency_ms = millis(sent.elapsed());
         if let Ok(response) = &outcome {
-            let answer = Answer::from_status(response.status());
+            let answer = Answer::of_response(response);
             self.limiter().observe(inner.epoch.elapsed(), answer);
         }
         match outcome {

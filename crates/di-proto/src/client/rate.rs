@@ -101,11 +101,18 @@ const BURST: f64 = 0.05;
 /// What one answer says about the rate (see [`RateLimiter::observe`]).
 ///
 /// ```
-/// use di_proto::http::StatusCode;
+/// use di_proto::http::Response;
 /// use di_proto::client::rate::Answer;
 ///
-/// assert_eq!(Answer::from_status(StatusCode::TOO_MANY_REQUESTS), Answer::Throttled);
-/// assert_eq!(Answer::from_status(StatusCode::OK), Answer::Served);
+/// let answer = |status: u16, body: &str| {
+///     let response = Response::builder().status(status).body(body.to_owned()).unwrap();
+///     Answer::of_response(&response)
+/// };
+/// assert_eq!(answer(429, ""), Answer::Throttled);
+/// // A throttling code under another status, as the error code table documents.
+/// assert_eq!(answer(400, r#"{"RequestId":"r","Code":"Throttling.User"}"#), Answer::Throttled);
+/// assert_eq!(answer(400, r#"{"RequestId":"r","Code":"Invalid.Tenant"}"#), Answer::Served);
+/// assert_eq!(answer(200, r#"{"RequestId":"r","Data":{"Status":"success"}}"#), Answer::Served);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Answer {
@@ -116,13 +123,25 @@ pub enum Answer {
 }
 
 impl Answer {
-    /// Reads an answer's HTTP status: 429 is throttling (DataWorks answers its `Throttling.*`
-    /// codes with it), anything else was served.
-    pub fn from_status(status: StatusCode) -> Answer {
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            Answer::Throttled
-        } else {
-            Answer::Served
+    /// Reads an answer as the response parser classifies it: throttled when the parser reads
+    /// [`crate::Error::Throttled`] from it (a 429, a `Throttling.*` code under any status, a
+    /// 429 the body states under HTTP 200) or when it is an HTTP 429 page from elsewhere;
+    /// served otherwise.
+    pub fn of_response<B: AsRef<[u8]>>(response: &http::Response<B>) -> Answer {
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            return Answer::Throttled;
+        }
+        let body = response.body().as_ref();
+        // Only a body that names throttling, or the status 429, can classify as throttled:
+        // any other skips the parse.
+        let mentions = |needle: &[u8]| memchr::memmem::find(body, needle).is_some();
+        if !mentions(b"Throttling") && !mentions(b"429") {
+            return Answer::Served;
+        }
+        let context = crate::ResponseContext::new();
+        match crate::response::read(response.status(), response.headers(), body, &context) {
+            Err(crate::Error::Throttled(_)) => Answer::Throttled,
+            _ => Answer::Served,
         }
     }
 }
@@ -226,7 +245,7 @@ impl RateLimiter {
         Some(wait)
     }
 
-    /// Reports an answer at `now` (see [`Answer::from_status`]); an attempt that got no
+    /// Reports an answer at `now` (see [`Answer::of_response`]); an attempt that got no
     /// answer is not reported.
     pub fn observe(&mut self, now: Duration, answer: Answer) {
         self.refill(now);
@@ -342,6 +361,78 @@ fn capacity(rate: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_is_throttled_as_the_parser_reads_it() {
+        let answer = |status: u16, content_type: &str, body: &str| {
+            let response = http::Response::builder()
+                .status(status)
+                .header("content-type", content_type)
+                .body(body.as_bytes())
+                .unwrap();
+            Answer::of_response(&response)
+        };
+        let json = "application/json";
+        let cases = [
+            (
+                429,
+                "text/html",
+                "<html>Too Many Requests</html>",
+                Answer::Throttled,
+            ),
+            (
+                400,
+                json,
+                r#"{"RequestId":"r","Code":"Throttling.User"}"#,
+                Answer::Throttled,
+            ),
+            (
+                503,
+                "text/xml",
+                "<Error><RequestId>r</RequestId><Code>Throttling</Code></Error>",
+                Answer::Throttled,
+            ),
+            // A 429 stated in the body of an HTTP 200 (the discovery answers' shape).
+            (
+                200,
+                json,
+                r#"{"Success":false,"ErrorCode":"Busy","HttpStatusCode":429,"RequestId":"r"}"#,
+                Answer::Throttled,
+            ),
+            (
+                200,
+                json,
+                r#"{"Success":false,"ErrorCode":"Invalid.Tenant","HttpStatusCode":400,"RequestId":"r"}"#,
+                Answer::Served,
+            ),
+            // The words or the number elsewhere in a body are no throttling.
+            (
+                200,
+                json,
+                r#"{"RequestId":"r","Data":{"FileId":4290,"Name":"Throttling"}}"#,
+                Answer::Served,
+            ),
+            (
+                500,
+                json,
+                r#"{"RequestId":"r","Code":"InternalError"}"#,
+                Answer::Served,
+            ),
+            (
+                502,
+                "text/html",
+                "<html>Bad Gateway 429</html>",
+                Answer::Served,
+            ),
+        ];
+        for (status, content_type, body, expected) in cases {
+            assert_eq!(
+                answer(status, content_type, body),
+                expected,
+                "{status} {body}"
+            );
+        }
+    }
     use proptest::prelude::*;
 
     fn ms(millis: u64) -> Duration {
