@@ -65,7 +65,7 @@ pub(crate) fn target(
             }
         }
     };
-    if !regions::is_known(&region) {
+    if !di_proto::is_known_region(&region) {
         return Err(Error::UnknownRegion {
             suggestion: regions::closest(&region),
             region,

@@ -1,38 +1,11 @@
-//! The regions DataWorks serves its OpenAPI in, so that a misspelt `--region` (or
-//! `ALIBABA_CLOUD_REGION_ID`, or a profile's `region_id`) is a configuration error at once,
-//! with the closest known region suggested, instead of a host name that does not resolve,
-//! retried as if the network had failed. A region missing from this list is reached with
+//! What `di` says about a region it does not know (`--region`, `ALIBABA_CLOUD_REGION_ID`, or a
+//! profile's `region_id`): the known regions (di-proto's [`di_proto::is_known_region`] lists)
+//! and the closest one to a typo, so that a misspelt region is a configuration error at once
+//! instead of a host name that does not resolve, retried as if the network had failed. A
+//! region missing from the lists is reached with
 //! `--endpoint https://dataworks.REGION.aliyuncs.com`.
 
-use di_proto::CENTRAL_REGIONS;
-
-/// The regions with a DataWorks OpenAPI host of their own (`dataworks.<region>.aliyuncs.com`),
-/// from the service's endpoint list; [`CENTRAL_REGIONS`] (di-proto's list, which sends
-/// `cn-zhangjiakou` to the central host) are served by the central host.
-pub(crate) const REGIONAL: [&str; 17] = [
-    "cn-hangzhou",
-    "cn-shanghai",
-    "cn-beijing",
-    "cn-shenzhen",
-    "cn-wulanchabu",
-    "cn-chengdu",
-    "cn-hongkong",
-    "ap-southeast-1",
-    "ap-southeast-3",
-    "ap-southeast-5",
-    "ap-southeast-7",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "us-west-1",
-    "us-east-1",
-    "eu-central-1",
-    "eu-west-1",
-];
-
-/// Whether `region` is a known DataWorks region.
-pub(crate) fn is_known(region: &str) -> bool {
-    REGIONAL.contains(&region) || CENTRAL_REGIONS.contains(&region)
-}
+use di_proto::{CENTRAL_REGIONS, REGIONAL_REGIONS as REGIONAL};
 
 /// Every known region, comma-separated, in lines of at most about 90 characters after the
 /// first, each indented by `indent`, for messages.
@@ -93,8 +66,8 @@ mod tests {
 
     #[test]
     fn knows_the_regions_and_suggests_the_closest() {
-        assert!(is_known("cn-shanghai") && is_known("cn-qingdao"));
-        assert!(!is_known("cn-nowhere-9") && !is_known("CN-SHANGHAI"));
+        assert!(!di_proto::is_known_region("cn-nowhere-9"));
+        assert!(!di_proto::is_known_region("CN-SHANGHAI"));
         assert_eq!(closest("cn-shangai"), Some("cn-shanghai"));
         assert_eq!(closest("CN-SHANGHAI"), Some("cn-shanghai"));
         assert_eq!(closest("ap-southeast1"), Some("ap-southeast-1"));

@@ -48,6 +48,42 @@ pub const CENTRAL_REGIONS: [&str; 7] = [
     "cn-north-2-gov-1",
 ];
 
+/// The regions with a DataWorks OpenAPI host of their own (`dataworks.<region>.aliyuncs.com`),
+/// from the service's endpoint list. A region in neither this list nor [`CENTRAL_REGIONS`]
+/// still gets its host by the same pattern ([`Endpoint::for_region`]), for regions added
+/// after this crate; a tool can refuse it as a likely typo ([`is_known_region`]).
+pub const REGIONAL_REGIONS: [&str; 17] = [
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-beijing",
+    "cn-shenzhen",
+    "cn-wulanchabu",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-southeast-1",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "us-west-1",
+    "us-east-1",
+    "eu-central-1",
+    "eu-west-1",
+];
+
+/// Whether `region` (as written, lower case) is one of [`REGIONAL_REGIONS`] or
+/// [`CENTRAL_REGIONS`].
+///
+/// ```
+/// assert!(di_proto::is_known_region("cn-shanghai"));
+/// assert!(di_proto::is_known_region("cn-qingdao"));
+/// assert!(!di_proto::is_known_region("cn-shangai"));
+/// ```
+pub fn is_known_region(region: &str) -> bool {
+    REGIONAL_REGIONS.contains(&region) || CENTRAL_REGIONS.contains(&region)
+}
+
 /// An endpoint: `https://host[:port]`, with no path, query or user info.
 ///
 /// ```

@@ -53,7 +53,7 @@ pub use serde_json;
 
 pub use call::nonce_from_bytes;
 pub use credentials::Credentials;
-pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, Scheme};
+pub use endpoint::{CENTRAL_REGIONS, Endpoint, Network, REGIONAL_REGIONS, Scheme, is_known_region};
 pub use error::{BodyProblem, Error, FailureReason, ServiceError, TaskFailure, UnexpectedResponse};
 pub use request::{Format, ParamLocation, RESERVED_PARAMS, RpcRequest, SignedRequest, Signer};
 pub use response::{MismatchCause, ResponseContext, SignatureDiagnosis};
