@@ -105,8 +105,9 @@ Exit codes:
   0  everything done (or found already done)
   1  an operation failed: the service refused it (an error answer, or Data.Status = fail)
   2  usage or configuration error (bad option, missing credentials, invalid endpoint)
-  3  no usable answer after the retries: network failure, timeout, throttling, or a gateway
-     or proxy error page (HTTP 429, 502, 503, 504); or a wait that timed out
+  3  no usable answer after the retries: network failure, timeout, throttling, a gateway or
+     proxy error page (HTTP 429, 500, 502, 503, 504), or an answer cut short; or a wait that
+     timed out
   130  interrupted (SIGINT or SIGTERM)
   A batch exits with the worst code among its tasks, in the order 130, 2, 1, 3, 0: a refused
   task outranks a transient failure, so 3 means that rerunning the failed tasks may finish

@@ -250,11 +250,13 @@ fn classify_api(error: &ApiError) -> (&'static str, Option<String>, Exit) {
         ApiError::CredentialsRejected(_) => ("credentials_rejected", code(), Exit::Failed),
         ApiError::Service(_) => ("service_error", code(), Exit::Failed),
         ApiError::UnexpectedResponse(response) => {
-            // A gateway's or proxy's error page says nothing about the operation: the path to
-            // the service failed, as a network error does.
-            let exit = match response.status.as_u16() {
-                429 | 502 | 503 | 504 => Exit::Unavailable,
-                _ => Exit::Failed,
+            // A gateway's or proxy's error page, or an answer cut short, says nothing about the
+            // operation: the path to the service failed, as a network error does, when
+            // di-proto's retry policy counts it transient.
+            let exit = if error.is_transient() {
+                Exit::Unavailable
+            } else {
+                Exit::Failed
             };
             (
                 "unexpected_response",

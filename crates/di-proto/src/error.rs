@@ -198,6 +198,35 @@ fn skew_note(skew_seconds: Option<i64>) -> String {
 }
 
 impl Error {
+    /// Whether a later try of the same call may succeed: the answer was throttling, a server
+    /// error, a gateway's or proxy's error page (429, 500, 502, 503, 504), a success cut
+    /// short, or a refusal that a corrected clock or a new nonce would pass. The retry policy
+    /// retries exactly these (those that may have taken effect only for idempotent calls),
+    /// so an error that is still transient after the retries is one a rerun may get past.
+    ///
+    /// ```
+    /// use di_proto::ResponseContext;
+    /// use di_proto::ops::{DeleteDiSyncTask, Operation};
+    ///
+    /// let error = |status: u16, content_type: &str, body: &str| {
+    ///     let response = di_proto::http::Response::builder()
+    ///         .status(status)
+    ///         .header("content-type", content_type)
+    ///         .body(body.to_owned())
+    ///         .unwrap();
+    ///     DeleteDiSyncTask::new(10000, 100)
+    ///         .parse_response(&response, &ResponseContext::new())
+    ///         .unwrap_err()
+    /// };
+    /// let json = "application/json";
+    /// assert!(error(500, json, r#"{"RequestId":"r","Code":"InternalError"}"#).is_transient());
+    /// assert!(error(502, "text/html", "<html>Bad Gateway</html>").is_transient());
+    /// assert!(!error(400, json, r#"{"RequestId":"r","Code":"Invalid.Tenant"}"#).is_transient());
+    /// ```
+    pub fn is_transient(&self) -> bool {
+        crate::retry::Retryability::of_error(self) != crate::retry::Retryability::Never
+    }
+
     /// The service's error answer, for every variant that carries one.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
