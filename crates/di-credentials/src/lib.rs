@@ -64,7 +64,10 @@ use std::fmt;
 
 use di_proto::{Credentials, Timestamp};
 
-pub use cache::{ChainCache, DEFAULT_REFRESH_MARGIN, EXPIRY_FLOOR, Freshness, Lookup, freshness};
+pub use cache::{
+    ChainCache, DEFAULT_REFRESH_MARGIN, EXPIRY_FLOOR, Freshness, Lookup, PendingRefresh, Recheck,
+    Refreshed, freshness,
+};
 pub use chain::{
     ChainOptions, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN, Resolver, Step,
 };

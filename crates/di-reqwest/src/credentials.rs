@@ -6,8 +6,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use di_credentials::{
-    ChainCache, ChainOptions, Environment, Exchange, Lookup, MAX_REPLY_BYTES, Reply, Resolved,
-    Source, Step,
+    ChainCache, ChainOptions, Environment, Exchange, Lookup, MAX_REPLY_BYTES, Recheck, Refreshed,
+    Reply, Resolved, Source, Step,
 };
 use di_proto::client::CredentialsError;
 use di_proto::{Credentials, Timestamp};
@@ -126,49 +126,39 @@ impl DefaultChain {
     pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let now = now()?;
         let lookup = self.state().lookup(now);
-        match lookup {
-            Lookup::Use(credentials) => Ok(credentials),
+        let (_guard, recheck) = match lookup {
+            Lookup::Use(credentials) => return Ok(credentials),
             Lookup::UseAndRefresh(credentials) => {
                 // Another caller is refreshing: these are still good.
-                let Ok(_guard) = self.refreshing.try_lock() else {
+                let Ok(guard) = self.refreshing.try_lock() else {
                     return Ok(credentials);
                 };
-                let still_due = matches!(self.state().lookup(now), Lookup::UseAndRefresh(_));
-                if !still_due {
-                    return Ok(self.cached_or(credentials));
-                }
-                match self.resolve().await {
-                    Ok(resolved) => Ok(self.store(resolved)),
-                    Err(error) => {
-                        tracing::warn!(error = %error, "refreshing credentials ahead of expiry failed; using the cached ones");
-                        Ok(credentials)
-                    }
-                }
+                let recheck = self.state().recheck_ahead(credentials, now);
+                (guard, recheck)
             }
             Lookup::Refresh => {
-                let _guard = self.refreshing.lock().await;
+                let guard = self.refreshing.lock().await;
                 // Whoever held the lock may have refreshed already.
-                let lookup = self.state().lookup(self::now()?);
-                if let Lookup::Use(credentials) | Lookup::UseAndRefresh(credentials) = lookup {
-                    return Ok(credentials);
-                }
-                let resolved = self.resolve().await?;
-                Ok(self.store(resolved))
+                let recheck = self.state().recheck_expired(self::now()?);
+                (guard, recheck)
+            }
+        };
+        let refresh = match recheck {
+            Recheck::Use(credentials) => return Ok(credentials),
+            Recheck::Refresh(refresh) => refresh,
+        };
+        let result = self.resolve().await;
+        if let Ok(resolved) = &result {
+            tracing::debug!(source = %resolved.source, detail = %resolved.detail, "credentials resolved");
+        }
+        let refreshed = self.state().refreshed(refresh, result)?;
+        match refreshed {
+            Refreshed::New(credentials) => Ok(credentials),
+            Refreshed::Kept { credentials, error } => {
+                tracing::warn!(error = %error, "refreshing credentials ahead of expiry failed; using the cached ones");
+                Ok(credentials)
             }
         }
-    }
-
-    fn cached_or(&self, fallback: Credentials) -> Credentials {
-        self.state()
-            .current()
-            .map_or(fallback, |current| current.credentials.clone())
-    }
-
-    fn store(&self, resolved: Resolved) -> Credentials {
-        tracing::debug!(source = %resolved.source, detail = %resolved.detail, "credentials resolved");
-        let credentials = resolved.credentials.clone();
-        self.state().store(resolved);
-        credentials
     }
 
     /// Runs the resolver to its end, sending its exchanges.

@@ -7,8 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::SystemTime;
 
 use di_credentials::{
-    ChainCache, ChainOptions, Environment, Exchange, Lookup, MAX_REPLY_BYTES, Reply, Resolved,
-    Source, Step,
+    ChainCache, ChainOptions, Environment, Exchange, Lookup, MAX_REPLY_BYTES, Recheck, Refreshed,
+    Reply, Resolved, Source, Step,
 };
 use di_proto::client::{CredentialsError, ProvideCredentials};
 use di_proto::{Credentials, Timestamp};
@@ -123,8 +123,8 @@ impl DefaultChain {
     pub fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let now = now()?;
         let lookup = self.state().lookup(now);
-        match lookup {
-            Lookup::Use(credentials) => Ok(credentials),
+        let (_guard, recheck) = match lookup {
+            Lookup::Use(credentials) => return Ok(credentials),
             Lookup::UseAndRefresh(credentials) => {
                 let guard = match self.refreshing.try_lock() {
                     Ok(guard) => guard,
@@ -132,42 +132,35 @@ impl DefaultChain {
                     // Another caller is refreshing: these are still good.
                     Err(TryLockError::WouldBlock) => return Ok(credentials),
                 };
-                if !matches!(self.state().lookup(now), Lookup::UseAndRefresh(_)) {
-                    drop(guard);
-                    let state = self.state();
-                    return Ok(state
-                        .current()
-                        .map_or(credentials, |current| current.credentials.clone()));
-                }
-                match self.resolve() {
-                    Ok(resolved) => Ok(self.store(resolved)),
-                    Err(error) => {
-                        tracing::warn!(error = %error, "refreshing credentials ahead of expiry failed; using the cached ones");
-                        Ok(credentials)
-                    }
-                }
+                let recheck = self.state().recheck_ahead(credentials, now);
+                (guard, recheck)
             }
             Lookup::Refresh => {
-                let _guard = self
+                let guard = self
                     .refreshing
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner);
                 // Whoever held the lock may have refreshed already.
-                let lookup = self.state().lookup(self::now()?);
-                if let Lookup::Use(credentials) | Lookup::UseAndRefresh(credentials) = lookup {
-                    return Ok(credentials);
-                }
-                let resolved = self.resolve()?;
-                Ok(self.store(resolved))
+                let recheck = self.state().recheck_expired(self::now()?);
+                (guard, recheck)
+            }
+        };
+        let refresh = match recheck {
+            Recheck::Use(credentials) => return Ok(credentials),
+            Recheck::Refresh(refresh) => refresh,
+        };
+        let result = self.resolve();
+        if let Ok(resolved) = &result {
+            tracing::debug!(source = %resolved.source, detail = %resolved.detail, "credentials resolved");
+        }
+        let refreshed = self.state().refreshed(refresh, result)?;
+        match refreshed {
+            Refreshed::New(credentials) => Ok(credentials),
+            Refreshed::Kept { credentials, error } => {
+                tracing::warn!(error = %error, "refreshing credentials ahead of expiry failed; using the cached ones");
+                Ok(credentials)
             }
         }
-    }
-
-    fn store(&self, resolved: Resolved) -> Credentials {
-        tracing::debug!(source = %resolved.source, detail = %resolved.detail, "credentials resolved");
-        let credentials = resolved.credentials.clone();
-        self.state().store(resolved);
-        credentials
     }
 
     /// Runs the resolver to its end, sending its exchanges.
