@@ -1,17 +1,17 @@
 //! The emulator driven over loopback HTTP by di-proto-signed calls, through a small blocking
-//! client (ureq plus di-proto's `Call` loop): both signature versions, both formats, STS, the
-//! gateway's refusals, every fault kind ending in success or the right typed error, and 64
+//! client (ureq plus di-proto's `CallFlow` loop): both signature versions, both formats, STS,
+//! the gateway's refusals, every fault kind ending in success or the right typed error, and 64
 //! concurrent clients.
 //!
-//! The client never sleeps: the waits `Call` asks for between attempts pass on its own clock
-//! (the elapsed time it is given), as the emulator answers the same whenever the retry comes.
+//! The client never sleeps: the waits `CallFlow` asks for between attempts pass on its own
+//! clock (the time it is given), as the emulator answers the same whenever the retry comes.
 
 use std::io::Read;
 use std::time::{Duration, Instant, SystemTime};
 
 use di_emulator::{Config, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Fault, Handle, TaskState};
-use di_proto::internals::RetryDecision;
-use di_proto::internals::{Call, Step};
+use di_proto::client::{ClientError, TransportErrorKind};
+use di_proto::flow::{Action, CallFlow, Flow, Input, NoResponse};
 use di_proto::ops::{ChangeOutcome, DeleteDiSyncTask, Operation, TerminateDiSyncInstance};
 use di_proto::retry::{RetryPolicy, TransportFailure};
 use di_proto::sign::SignatureVersion;
@@ -64,19 +64,25 @@ fn demo() -> Credentials {
     Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET).unwrap()
 }
 
-fn fresh_nonce() -> String {
+/// The random bytes of an attempt: a nonce never drawn before in this process, and the
+/// jitter `1 << 63` (half the full-jitter range).
+fn fresh_random() -> [u8; 24] {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
-        .as_nanos();
-    format!("{nanos:x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+        .as_nanos() as u64;
+    let mut random = [0; 24];
+    random[..8].copy_from_slice(&nanos.to_le_bytes());
+    random[8..16].copy_from_slice(&NEXT.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    random[16..].copy_from_slice(&(1u64 << 63).to_le_bytes());
+    random
 }
 
-/// What a transport does around `Call`: sign, send, read, wait, repeat. The waits are on an
-/// injected clock: `Call` is told that the time it asked for has passed (the real elapsed
-/// time plus every wait so far), without sleeping.
+/// What a transport does around `CallFlow`: sign, send, read, wait, repeat. The waits are on
+/// an injected clock: the flow is told that the time it asked for has passed (the real
+/// elapsed time plus every wait so far), without sleeping.
 fn run<O: Operation>(
     agent: &ureq::Agent,
     signer: Signer<'_>,
@@ -85,41 +91,41 @@ fn run<O: Operation>(
 ) -> Result<O::Output, Error> {
     let started = Instant::now();
     let mut waited = Duration::ZERO;
-    let mut call = Call::new(operation, policy)?;
+    let mut flow = CallFlow::new(operation, policy);
+    let mut input = Input::Start;
     loop {
-        let elapsed = |waited: Duration| started.elapsed() + waited;
-        let now = Timestamp::try_from(SystemTime::now() + waited)?;
-        let request = call.start_attempt(signer, now, &fresh_nonce())?;
-        match agent.run(request) {
-            Ok(response) => {
-                let (parts, mut body) = response.into_parts();
-                let mut bytes = Vec::new();
-                if body.as_reader().read_to_end(&mut bytes).is_err() {
-                    match call.transport_failed(
-                        TransportFailure::OutcomeUnknown,
-                        elapsed(waited),
-                        1 << 63,
-                    ) {
-                        RetryDecision::Retry { delay } => waited += delay,
-                        RetryDecision::Stop(reason) => panic!("stopped reading a body: {reason:?}"),
+        let action = flow.next(started.elapsed() + waited, input);
+        while let Some(event) = flow.poll_event() {
+            println!("{event}");
+        }
+        input = match action {
+            Action::Done(Ok(output)) => return Ok(output),
+            Action::Done(Err(ClientError::Api(error))) => return Err(error),
+            Action::Done(Err(error)) => panic!("transport failed, stopped: {error:?}"),
+            Action::Sleep(delay) => {
+                waited += delay;
+                Input::Woke
+            }
+            Action::Send { .. } => {
+                let now = Timestamp::try_from(SystemTime::now() + waited)?;
+                let request = flow.sign(signer, now, fresh_random())?;
+                let lost = |message| {
+                    let failure = TransportFailure::OutcomeUnknown;
+                    Input::NoResponse(NoResponse::new(failure, TransportErrorKind::Other, message))
+                };
+                match agent.run(request) {
+                    Ok(response) => {
+                        let (parts, mut body) = response.into_parts();
+                        let mut bytes = Vec::new();
+                        match body.as_reader().read_to_end(&mut bytes) {
+                            Ok(_) => Input::Response(http::Response::from_parts(parts, bytes)),
+                            Err(error) => lost(format!("reading the body: {error}")),
+                        }
                     }
-                    continue;
-                }
-                let response = http::Response::from_parts(parts, bytes);
-                match call.finish_attempt(&response, elapsed(waited), 1 << 63) {
-                    Step::Done(result) => return result,
-                    Step::Retry { delay, .. } => waited += delay,
+                    Err(error) => lost(error.to_string()),
                 }
             }
-            Err(_) => match call.transport_failed(
-                TransportFailure::OutcomeUnknown,
-                elapsed(waited),
-                1 << 63,
-            ) {
-                RetryDecision::Retry { delay } => waited += delay,
-                RetryDecision::Stop(reason) => panic!("transport failed, stopped: {reason:?}"),
-            },
-        }
+        };
     }
 }
 

@@ -1,5 +1,5 @@
 //! Signs many `DeleteDISyncTask` requests in a row, each with its own timestamp and nonce (as
-//! `Call` makes them), and
+//! `CallFlow` signs them), and
 //! drops each one: the memory figure of `docs/BENCHMARKS.md` (peak RSS must stay flat) and a
 //! steady loop to profile signing under `valgrind --tool=callgrind`.
 //!

@@ -67,7 +67,7 @@ pub use time::Timestamp;
 /// any release.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::call::{Call, Step, nonce_and_jitter_from_bytes};
+    pub use crate::call::nonce_and_jitter_from_bytes;
     pub use crate::retry::{Attempts, RetryDecision, Retryability, StopReason};
     pub use crate::sign::{encode, v1, v3};
 }

@@ -188,7 +188,6 @@ pub struct Waiter {
     project_id: i64,
     file_id: i64,
     wait_for: WaitFor,
-    policy: WaitPolicy,
     polls: u32,
     schedule: PollSchedule,
     task_type: TaskType,
@@ -201,7 +200,6 @@ impl Waiter {
             project_id,
             file_id,
             wait_for,
-            policy,
             polls: 0,
             schedule: PollSchedule::new(policy),
             task_type: TaskType::DiRealtime,
@@ -227,7 +225,12 @@ impl Waiter {
 
     /// How long the whole wait may take.
     pub fn timeout(&self) -> Duration {
-        self.policy.timeout
+        self.schedule.timeout()
+    }
+
+    /// Polls observed so far.
+    pub fn polls(&self) -> u32 {
+        self.polls
     }
 
     /// Takes one poll's status, seen `elapsed` after the wait began (the first poll goes out
@@ -245,7 +248,7 @@ impl Waiter {
                 last_status: status.clone(),
                 polls: self.polls,
                 elapsed,
-                timeout: self.policy.timeout,
+                timeout: self.schedule.timeout(),
             });
         };
         WaitStep::PollAfter(delay)
@@ -266,6 +269,11 @@ impl PollSchedule {
             policy,
             next_interval: policy.initial_interval,
         }
+    }
+
+    /// How long the whole wait may take: the policy's timeout.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.policy.timeout
     }
 
     /// The wait before the next poll, `elapsed` into the wait; `None` once the timeout has

@@ -1,4 +1,4 @@
-//! [`Client`]: di-proto's [`Call`] loop driven over reqwest, with Tokio's timer.
+//! [`Client`]: the driver loop of di-proto's flows over reqwest, with Tokio's timer.
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};

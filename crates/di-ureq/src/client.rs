@@ -1,4 +1,4 @@
-//! The blocking [`Client`]: di-proto's `Call` loop over a ureq agent.
+//! The blocking [`Client`]: the driver loop of di-proto's flows over a ureq agent.
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -3,7 +3,7 @@
 //! errors to a [`TransportFailure`] and a [`TransportErrorKind`] (a failed TLS handshake to
 //! [`TransportErrorKind::Tls`], which ends the call).
 //!
-//! No policy lives here: whether to retry is di-proto's `Call` to decide.
+//! No policy lives here: whether to retry is for di-proto's flows (`CallFlow`) to decide.
 
 use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};

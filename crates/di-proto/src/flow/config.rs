@@ -47,7 +47,6 @@ pub struct ConfigFlow {
     task_param: Option<String>,
     retry: RetryPolicy,
     schedule: PollSchedule,
-    wait: WaitPolicy,
     stage: Stage,
     process_id: i64,
     polls: u32,
@@ -139,7 +138,6 @@ impl ConfigFlow {
             task_param: None,
             retry,
             schedule: PollSchedule::new(wait),
-            wait,
             stage,
             process_id: 0,
             polls: 0,
@@ -306,7 +304,7 @@ impl ConfigFlow {
                             process_id: self.process_id,
                             last_status: std::mem::take(&mut self.last_status),
                             polls: self.polls,
-                            timeout: self.wait.timeout(),
+                            timeout: self.schedule.timeout(),
                         };
                         self.finish(Err(error))
                     }

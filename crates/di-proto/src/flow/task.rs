@@ -10,6 +10,7 @@ use super::report::{StepKind, StepOutcome, StepRecord, TaskOutcome, TaskReport};
 use super::{Action, CallFlow, Child, Event, Events, Flow, Input, WaitFlow, drive};
 use crate::client::ClientError;
 use crate::error::{FailureReason, TaskFailure};
+use crate::ops::declare::Declared;
 use crate::ops::{
     ChangeOutcome, ChangeResponse, DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo,
     GetDiSyncTask, InstanceInfo, InstanceStatus, Operation, StartDiSyncInstance,
@@ -358,18 +359,19 @@ impl TaskFlow {
     }
 
     /// The error of a change that does not take the flow's task type (stop, terminate and
-    /// delete take `DI_REALTIME` only; the others check their own set when signed).
+    /// delete have no task type to set, so the flow checks its own against the set they
+    /// declare; the others check theirs when signed).
     fn unsupported(&self, change: Change) -> Option<Error> {
-        let action = match change {
-            Change::Stop => StopDiSyncInstance::ACTION,
-            Change::Terminate => TerminateDiSyncInstance::ACTION,
-            Change::Delete => DeleteDiSyncTask::ACTION,
+        let accepted = match change {
+            Change::Stop => <StopDiSyncInstance as Declared>::TASK_TYPES,
+            Change::Terminate => <TerminateDiSyncInstance as Declared>::TASK_TYPES,
+            Change::Delete => <DeleteDiSyncTask as Declared>::TASK_TYPES,
             Change::Start | Change::Deploy => return None,
         };
-        (self.task_type != TaskType::DiRealtime).then_some(Error::UnsupportedTaskType {
-            action,
+        (!accepted.contains(&self.task_type)).then_some(Error::UnsupportedTaskType {
+            action: change.action(),
             task_type: self.task_type,
-            accepted: &[TaskType::DiRealtime],
+            accepted,
         })
     }
 

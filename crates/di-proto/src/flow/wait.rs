@@ -21,7 +21,6 @@ pub struct WaitFlow {
     poll: Option<CallFlow<GetDiSyncInstanceInfo>>,
     first_sleep: Option<Duration>,
     started: Duration,
-    polls: u32,
     last_request_id: Option<String>,
     retry_reasons: Vec<String>,
     clock_offset: i64,
@@ -46,7 +45,6 @@ impl WaitFlow {
             poll: None,
             first_sleep: None,
             started: Duration::ZERO,
-            polls: 0,
             last_request_id: None,
             retry_reasons: Vec::new(),
             clock_offset: 0,
@@ -72,7 +70,7 @@ impl WaitFlow {
 
     /// Polls answered so far.
     pub fn polls(&self) -> u32 {
-        self.polls
+        self.waiter.polls()
     }
 
     /// The request id of the last poll's answer.
@@ -124,7 +122,6 @@ impl WaitFlow {
             Ok(info) => info,
             Err(error) => return self.finish(Err(error)),
         };
-        self.polls = self.polls.saturating_add(1);
         self.last_request_id = Some(info.request_id.clone());
         match self
             .waiter

@@ -294,11 +294,9 @@ impl std::fmt::Debug for RawData<'_> {
     }
 }
 
-/// Wipes the bytes of the given strings (for the operations' `Drop`).
+/// Wipes the given strings (for the operations' `Drop`), as [`crate::sign::wipe`] does.
 pub(crate) fn wipe<'a>(texts: impl IntoIterator<Item = &'a mut String>) {
-    for text in texts {
-        zeroize::Zeroize::zeroize(text);
-    }
+    texts.into_iter().for_each(crate::sign::wipe);
 }
 
 #[cfg(test)]

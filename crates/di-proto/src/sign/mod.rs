@@ -59,11 +59,14 @@ pub(crate) fn reject_repeated_names<V>(sorted: &[(&str, V)]) -> Result<(), Error
     }
 }
 
-/// Wipes a signature's buffer in bulk (`zeroize` on the `str`: one `memset` behind an
-/// optimization barrier, where `String::zeroize` writes byte by byte). The buffers are
-/// allocated at their exact size, so there is no spare capacity to wipe.
+/// Wipes `text` (a signature's buffer, an operation's secret field) and leaves it empty: its
+/// bytes and its spare capacity, each in bulk (one `memset` behind an optimization barrier,
+/// where `String::zeroize` writes the bytes one by one).
 pub(crate) fn wipe(text: &mut String) {
-    zeroize::Zeroize::zeroize(text.as_mut_str());
+    use zeroize::Zeroize;
+    let mut bytes = std::mem::take(text).into_bytes();
+    bytes.as_mut_slice().zeroize();
+    bytes.spare_capacity_mut().zeroize();
 }
 
 /// Appends the lower-case hex form of `bytes` to `out`.
