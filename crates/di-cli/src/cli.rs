@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use di_proto::ops::TaskType;
+use di_proto::ops::{
+    CreateDiSyncTask, GetDiSyncTask, TaskType, TerminateDiSyncInstance, UpdateDiSyncTask,
+};
+use di_proto::wait::WaitPolicy;
 
 use di_ids::{IdRange, parse_range};
 
@@ -389,16 +392,14 @@ pub(crate) struct TaskArgs {
     pub(crate) jobs: u16,
 }
 
-/// The task types the API documents for reading, deploying and starting.
-pub(crate) const REALTIME_OR_SOLUTION: &[TaskType] = &[TaskType::DiRealtime, TaskType::DiSolution];
-/// The one task type of stopping, undeploying and deleting.
-pub(crate) const REALTIME_ONLY: &[TaskType] = &[TaskType::DiRealtime];
-/// Every task type: creating and updating.
-pub(crate) const ANY_TASK_TYPE: &[TaskType] = &[
-    TaskType::DiOffline,
-    TaskType::DiRealtime,
-    TaskType::DiSolution,
-];
+/// The task types of reading, deploying and starting ([`TypedTaskArgs`]): di-proto's set of
+/// `GetDISyncTask`, which `DeployDISyncTask`, `GetDISyncInstanceInfo` and
+/// `StartDISyncInstance` share (a test checks that they do).
+const REALTIME_OR_SOLUTION: &[TaskType] = GetDiSyncTask::TASK_TYPES;
+/// The task types of stopping, undeploying, deleting and tearing down ([`RealtimeOnlyArg`]):
+/// di-proto's set of `TerminateDISyncInstance`, which `StopDISyncInstance` and
+/// `DeleteDISyncTask` share (a test checks that they do).
+const REALTIME_ONLY: &[TaskType] = TerminateDiSyncInstance::TASK_TYPES;
 
 /// The lowercase alias `--task-type` takes for `task_type`.
 fn task_type_alias(task_type: TaskType) -> &'static str {
@@ -418,8 +419,8 @@ fn task_type_parser(types: &'static [TaskType]) -> impl TypedValueParser<Value =
             PossibleValue::new(task_type.as_str()).alias(task_type_alias(task_type))
         }),
     )
-    .try_map(|text: String| {
-        ANY_TASK_TYPE
+    .try_map(move |text: String| {
+        types
             .iter()
             .copied()
             .find(|&task_type| text == task_type.as_str() || text == task_type_alias(task_type))
@@ -462,6 +463,14 @@ pub(crate) struct SettleArgs {
     /// The first interval between two polls of GetDISyncInstanceInfo (it doubles, up to 10 s)
     #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds)]
     pub(crate) poll_interval: Duration,
+}
+
+/// The polling and the deadline that `--poll-interval` and `--wait-timeout` ask for: of a
+/// task's settling ([`SettleArgs`]) or of a generated configuration ([`ProcessWaitArgs`]).
+pub(crate) fn wait_policy(poll_interval: Duration, wait_timeout: Duration) -> WaitPolicy {
+    WaitPolicy::default()
+        .with_initial_interval(poll_interval)
+        .with_timeout(wait_timeout)
 }
 
 /// `--wait`, with [`SettleArgs`].
@@ -638,7 +647,7 @@ pub(crate) struct CreateArgs {
     /// The task type (TaskType): DI_REALTIME and DI_SOLUTION are generated first, DI_OFFLINE
     /// is created at once
     #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME",
-          value_parser = task_type_parser(ANY_TASK_TYPE))]
+          value_parser = task_type_parser(CreateDiSyncTask::TASK_TYPES))]
     pub(crate) task_type: TaskType,
 
     /// A client token (ClientToken, 1 to 64 visible ASCII characters): a repeat with the same
@@ -673,7 +682,7 @@ pub(crate) struct UpdateArgs {
     /// The task type (TaskType): DI_OFFLINE is updated at once, DI_REALTIME and DI_SOLUTION
     /// through a generated configuration
     #[arg(long, value_name = "TYPE", default_value = "DI_REALTIME",
-          value_parser = task_type_parser(ANY_TASK_TYPE))]
+          value_parser = task_type_parser(UpdateDiSyncTask::TASK_TYPES))]
     pub(crate) task_type: TaskType,
 
     /// The wait for the generated configuration.
@@ -932,6 +941,96 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// The `--task-type` a command was given.
+    fn task_type_of(command: &Command) -> TaskType {
+        match command {
+            Command::GetSyncTask(args)
+            | Command::DeploySyncTask(args)
+            | Command::GetSyncInstanceInfo(args) => args.task_type,
+            Command::StartSyncInstance(args) => args.tasks.task_type,
+            Command::StopSyncInstance(args) => args.task_type.task_type,
+            Command::TerminateSyncInstance(args) => args.task_type.task_type,
+            Command::DeleteSyncTask(args) => args.task_type.task_type,
+            Command::Teardown(args) => args.task_type.task_type,
+            Command::CreateSyncTask(args) => args.task_type,
+            Command::UpdateSyncTask(args) => args.task_type,
+            other => panic!("{other:?} has no --task-type"),
+        }
+    }
+
+    /// Each command's `--task-type` offers exactly the task types di-proto checks for the
+    /// actions it sends, in di-proto's order.
+    #[test]
+    fn each_task_type_option_offers_the_set_of_its_actions() {
+        use di_proto::ops::{
+            DeleteDiSyncTask, DeployDiSyncTask, GetDiSyncInstanceInfo, StartDiSyncInstance,
+            StopDiSyncInstance,
+        };
+
+        let command = Cli::command();
+        for (name, accepted) in [
+            ("get-sync-task", GetDiSyncTask::TASK_TYPES),
+            ("deploy-sync-task", DeployDiSyncTask::TASK_TYPES),
+            ("get-sync-instance-info", GetDiSyncInstanceInfo::TASK_TYPES),
+            ("start-sync-instance", StartDiSyncInstance::TASK_TYPES),
+            ("stop-sync-instance", StopDiSyncInstance::TASK_TYPES),
+            (
+                "terminate-sync-instance",
+                TerminateDiSyncInstance::TASK_TYPES,
+            ),
+            ("delete-sync-task", DeleteDiSyncTask::TASK_TYPES),
+            // A teardown sends a stop, a terminate and a delete.
+            ("teardown", StopDiSyncInstance::TASK_TYPES),
+            ("teardown", TerminateDiSyncInstance::TASK_TYPES),
+            ("teardown", DeleteDiSyncTask::TASK_TYPES),
+            ("create-sync-task", CreateDiSyncTask::TASK_TYPES),
+            ("update-sync-task", UpdateDiSyncTask::TASK_TYPES),
+        ] {
+            let option = command
+                .find_subcommand(name)
+                .and_then(|sub| sub.get_arguments().find(|arg| arg.get_id() == "task_type"))
+                .unwrap_or_else(|| panic!("{name} has no --task-type"));
+            let offered: Vec<String> = option
+                .get_possible_values()
+                .iter()
+                .map(|value| value.get_name().to_owned())
+                .collect();
+            let wanted: Vec<&str> = accepted.iter().map(|t| t.as_str()).collect();
+            assert_eq!(offered, wanted, "{name}");
+            for task_type in [
+                TaskType::DiOffline,
+                TaskType::DiRealtime,
+                TaskType::DiSolution,
+            ] {
+                for text in [task_type.as_str(), task_type_alias(task_type)] {
+                    let args = match name {
+                        "create-sync-task" => &["--project-id", "1", "--content", "{}"][..],
+                        "update-sync-task" => {
+                            &["--project-id", "1", "--file-id", "2", "--content", "{}"][..]
+                        }
+                        _ => &["--project-id", "1", "--file-id", "2"][..],
+                    };
+                    let parsed = Cli::try_parse_from(
+                        ["di", name]
+                            .into_iter()
+                            .chain(args.iter().copied())
+                            .chain(["--task-type", text]),
+                    );
+                    match parsed {
+                        Ok(cli) => {
+                            assert!(accepted.contains(&task_type), "{name} takes {text}");
+                            assert_eq!(task_type_of(&cli.command), task_type, "{name} {text}");
+                        }
+                        Err(error) => {
+                            assert!(!accepted.contains(&task_type), "{name} {text}: {error}");
+                            assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

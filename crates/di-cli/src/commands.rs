@@ -13,18 +13,19 @@ use di_proto::ops::{
     GenerateDiSyncTaskConfigForUpdating, ListFiles, Operation, TaskType, UpdateDiSyncTask,
 };
 use di_proto::retry::Idempotency;
-use di_proto::wait::WaitPolicy;
 use di_ureq::Client;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::cli::{
-    CallArgs, CreateArgs, GlobalArgs, ListArgs, MethodArg, NameGlob, OutputArg, ProcessWaitArgs,
-    ScriptArgs, TaskArgs, TeardownArgs, UpdateArgs,
+    CallArgs, CreateArgs, GlobalArgs, ListArgs, MethodArg, NameGlob, OutputArg, ScriptArgs,
+    TaskArgs, TeardownArgs, UpdateArgs, wait_policy,
 };
 use crate::error::{Error, Exit, Failure};
 use crate::plan::{Plan, names};
-use crate::report::{OUTCOME_WIDTH, left_to_do, summary, to_json, to_text, traffic, worst_exit};
+use crate::report::{
+    OUTCOME_WIDTH, error_json, left_to_do, summary, to_json, to_text, traffic, worst_exit,
+};
 use crate::run::run_batch;
 use crate::{dry_run, listing, output, settings, signals};
 
@@ -261,7 +262,7 @@ fn listing_failed(global: &GlobalArgs, command: &str, error: &di_ureq::Error) ->
                 "api_action": ListFiles::ACTION,
                 "outcome": "failed",
                 "request_id": failure.request_id,
-                "error": {"kind": failure.kind, "code": failure.code, "message": failure.message},
+                "error": error_json(&failure),
             })
             .to_string(),
         ),
@@ -318,16 +319,22 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
     let client = settings::client(global, &config)?;
     match client.call(&request) {
         Ok(response) => {
-            let failed = response
-                .data_status_is_fail()
-                .then(|| response.data_message.clone().unwrap_or_default());
+            // The answer arrived, but says that the action failed: no code (the call is not
+            // classified), the answer's message.
+            let failed = response.data_status_is_fail().then(|| Failure {
+                kind: "task_failed",
+                code: None,
+                message: response.data_message.clone().unwrap_or_default(),
+                request_id: Some(response.request_id.clone()),
+                exit: Exit::Failed,
+            });
             match global.output {
                 OutputArg::Text => {
                     output::line(&response.body);
-                    if let Some(message) = &failed {
+                    if let Some(failure) = &failed {
                         eprintln!(
-                            "di: {} answered Data.Status = fail: {message:?} [request id {}]",
-                            args.action, response.request_id
+                            "di: {} answered Data.Status = fail: {:?} [request id {}]",
+                            args.action, failure.message, response.request_id
                         );
                     }
                 }
@@ -340,21 +347,13 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
                         "outcome": if failed.is_some() { "failed" } else { "done" },
                         "request_id": response.request_id,
                         "http_status": response.status.as_u16(),
-                        "error": failed.as_ref().map(|message| json!({
-                            "kind": "task_failed",
-                            "code": Value::Null,
-                            "message": message,
-                        })),
+                        "error": failed.as_ref().map(error_json),
                         "response": body,
                     });
                     output::line(&line.to_string());
                 }
             }
-            Ok(if failed.is_some() {
-                Exit::Failed
-            } else {
-                Exit::Success
-            })
+            Ok(failed.map_or(Exit::Success, |failure| failure.exit))
         }
         Err(error) => {
             let failure = Failure::of(&error);
@@ -366,11 +365,7 @@ pub(crate) fn call(global: &GlobalArgs, args: &CallArgs) -> Result<Exit, Error> 
                         "api_action": args.action,
                         "outcome": "failed",
                         "request_id": failure.request_id,
-                        "error": {
-                            "kind": failure.kind,
-                            "code": failure.code,
-                            "message": failure.message,
-                        },
+                        "error": error_json(&failure),
                     });
                     output::line(&line.to_string());
                 }
@@ -455,7 +450,7 @@ pub(crate) fn create(global: &GlobalArgs, args: &CreateArgs) -> Result<Exit, Err
     let generate =
         GenerateDiSyncTaskConfigForCreating::new(args.project_id, args.task_type, script)
             .with_client_token(token);
-    let wait = process_wait(&args.process);
+    let wait = wait_policy(args.process.poll_interval, args.process.wait_timeout);
     single(
         global,
         names::CREATE,
@@ -514,7 +509,7 @@ pub(crate) fn update(global: &GlobalArgs, args: &UpdateArgs) -> Result<Exit, Err
         change,
     )
     .with_client_token(client_token()?);
-    let wait = process_wait(&args.process);
+    let wait = wait_policy(args.process.poll_interval, args.process.wait_timeout);
     single(
         global,
         names::UPDATE,
@@ -584,13 +579,6 @@ fn client_token() -> Result<String, Error> {
     Ok(format!("di-{}", di_proto::nonce_from_bytes(bytes)))
 }
 
-/// The wait for a config process that `--poll-interval` and `--wait-timeout` ask for.
-fn process_wait(args: &ProcessWaitArgs) -> WaitPolicy {
-    WaitPolicy::default()
-        .with_initial_interval(args.poll_interval)
-        .with_timeout(args.wait_timeout)
-}
-
 /// An operation's argument error, as the CLI reports it (exit 2).
 fn api_error(error: di_proto::Error) -> Error {
     Error::Client(di_ureq::Error::Api(error))
@@ -654,11 +642,7 @@ fn single<O: Operation>(
                     Ok(done) => Some(done.request_id.clone()),
                     Err(failure) => failure.request_id.clone(),
                 },
-                "error": result.as_ref().err().map(|failure| json!({
-                    "kind": failure.kind,
-                    "code": failure.code,
-                    "message": failure.message,
-                })),
+                "error": result.as_ref().err().map(error_json),
             });
             if let (
                 Ok(Done {

@@ -14,13 +14,12 @@ use std::time::{Duration, Instant};
 use di_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_PROJECT_ID, Fault, TaskState};
 use di_proto::Credentials;
 use di_proto::client::ClientConfig;
-use di_proto::flow::{TaskAction, TaskOutcome};
+use di_proto::flow::{TaskAction, TaskOutcome, TaskReport};
 use di_proto::ops::{
-    GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating, StartDiSyncInstance,
-    TaskType,
+    GenerateDiSyncTaskConfigForCreating, GenerateDiSyncTaskConfigForUpdating, TaskType,
 };
 use di_proto::retry::RetryPolicy;
-use di_proto::wait::{WaitFor, WaitPolicy};
+use di_proto::wait::WaitPolicy;
 use di_ureq::Client;
 
 use crate::cli::{DemoArgs, GlobalArgs, OutputArg};
@@ -276,10 +275,13 @@ fn plural(count: i64) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-/// Walks one new task through its lifecycle, saying what each step did.
+/// Walks one new task through its lifecycle, saying what each step did: created and updated
+/// through a generated configuration ([`Client::config_create`], [`Client::config_update`]),
+/// then read, deployed, started, stopped, undeployed and deleted by the task flows the
+/// commands of those names run (each command's [`Plan`], with `--wait` where it shows one).
 ///
 /// # Errors
-/// The first call that fails.
+/// The first call or task flow that fails.
 fn walk_lifecycle(client: &Client, wait: &WaitPolicy, say: &impl Fn(&str)) -> Result<(), Error> {
     let project = DEMO_PROJECT_ID;
     say("one task's lifecycle:");
@@ -320,55 +322,83 @@ fn walk_lifecycle(client: &Client, wait: &WaitPolicy, say: &impl Fn(&str)) -> Re
             updated.request_id
         ),
     );
-    let task = client.get_di_sync_task(project, file)?;
+    // Then as the commands do it: each command's plan, made into the task flow it runs.
+    let run = |plan: &Plan| -> Result<TaskReport, Error> {
+        let flow = plan.flow(project, file, client.config().retry_policy());
+        Ok(client.run(flow).into_result()?)
+    };
+    let read = run(&Plan::new(names::GET_TASK, TaskAction::ReadTask))?;
     step(
-        "get-sync-task",
+        names::GET_TASK,
         format!(
             "script of {} bytes [{}]",
-            task.code.as_deref().map_or(0, str::len),
-            task.request_id
+            read.task
+                .as_ref()
+                .and_then(|task| task.code.as_deref())
+                .map_or(0, str::len),
+            read.request_id().unwrap_or("-")
         ),
     );
-    let deployed = client.deploy_di_sync_task(project, file)?;
-    let info = client.get_di_sync_instance_info(project, file)?;
+    let deploy = Plan::new(names::DEPLOY, TaskAction::Deploy);
+    step(names::DEPLOY, steps(&run(&deploy)?));
+    let status = run(&Plan::new(names::STATUS, TaskAction::ReadStatus))?;
     step(
-        "deploy-sync-task",
-        format!("status {} [{}]", info.status, deployed.request_id),
-    );
-    let started = client.start_di_sync_instance(&StartDiSyncInstance::new(project, file))?;
-    let before = client.get_di_sync_instance_info(project, file)?.status;
-    let after = client.wait_for_instance(project, file, WaitFor::Running, wait)?;
-    step(
-        "start-sync-instance --wait",
+        names::STATUS,
         format!(
-            "status {before}, then {} [{}]",
-            after.status, started.request_id
+            "status {} [{}]",
+            status
+                .instance
+                .as_ref()
+                .map_or("-", |info| info.status.as_str()),
+            status.request_id().unwrap_or("-")
         ),
     );
-    let stopped = client.stop_di_sync_instance(project, file)?;
-    let before = client.get_di_sync_instance_info(project, file)?.status;
-    let after = client.wait_for_instance(project, file, WaitFor::Stopped, wait)?;
-    step(
-        "stop-sync-instance --wait",
-        format!(
-            "status {before}, then {} [{}]",
-            after.status, stopped.request_id
-        ),
-    );
-    let terminated = client.terminate_di_sync_instance(project, file)?;
-    let before = client.get_di_sync_instance_info(project, file)?.status;
-    let after = client.wait_for_instance(project, file, WaitFor::Settled, wait)?;
-    step(
-        "terminate-sync-instance --wait",
-        format!(
-            "undeployed, status {before}, then {} [{}]",
-            after.status, terminated.request_id
-        ),
-    );
-    let deleted = client.delete_di_sync_task(project, file)?;
-    step(
-        "delete-sync-task",
-        format!("deleted [{}]", deleted.request_id),
-    );
+    for plan in [
+        Plan::new(names::START, TaskAction::Start { start_param: None }).with_wait(true, *wait),
+        Plan::new(names::STOP, TaskAction::Stop).with_wait(true, *wait),
+        Plan::new(names::TERMINATE, TaskAction::Terminate).with_wait(true, *wait),
+        Plan::new(names::DELETE, TaskAction::Delete),
+    ] {
+        let report = run(&plan)?;
+        let name = if plan.wait {
+            format!("{} --wait", plan.name())
+        } else {
+            plan.name().to_owned()
+        };
+        step(&name, steps(&report));
+    }
     Ok(())
+}
+
+/// A task flow's steps as a lifecycle line shows them: `start done [REQUEST-ID]; wait done
+/// [REQUEST-ID] (settled: RUN after 3 poll(s))`, each step's retries counted, then the last
+/// status read, when one was.
+fn steps(report: &TaskReport) -> String {
+    let mut steps: Vec<String> = report
+        .steps
+        .iter()
+        .map(|step| {
+            let mut text = format!(
+                "{} {} [{}]",
+                step.kind,
+                step.outcome,
+                step.request_id.as_deref().unwrap_or("-")
+            );
+            if let Some(note) = &step.note {
+                text.push_str(&format!(" ({note})"));
+            }
+            let retries = step.retries.len();
+            if retries > 0 {
+                text.push_str(&format!(
+                    " after {retries} retr{}",
+                    if retries == 1 { "y" } else { "ies" }
+                ));
+            }
+            text
+        })
+        .collect();
+    if let Some(info) = &report.instance {
+        steps.push(format!("status {}", info.status));
+    }
+    steps.join("; ")
 }

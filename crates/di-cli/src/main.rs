@@ -35,9 +35,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use di_proto::flow::TaskAction;
-use di_proto::wait::WaitPolicy;
 
-use crate::cli::{Cli, Command, SettleArgs};
+use crate::cli::{Cli, Command, wait_policy};
 use crate::error::{Error, Exit};
 use crate::plan::{Plan, names};
 
@@ -64,13 +63,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// The polling and the deadline that `--poll-interval` and `--wait-timeout` ask for.
-fn wait_policy(args: &SettleArgs) -> WaitPolicy {
-    WaitPolicy::default()
-        .with_initial_interval(args.poll_interval)
-        .with_timeout(args.wait_timeout)
-}
-
 /// Runs the subcommand.
 fn run(cli: Cli) -> Result<Exit, Error> {
     let global = &cli.global;
@@ -95,12 +87,23 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                 },
                 args.tasks.task_type,
             )
-            .with_wait(args.wait.wait, wait_policy(&args.wait.settle));
+            .with_wait(
+                args.wait.wait,
+                wait_policy(
+                    args.wait.settle.poll_interval,
+                    args.wait.settle.wait_timeout,
+                ),
+            );
             commands::tasks(global, &args.tasks.tasks, &start)
         }
         Command::StopSyncInstance(args) => {
-            let stop = plan(names::STOP, TaskAction::Stop)
-                .with_wait(args.wait.wait, wait_policy(&args.wait.settle));
+            let stop = plan(names::STOP, TaskAction::Stop).with_wait(
+                args.wait.wait,
+                wait_policy(
+                    args.wait.settle.poll_interval,
+                    args.wait.settle.wait_timeout,
+                ),
+            );
             commands::tasks(global, &args.tasks, &stop)
         }
         Command::GetSyncInstanceInfo(args) => {
@@ -109,13 +112,22 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         }
         Command::TerminateSyncInstance(args) => {
             let terminate = plan(names::TERMINATE, TaskAction::Terminate)
-                .with_wait(args.wait.wait, wait_policy(&args.wait.settle))
+                .with_wait(
+                    args.wait.wait,
+                    wait_policy(
+                        args.wait.settle.poll_interval,
+                        args.wait.settle.wait_timeout,
+                    ),
+                )
                 .ignoring_not_found(args.ignore_not_found);
             commands::tasks(global, &args.tasks, &terminate)
         }
         Command::DeleteSyncTask(args) => {
             let delete = plan(names::DELETE, TaskAction::Delete)
-                .with_wait(false, wait_policy(&args.settle))
+                .with_wait(
+                    false,
+                    wait_policy(args.settle.poll_interval, args.settle.wait_timeout),
+                )
                 .ignoring_not_found(args.ignore_not_found);
             commands::tasks(global, &args.tasks, &delete)
         }
@@ -126,7 +138,10 @@ fn run(cli: Cli) -> Result<Exit, Error> {
                     stop_first: args.stop_first,
                 },
             )
-            .with_wait(false, wait_policy(&args.settle))
+            .with_wait(
+                false,
+                wait_policy(args.settle.poll_interval, args.settle.wait_timeout),
+            )
             .ignoring_not_found(args.ignore_not_found);
             match &args.select_name {
                 Some(glob) => commands::teardown_selected(global, &args, glob, &teardown),

@@ -68,6 +68,16 @@ fn step_json(step: &StepRecord) -> Value {
     })
 }
 
+/// The `error` member of every JSON object `di` prints for a failure (a task's, a listing's,
+/// a create's or update's, a call's): `{"kind","code","message"}`.
+pub(crate) fn error_json(failure: &Failure) -> Value {
+    json!({
+        "kind": failure.kind,
+        "code": failure.code,
+        "message": failure.message,
+    })
+}
+
 /// The one JSON object of `--output json`.
 pub(crate) fn to_json(report: &TaskReport, plan: &Plan) -> Value {
     let failure = report.error.as_ref().map(Failure::of);
@@ -77,14 +87,7 @@ pub(crate) fn to_json(report: &TaskReport, plan: &Plan) -> Value {
     object.insert("action".to_owned(), Value::from(plan.name()));
     object.insert("outcome".to_owned(), Value::from(report.outcome.as_str()));
     object.insert("request_id".to_owned(), json!(report.request_id()));
-    object.insert(
-        "error".to_owned(),
-        json!(failure.as_ref().map(|failure| json!({
-            "kind": failure.kind,
-            "code": failure.code,
-            "message": failure.message,
-        }))),
-    );
+    object.insert("error".to_owned(), json!(failure.as_ref().map(error_json)));
     object.insert("retries".to_owned(), Value::from(report.retries()));
     object.insert(
         "steps".to_owned(),

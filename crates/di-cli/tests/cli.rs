@@ -266,6 +266,14 @@ fn exit_codes_and_json_lines_for_the_teardown_commands() {
     let line = &json_lines(&stdout)[0];
     assert_eq!(line["outcome"], "failed");
     assert!(line["request_id"].is_string());
+    // The error object every failure prints: the answer's message, no code.
+    assert_eq!(line["http_status"], 200, "{line}");
+    assert_eq!(line["error"]["kind"], "task_failed", "{line}");
+    assert!(line["error"]["code"].is_null(), "{line}");
+    assert_eq!(
+        line["error"]["message"], "fileId:[999] is invalid.",
+        "{line}"
+    );
 }
 
 /// Polls 50 ms apart at first, for the waits on the emulator's 200 ms settle.
@@ -693,6 +701,40 @@ fn real_time_the_demo_exits_0_with_a_summary() {
         "{stdout}"
     );
     assert!(stdout.contains("retried after:"), "{stdout}");
+    // The lifecycle, one line per command, each from the task flow that command runs.
+    let line = |command: &str| {
+        stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with(&format!("{command} ")))
+            .unwrap_or_else(|| panic!("no {command} line: {stdout}"))
+            .to_owned()
+    };
+    assert!(line("get-sync-task").contains("script of "), "{stdout}");
+    assert!(
+        line("deploy-sync-task").contains("deploy done ["),
+        "{stdout}"
+    );
+    assert!(
+        line("get-sync-instance-info").contains("status NORUN ["),
+        "{stdout}"
+    );
+    for (command, change, status) in [
+        ("start-sync-instance --wait", "start", "RUN"),
+        ("stop-sync-instance --wait", "stop", "PAUSE"),
+        ("terminate-sync-instance --wait", "terminate", "NORUN"),
+    ] {
+        let line = line(command);
+        assert!(line.contains(&format!("{change} done [")), "{line}");
+        assert!(
+            line.contains("wait done [") && line.contains(&format!("(settled: {status} after ")),
+            "{line}"
+        );
+        assert!(line.ends_with(&format!("; status {status}")), "{line}");
+    }
+    assert!(
+        line("delete-sync-task").contains("delete done ["),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -135,8 +135,16 @@ fn faults_end_with_the_right_exit_code_after_the_retries_they_call_for() {
     // failure.
     emulator.fault(r#"{"fault":"truncated_body","count":100}"#);
     let run = terminate(url, "9", &["--retries", "1"]);
-    assert_eq!(run.code, 3, "truncated always: {:?} {}", run.line, run.stderr);
-    assert_eq!(run.line["error"]["kind"], "unexpected_response", "{:?}", run.line);
+    assert_eq!(
+        run.code, 3,
+        "truncated always: {:?} {}",
+        run.line, run.stderr
+    );
+    assert_eq!(
+        run.line["error"]["kind"], "unexpected_response",
+        "{:?}",
+        run.line
+    );
     emulator.clear_faults();
 
     emulator.fault(r#"{"fault":"huge_body","count":1,"bytes":10485760}"#);

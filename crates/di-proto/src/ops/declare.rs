@@ -218,9 +218,19 @@ where
     D::Output::read(call, response, context)
 }
 
-/// Implements [`super::Operation`] for declared operations.
+/// Implements [`super::Operation`] for declared operations, and gives each its public
+/// `TASK_TYPES`: the set [`Declared::TASK_TYPES`] it checks, so that a caller (the CLI's
+/// `--task-type`) offers the same set.
 macro_rules! operation {
     ($($name:ty => $output:ty),+ $(,)?) => {$(
+        impl $name {
+            /// The task types (`TaskType`) the action takes, as it checks them before anything
+            /// is sent: any other is [`Error::UnsupportedTaskType`](crate::Error::UnsupportedTaskType).
+            /// Empty for an action that sends no `TaskType`.
+            pub const TASK_TYPES: &'static [$crate::ops::TaskType] =
+                <$name as $crate::ops::declare::Declared>::TASK_TYPES;
+        }
+
         impl $crate::ops::Operation for $name {
             type Output = $output;
 

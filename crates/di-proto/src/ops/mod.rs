@@ -130,9 +130,20 @@ impl<O: Operation + ?Sized> Operation for &O {
     }
 }
 
-/// The kind of a Data Integration task, `TaskType` on the wire. Each action takes its own set
-/// (see each operation); the others are refused before anything is sent
+/// The kind of a Data Integration task, `TaskType` on the wire. Each action takes its own set,
+/// its operation's `TASK_TYPES`; the others are refused before anything is sent
 /// ([`Error::UnsupportedTaskType`]).
+///
+/// ```
+/// use di_proto::ops::{CreateDiSyncTask, StartDiSyncInstance, StopDiSyncInstance, TaskType};
+///
+/// assert_eq!(StopDiSyncInstance::TASK_TYPES, [TaskType::DiRealtime]);
+/// assert_eq!(
+///     StartDiSyncInstance::TASK_TYPES,
+///     [TaskType::DiRealtime, TaskType::DiSolution]
+/// );
+/// assert_eq!(CreateDiSyncTask::TASK_TYPES.len(), 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskType {
     /// A batch synchronization task, `DI_OFFLINE`: a DataStudio file of type 23.
@@ -193,3 +204,68 @@ pub(crate) const REALTIME_OR_SOLUTION: &[TaskType] = &[TaskType::DiRealtime, Tas
 
 /// `DI_REALTIME` only: stop, terminate, delete.
 pub(crate) const REALTIME: &[TaskType] = &[TaskType::DiRealtime];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [TaskType; 3] = [
+        TaskType::DiOffline,
+        TaskType::DiRealtime,
+        TaskType::DiSolution,
+    ];
+
+    /// Each operation's public `TASK_TYPES` is the set its request takes: a type in it is
+    /// sent, any other refused with that same set.
+    #[test]
+    fn each_operations_task_types_are_those_its_request_takes() {
+        type Build = fn(TaskType) -> Result<RpcRequest, Error>;
+        let cases: [(&[TaskType], Build); 5] = [
+            (GetDiSyncTask::TASK_TYPES, |t| {
+                GetDiSyncTask::new(1, 2).with_task_type(t).to_rpc_request()
+            }),
+            (GetDiSyncInstanceInfo::TASK_TYPES, |t| {
+                GetDiSyncInstanceInfo::new(1, 2)
+                    .with_task_type(t)
+                    .to_rpc_request()
+            }),
+            (DeployDiSyncTask::TASK_TYPES, |t| {
+                DeployDiSyncTask::new(1, 2)
+                    .with_task_type(t)
+                    .to_rpc_request()
+            }),
+            (StartDiSyncInstance::TASK_TYPES, |t| {
+                StartDiSyncInstance::new(1, 2)
+                    .with_task_type(t)
+                    .to_rpc_request()
+            }),
+            (CreateDiSyncTask::TASK_TYPES, |t| {
+                CreateDiSyncTask::new(1, t, "{}").to_rpc_request()
+            }),
+        ];
+        for (accepted, build) in cases {
+            for task_type in ALL {
+                match build(task_type) {
+                    Ok(request) => assert!(accepted.contains(&task_type), "{request:?}"),
+                    Err(Error::UnsupportedTaskType { accepted: said, .. }) => {
+                        assert!(!accepted.contains(&task_type), "{task_type}");
+                        assert_eq!(said, accepted);
+                    }
+                    Err(other) => unreachable!("{task_type}: {other:?}"),
+                }
+            }
+        }
+        for realtime in [
+            StopDiSyncInstance::TASK_TYPES,
+            TerminateDiSyncInstance::TASK_TYPES,
+            DeleteDiSyncTask::TASK_TYPES,
+        ] {
+            assert_eq!(realtime, [TaskType::DiRealtime]);
+        }
+        assert_eq!(UpdateDiSyncTask::TASK_TYPES, ALL);
+        assert!(
+            ListFiles::TASK_TYPES.is_empty(),
+            "ListFiles sends no TaskType"
+        );
+    }
+}
