@@ -426,8 +426,8 @@ fn real_time_sigint_lets_calls_in_flight_finish_and_a_second_quits_at_once() {
     }
 }
 
-/// A rerun repeats nothing: the second teardown of the same ids finds them gone
-/// (`not_found`, exit 1), the third with `--ignore-not-found` counts them already done (exit
+/// A rerun repeats nothing: the second teardown of the same ids finds them gone (its
+/// terminate has nothing to do, its delete says `not_found`, exit 1), the third with `--ignore-not-found` counts them already done (exit
 /// 0); the same for delete-sync-task and terminate-sync-instance; a task already undeployed
 /// goes straight to the delete.
 #[test]
@@ -453,9 +453,10 @@ fn a_rerun_finds_the_tasks_gone_and_ignore_not_found_makes_them_already_done() {
         assert_eq!(line["error"]["kind"], "not_found", "{line}");
         assert_eq!(line["error"]["code"], "task_not_found", "{line}");
         assert!(line["request_id"].is_string(), "{line}");
-        // Nothing but the terminate that found the task missing.
-        assert_eq!(step_kinds(line), ["terminate"], "{line}");
-        assert_eq!(step(line, "terminate")["outcome"], "failed", "{line}");
+        // The terminate finds nothing to do; the delete finds the task missing.
+        assert_eq!(step_kinds(line), ["terminate", "delete"], "{line}");
+        assert_eq!(step(line, "terminate")["outcome"], "already_done", "{line}");
+        assert_eq!(step(line, "delete")["outcome"], "failed", "{line}");
     }
 
     let (code, lines, stderr) = teardown(&["--ignore-not-found"]);
@@ -463,9 +464,11 @@ fn a_rerun_finds_the_tasks_gone_and_ignore_not_found_makes_them_already_done() {
     for line in by_file_id(&lines, 1, 3).values() {
         assert_eq!(line["outcome"], "already_done", "{line}");
         assert!(line["error"].is_null(), "{line}");
-        assert_eq!(step_kinds(line), ["terminate"], "{line}");
-        assert_eq!(step(line, "terminate")["outcome"], "already_done", "{line}");
-        assert!(step(line, "terminate")["request_id"].is_string(), "{line}");
+        assert_eq!(step_kinds(line), ["terminate", "delete"], "{line}");
+        for kind in ["terminate", "delete"] {
+            assert_eq!(step(line, kind)["outcome"], "already_done", "{line}");
+            assert!(step(line, kind)["request_id"].is_string(), "{line}");
+        }
     }
 
     for command in ["delete-sync-task", "terminate-sync-instance"] {

@@ -513,8 +513,10 @@ fn opaque_refusals_are_judged_by_the_state<T: Transport>() {
     assert_torn_down(&env, 5, &report);
 }
 
-/// Reruns: a teardown of a task that is gone fails with the documented "does not exist",
-/// unless told to ignore it; one of a task already undeployed goes on to delete it.
+/// Reruns: a teardown of a task that is gone fails with the documented "does not exist" from
+/// its delete (the stop or terminate before it, refused the same way, has nothing to do and
+/// leaves the verdict to the delete), unless told to ignore it; one of a task already
+/// undeployed goes on to delete it.
 fn reruns_of_a_teardown<T: Transport>() {
     let env = Env::start();
     let client: T = env.client();
@@ -525,23 +527,36 @@ fn reruns_of_a_teardown<T: Transport>() {
     // Task 1 is deleted; task 999 never existed.
     for file_id in [1, 999] {
         for action in [TEARDOWN, TEARDOWN_STOP_FIRST] {
-            let (kind, name) = match action {
-                TaskAction::Teardown { stop_first: true } => (StepKind::Stop, "StopDISyncInstance"),
-                _ => (StepKind::Terminate, TERMINATE),
+            let kind = match action {
+                TaskAction::Teardown { stop_first: true } => StepKind::Stop,
+                _ => StepKind::Terminate,
             };
             let (report, requests) = counting(&env, || {
                 client.run_task(client.task(file_id, action.clone()).with_wait_policy(wait))
             });
             let failure = refusal(&report);
             assert_eq!(failure.reason, FailureReason::TaskNotFound);
-            assert_eq!(failure.action, name);
+            assert_eq!(failure.action, "DeleteDISyncTask");
             assert_eq!(failure.message, format!("fileId:[{file_id}] is invalid."));
-            assert_eq!(steps(&report), [(kind, StepOutcome::Failed)]);
             assert_eq!(
-                report.steps[0].request_id.as_deref(),
+                steps(&report),
+                [
+                    (kind, StepOutcome::AlreadyDone),
+                    (StepKind::Delete, StepOutcome::Failed)
+                ]
+            );
+            assert_eq!(
+                note(&report, 0),
+                format!(
+                    "\"fileId:[{file_id}] is invalid.\": nothing to change; the delete decides \
+                     whether the task exists"
+                )
+            );
+            assert_eq!(
+                report.steps[1].request_id.as_deref(),
                 Some(failure.request_id.as_str())
             );
-            assert_eq!(requests, 1);
+            assert_eq!(requests, 2);
 
             let (report, requests) = counting(&env, || {
                 client.run_task(
@@ -552,13 +567,19 @@ fn reruns_of_a_teardown<T: Transport>() {
                 )
             });
             assert_outcome(&report, TaskOutcome::AlreadyDone);
-            assert_eq!(steps(&report), [(kind, StepOutcome::AlreadyDone)]);
+            assert_eq!(
+                steps(&report),
+                [
+                    (kind, StepOutcome::AlreadyDone),
+                    (StepKind::Delete, StepOutcome::AlreadyDone)
+                ]
+            );
             assert_request_ids(&report);
             assert!(
-                note(&report, 0).starts_with("the task does not exist"),
+                note(&report, 1).starts_with("the task does not exist"),
                 "{report:#?}"
             );
-            assert_eq!(requests, 1);
+            assert_eq!(requests, 2);
         }
     }
     // A delete alone, likewise.

@@ -212,7 +212,10 @@ enum Current {
 /// A task that does not exist fails (its error is [`crate::Error::TaskFailed`] with
 /// [`FailureReason::TaskNotFound`]), unless [`TaskFlow::ignore_not_found`] makes it already
 /// done; a delete whose earlier attempt got no answer and whose task is now gone is already
-/// done either way.
+/// done either way. In a teardown, only the delete's answer says so: a stop, a terminate or a
+/// wait that finds no task is a step with nothing to do, and the delete goes next (the docs
+/// give `fileId:[N] is invalid.` as the sample answer of all three changes, and do not say
+/// that it means the task is gone).
 ///
 /// ```
 /// use std::time::Duration;
@@ -510,14 +513,35 @@ impl TaskFlow {
         self.finish(None, Some(error))
     }
 
-    /// The task does not exist, as `failure` (the documented answer) says.
+    /// The task does not exist, as `failure` (the documented answer) says: before a teardown's
+    /// delete, the delete decides ([`TaskFlow::on_to_the_delete`]); otherwise the task fails,
+    /// or is already done under [`TaskFlow::ignore_not_found`].
     fn not_found(
         &mut self,
         kind: StepKind,
         action: &'static str,
         retries: Vec<String>,
         failure: Box<TaskFailure>,
-    ) -> Action<TaskReport> {
+    ) -> Step {
+        if self.on_to_the_delete() {
+            self.record(
+                kind,
+                action,
+                StepOutcome::AlreadyDone,
+                Some(failure.request_id.clone()),
+                retries,
+                Some(format!(
+                    "{:?}: nothing to {}; the delete decides whether the task exists",
+                    failure.message,
+                    if kind == StepKind::Wait {
+                        "wait for"
+                    } else {
+                        "change"
+                    }
+                )),
+            );
+            return Step::Next;
+        }
         if self.ignore_not_found {
             self.record(
                 kind,
@@ -527,14 +551,30 @@ impl TaskFlow {
                 retries,
                 Some(format!("the task does not exist ({:?})", failure.message)),
             );
-            return self.finish(Some(TaskOutcome::AlreadyDone), None);
+            return Step::Act(self.finish(Some(TaskOutcome::AlreadyDone), None));
         }
-        self.fail(
+        Step::Act(self.fail(
             kind,
             action,
             retries,
             ClientError::Api(Error::TaskFailed(failure)),
-        )
+        ))
+    }
+
+    /// Whether a teardown's delete is still to come; if so, drops the stages before it, so
+    /// that it goes next. The documented `fileId:[N] is invalid.` is the sample answer of a
+    /// stop, a terminate and a delete alike, and the docs do not say that it means the task
+    /// is gone: before the delete, it only means there is nothing to stop, terminate or wait
+    /// for, and the delete's own answer decides whether the task exists.
+    fn on_to_the_delete(&mut self) -> bool {
+        let delete = Stage::Change(Change::Delete);
+        if !matches!(self.action, TaskAction::Teardown { .. }) || !self.stages.contains(&delete) {
+            return false;
+        }
+        while self.stages.front().is_some_and(|stage| *stage != delete) {
+            self.stages.pop_front();
+        }
+        true
     }
 
     /// Starts the next stage, or ends the task when there is none.
@@ -683,14 +723,14 @@ impl TaskFlow {
         retries: Vec<String>,
         error: ClientError,
     ) -> Step {
-        Step::Act(match error {
+        match error {
             ClientError::Api(Error::TaskFailed(failure))
                 if failure.reason == FailureReason::TaskNotFound =>
             {
                 self.not_found(kind, action, retries, failure)
             }
-            error => self.fail(kind, action, retries, error),
-        })
+            error => Step::Act(self.fail(kind, action, retries, error)),
+        }
     }
 
     /// The change's call ended.
@@ -881,6 +921,14 @@ impl TaskFlow {
             self.record_refusal(change, refusal, StepOutcome::AlreadyDone, note.to_owned());
             return Step::Next;
         }
+        if change != Change::Delete && self.on_to_the_delete() {
+            let note = format!(
+                "refused: {:?}; the state read finds no task: the delete decides whether it exists",
+                refusal.failure.message
+            );
+            self.record_refusal(change, refusal, StepOutcome::AlreadyDone, note);
+            return Step::Next;
+        }
         let note = format!(
             "refused: {:?}; the task does not exist",
             refusal.failure.message
@@ -975,12 +1023,12 @@ impl TaskFlow {
             Err(ClientError::Api(Error::TaskFailed(failure)))
                 if failure.reason == FailureReason::TaskNotFound =>
             {
-                Step::Act(self.not_found(
+                self.not_found(
                     StepKind::Wait,
                     GetDiSyncInstanceInfo::ACTION,
                     retries,
                     failure,
-                ))
+                )
             }
             Err(error) => {
                 let last = wait.last_request_id().map(str::to_owned);
@@ -1351,22 +1399,54 @@ mod tests {
 
     #[test]
     fn a_task_that_does_not_exist_fails_unless_ignored() {
+        // The terminate's "does not exist" leaves the verdict to the delete.
         let run1 = drive_to_end(teardown(), |_, _| INVALID);
         assert_eq!(run1.report.outcome, TaskOutcome::Failed);
-        assert_eq!(run1.actions, ["TerminateDISyncInstance"]);
+        assert_eq!(
+            run1.actions,
+            ["TerminateDISyncInstance", "DeleteDISyncTask"]
+        );
         let Some(ClientError::Api(Error::TaskFailed(failure))) = &run1.report.error else {
             panic!("{:?}", run1.report);
         };
         assert_eq!(failure.reason, FailureReason::TaskNotFound);
+        assert_eq!(failure.action, "DeleteDISyncTask");
         assert_eq!(
             kinds(&run1.report),
-            [(StepKind::Terminate, StepOutcome::Failed)]
+            [
+                (StepKind::Terminate, StepOutcome::AlreadyDone),
+                (StepKind::Delete, StepOutcome::Failed)
+            ]
         );
 
         let run2 = drive_to_end(teardown().ignore_not_found(true), |_, _| INVALID);
         assert_eq!(run2.report.outcome, TaskOutcome::AlreadyDone);
         assert!(run2.report.error.is_none());
-        assert_eq!(run2.actions, ["TerminateDISyncInstance"]);
+        assert_eq!(
+            run2.actions,
+            ["TerminateDISyncInstance", "DeleteDISyncTask"]
+        );
+        assert_eq!(
+            kinds(&run2.report),
+            [
+                (StepKind::Terminate, StepOutcome::AlreadyDone),
+                (StepKind::Delete, StepOutcome::AlreadyDone)
+            ]
+        );
+
+        // A terminate that finds no task while the task still exists: the delete removes it.
+        let run3 = drive_to_end(teardown(), |action, _| match action {
+            "TerminateDISyncInstance" => INVALID,
+            _ => OK,
+        });
+        assert_eq!(run3.report.outcome, TaskOutcome::Done, "{:?}", run3.report);
+        assert_eq!(
+            kinds(&run3.report),
+            [
+                (StepKind::Terminate, StepOutcome::AlreadyDone),
+                (StepKind::Delete, StepOutcome::Done)
+            ]
+        );
     }
 
     #[test]
