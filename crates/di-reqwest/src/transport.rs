@@ -524,16 +524,25 @@ mod tests {
             )
         };
         let config = ClientConfig::new();
-        // The answer (the gateway's refusal of an unsigned request) is beside the point: the
-        // handshake passed.
-        assert!(
+        // The handshake passed: the gateway answered, refusing an unsigned request (400
+        // MissingVersion).
+        assert_eq!(
             call(&config, &[("SSL_CERT_FILE", path)])
                 .await
                 .unwrap()
-                .is_ok()
+                .map(|response| response.status().as_u16())
+                .ok(),
+            Some(400)
         );
         let extra = config.clone().with_root_certificates_pem(ca.clone());
-        assert!(call(&extra, &[]).await.unwrap().is_ok());
+        assert_eq!(
+            call(&extra, &[])
+                .await
+                .unwrap()
+                .map(|response| response.status().as_u16())
+                .ok(),
+            Some(400)
+        );
         match call(&config, &[]).await.unwrap() {
             Err(AttemptError::Transport { failure, kind, .. }) => {
                 assert_eq!(kind, TransportErrorKind::Tls(TlsFailure::UnknownIssuer));
@@ -547,7 +556,14 @@ mod tests {
             .with_platform_roots(false)
             .with_root_certificates_pem(ca);
         let missing = [("SSL_CERT_FILE", "/nonexistent/ca.pem")];
-        assert!(call(&only, &missing).await.unwrap().is_ok());
+        assert_eq!(
+            call(&only, &missing)
+                .await
+                .unwrap()
+                .map(|response| response.status().as_u16())
+                .ok(),
+            Some(400)
+        );
         let Err(Error::Build(message)) = call(&config, &missing).await else {
             panic!("an unreadable SSL_CERT_FILE was accepted");
         };

@@ -535,13 +535,21 @@ mod tests {
             Ok::<_, Error>(transport.send(request, Some(Duration::from_secs(5))))
         };
         let config = ClientConfig::new();
-        // The answer (the gateway's refusal of an unsigned request) is beside the point: the
-        // handshake passed.
-        assert!(call(&config, &[("SSL_CERT_FILE", path)]).unwrap().is_ok());
-        assert!(
+        // The handshake passed: the gateway answered, refusing an unsigned request (400
+        // MissingVersion).
+        assert_eq!(
+            call(&config, &[("SSL_CERT_FILE", path)])
+                .unwrap()
+                .map(|response| response.status().as_u16())
+                .ok(),
+            Some(400)
+        );
+        assert_eq!(
             call(&config.clone().with_root_certificates_pem(ca.clone()), &[])
                 .unwrap()
-                .is_ok()
+                .map(|response| response.status().as_u16())
+                .ok(),
+            Some(400)
         );
         match call(&config, &[]).unwrap() {
             Err(Failure::Transport(failed)) => {
@@ -558,10 +566,12 @@ mod tests {
             .clone()
             .with_platform_roots(false)
             .with_root_certificates_pem(ca);
-        assert!(
+        assert_eq!(
             call(&only, &[("SSL_CERT_FILE", "/nonexistent/ca.pem")])
                 .unwrap()
-                .is_ok()
+                .map(|response| response.status().as_u16())
+                .ok(),
+            Some(400)
         );
         let Err(Error::Build(message)) = call(&config, &[("SSL_CERT_FILE", "/nonexistent/ca.pem")])
         else {
