@@ -1,6 +1,6 @@
 //! The fault matrix: every way the network, a proxy or the service can misbehave, through both
-//! clients, against the in-process emulator on 127.0.0.1 (the DNS case aside, which asks the
-//! system resolver for a reserved `.invalid` name that never resolves).
+//! clients, against the in-process emulator on 127.0.0.1 (the DNS case asks the system
+//! resolver for a name it refuses before sending any query).
 //!
 //! Each case records its outcome and the time it took; the table is printed (run with
 //! `--nocapture` to see it) and written to `$CARGO_TARGET_TMPDIR/fault-matrix-<client>.md`.
