@@ -834,3 +834,29 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     std::fs::write(&path, contents).expect("the temporary file is writable");
     path
 }
+
+/// `di completions SHELL` prints a completion script for each shell the README names.
+#[test]
+fn completions_cover_every_shell_and_every_command() {
+    for (shell, opening) in [
+        ("bash", "_di() {"),
+        ("zsh", "#compdef di"),
+        ("fish", "complete -c di"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "set edit:completion:arg-completer[di]"),
+    ] {
+        let (code, stdout, stderr) = run(di().args(["completions", shell]));
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(stdout.contains(opening), "{shell}: {stdout}");
+        for command in [
+            "teardown",
+            "list-sync-tasks",
+            "create-sync-task",
+            "emulator",
+        ] {
+            assert!(stdout.contains(command), "{shell} lacks {command}");
+        }
+    }
+    let (code, _, stderr) = run(di().args(["completions", "tcsh"]));
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -252,3 +252,35 @@ fn a_server_clock_twenty_minutes_off_is_absorbed() {
         expect(skew, &run, 0, "done", None, 1);
     }
 }
+
+/// `di call` sends any action, so it cannot know whether a repeat is harmless: after an attempt
+/// that may have taken effect (the answer lost), it retries only with `--idempotent`.
+#[test]
+fn di_call_retries_a_lost_answer_only_when_told_the_call_is_idempotent() {
+    let emulator = Emulator::start(&[]);
+    let url = emulator.url.as_str();
+    let call = |extra: &[&str]| {
+        let mut args = vec![
+            "call",
+            "GetDISyncInstanceInfo",
+            "--param",
+            "ProjectId=10000",
+            "--param",
+            "TaskType=DI_REALTIME",
+            "--param",
+            "FileId=1",
+        ];
+        args.extend(extra);
+        emulator.fault(r#"{"fault":"lost_response","count":1}"#);
+        let before = emulator.requests();
+        let run = di(url, &args);
+        (run, emulator.requests() - before)
+    };
+    let (run, requests) = call(&[]);
+    assert_eq!(run.code, 3, "{:?} {}", run.line, run.stderr);
+    assert_eq!(run.line["error"]["kind"], "transport", "{:?}", run.line);
+    assert_eq!(requests, 1, "sent once: {}", run.stderr);
+    let (run, requests) = call(&["--idempotent"]);
+    assert_eq!(run.code, 0, "{:?} {}", run.line, run.stderr);
+    assert_eq!(requests, 2, "the lost answer retried: {}", run.stderr);
+}
