@@ -523,42 +523,41 @@ impl TaskFlow {
         retries: Vec<String>,
         failure: Box<TaskFailure>,
     ) -> Step {
-        if self.on_to_the_delete() {
-            self.record(
+        let deleting = self.on_to_the_delete();
+        let note = if deleting {
+            let nothing_to = if kind == StepKind::Wait {
+                "wait for"
+            } else {
+                "change"
+            };
+            format!(
+                "{:?}: nothing to {nothing_to}; the delete decides whether the task exists",
+                failure.message
+            )
+        } else if self.ignore_not_found {
+            format!("the task does not exist ({:?})", failure.message)
+        } else {
+            return Step::Act(self.fail(
                 kind,
                 action,
-                StepOutcome::AlreadyDone,
-                Some(failure.request_id.clone()),
                 retries,
-                Some(format!(
-                    "{:?}: nothing to {}; the delete decides whether the task exists",
-                    failure.message,
-                    if kind == StepKind::Wait {
-                        "wait for"
-                    } else {
-                        "change"
-                    }
-                )),
-            );
-            return Step::Next;
-        }
-        if self.ignore_not_found {
-            self.record(
-                kind,
-                action,
-                StepOutcome::AlreadyDone,
-                Some(failure.request_id.clone()),
-                retries,
-                Some(format!("the task does not exist ({:?})", failure.message)),
-            );
-            return Step::Act(self.finish(Some(TaskOutcome::AlreadyDone), None));
-        }
-        Step::Act(self.fail(
+                ClientError::Api(Error::TaskFailed(failure)),
+            ));
+        };
+        let request_id = Some(failure.request_id.clone());
+        self.record(
             kind,
             action,
+            StepOutcome::AlreadyDone,
+            request_id,
             retries,
-            ClientError::Api(Error::TaskFailed(failure)),
-        ))
+            Some(note),
+        );
+        if deleting {
+            Step::Next
+        } else {
+            Step::Act(self.finish(Some(TaskOutcome::AlreadyDone), None))
+        }
     }
 
     /// Whether a teardown's delete is still to come; if so, drops the stages before it, so
